@@ -1,0 +1,22 @@
+import { Command, CommanderError } from 'commander';
+import { StackError } from '@auditflow/stack';
+import { stackCommand } from './commands/stack.ts';
+
+const program = new Command('auditflow')
+  .description('Auditflow: audit events from your services to Kafka, Elasticsearch, S3 and SIEM streams')
+  .showHelpAfterError()
+  .exitOverride();
+
+program.addCommand(stackCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof StackError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    process.exit(1);
+  }
+  throw err;
+}

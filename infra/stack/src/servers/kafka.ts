@@ -1,0 +1,161 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../exec.ts';
+import { installMavenClasspath } from '../install.ts';
+import { pickJdk } from '../jdk.ts';
+import type { StackPaths } from '../paths.ts';
+import type { LocalServer, ServerDirs } from './server.ts';
+import { createConnection } from 'node:net';
+
+export const KAFKA_VERSION = '4.3.1';
+/** log4j-core's version in Kafka's dependency tree; the slf4j binding must match it. */
+const LOG4J_VERSION = '2.25.4';
+export const KAFKA_PORT = 9092;
+const CONTROLLER_PORT = 9093;
+
+export function kafkaHome(paths: StackPaths): string {
+  return join(paths.cache, 'dist', `kafka-${KAFKA_VERSION}`);
+}
+
+/** The classpath of the broker and Kafka's own tools (kafka-producer-perf-test lives in kafka-tools). */
+export function kafkaClasspath(paths: StackPaths): string {
+  return join(kafkaHome(paths), 'libs', '*');
+}
+
+function serverProperties(data: string): string {
+  return `# Written by auditflow stack: one node that is broker and KRaft controller.
+process.roles=broker,controller
+node.id=1
+listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT},CONTROLLER://127.0.0.1:${CONTROLLER_PORT}
+advertised.listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.quorum.bootstrap.servers=127.0.0.1:${CONTROLLER_PORT}
+log.dirs=${data}
+num.partitions=1
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# Topics are created explicitly (auditflow topics create), as in production.
+auto.create.topics.enable=false
+group.initial.rebalance.delay.ms=0
+log.retention.hours=168
+`;
+}
+
+const LOG4J2 = `Configuration:
+  Appenders:
+    Console:
+      name: STDOUT
+      PatternLayout:
+        pattern: "[%d] %p %m (%c)%n"
+  Loggers:
+    Logger:
+      - name: kafka.request.logger
+        level: WARN
+      - name: org.apache.kafka.controller
+        level: INFO
+    Root:
+      level: INFO
+      AppenderRef:
+        - ref: STDOUT
+`;
+
+function java(): string {
+  return join(pickJdk('Kafka', 17).home, 'bin', 'java');
+}
+
+export const kafka: LocalServer = {
+  name: 'kafka',
+  title: 'Apache Kafka (KRaft)',
+  version: KAFKA_VERSION,
+  ports: [KAFKA_PORT, CONTROLLER_PORT],
+  startTimeoutS: 90,
+
+  install: (paths) =>
+    installMavenClasspath(kafkaHome(paths), [
+      { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: KAFKA_VERSION },
+      { groupId: 'org.apache.kafka', artifactId: 'kafka-tools', version: KAFKA_VERSION },
+      { groupId: 'org.apache.logging.log4j', artifactId: 'log4j-slf4j-impl', version: LOG4J_VERSION },
+    ]),
+
+  async prepare(paths: StackPaths, dirs: ServerDirs) {
+    mkdirSync(dirs.data, { recursive: true });
+    const props = join(dirs.root, 'server.properties');
+    writeFileSync(props, serverProperties(dirs.data));
+    writeFileSync(join(dirs.root, 'log4j2.yaml'), LOG4J2);
+    if (existsSync(join(dirs.data, 'meta.properties'))) return;
+    const cp = kafkaClasspath(paths);
+    const { stdout } = await run(java(), ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], {
+      what: 'generating a Kafka cluster id',
+    });
+    await run(
+      java(),
+      ['-cp', cp, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', stdout.trim(), '-c', props],
+      { what: 'formatting Kafka storage' },
+    );
+  },
+
+  launch: (paths, dirs) => ({
+    command: java(),
+    args: [
+      '-Xms256m',
+      '-Xmx768m',
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${join(dirs.root, 'log4j2.yaml')}`,
+      '-cp',
+      kafkaClasspath(paths),
+      'kafka.Kafka',
+      join(dirs.root, 'server.properties'),
+    ],
+    cwd: dirs.root,
+  }),
+
+  // Readiness is a real Kafka ApiVersions round trip: a listening socket alone is not a broker.
+  ready: () => apiVersionsAnswers(KAFKA_PORT),
+
+  async runningVersion() {
+    return (await apiVersionsAnswers(KAFKA_PORT)) ? KAFKA_VERSION : undefined;
+  },
+};
+
+/** Sends an ApiVersions v0 request and checks for a well-formed response with error code 0. */
+function apiVersionsAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => {
+      const clientId = Buffer.from('auditflow-stack');
+      // size, api_key=18 (ApiVersions), api_version=0, correlation_id=7, client_id
+      const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length);
+      body.writeInt16BE(18, 0);
+      body.writeInt16BE(0, 2);
+      body.writeInt32BE(7, 4);
+      body.writeInt16BE(clientId.length, 8);
+      clientId.copy(body, 10);
+      const size = Buffer.alloc(4);
+      size.writeInt32BE(body.length, 0);
+      socket.write(Buffer.concat([size, body]));
+    });
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length < 10) return;
+      const correlationId = received.readInt32BE(4);
+      const errorCode = received.readInt16BE(8);
+      done(correlationId === 7 && errorCode === 0);
+    });
+  });
+}
