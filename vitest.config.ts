@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+const sources = ['infra/*/src/**/*.test.ts', 'producers/*/src/**/*.test.ts', 'processors/*/src/**/*.test.ts', 'consumers/*/src/**/*.test.ts', 'schemas/**/*.test.ts'];
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: sources,
+          exclude: ['**/node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          // Two cores: more parallel files only contend with the servers under test.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
