@@ -1,6 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-const sources = ['infra/*/src/**/*.test.ts', 'producers/*/src/**/*.test.ts', 'processors/*/src/**/*.test.ts', 'consumers/*/src/**/*.test.ts', 'schemas/**/*.test.ts'];
+const sources = [
+  'infra/*/src/**/*.test.ts',
+  'producers/*/src/**/*.test.ts',
+  'processors/*/src/**/*.test.ts',
+  'consumers/*/src/**/*.test.ts',
+  'schemas/**/*.test.ts',
+];
 
 export default defineConfig({
   test: {

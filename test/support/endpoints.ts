@@ -28,7 +28,7 @@ export const ENDPOINT_KEYS = [
 
 /** Endpoints from the environment, or undefined when any is missing. */
 export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoints | undefined {
-  const values = { S3_BUCKET: 'audit-archive', AWS_REGION: 'us-east-1', ...env };
+  const values: NodeJS.ProcessEnv = { S3_BUCKET: 'audit-archive', AWS_REGION: 'us-east-1', ...env };
   return ENDPOINT_KEYS.every((key) => values[key]) ? (values as unknown as Endpoints) : undefined;
 }
 

@@ -1,5 +1,5 @@
-import { Command, CommanderError } from 'commander';
 import { StackError } from '@auditflow/stack';
+import { Command, CommanderError } from 'commander';
 import { stackCommand } from './commands/stack.ts';
 
 const program = new Command('auditflow')

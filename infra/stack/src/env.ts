@@ -42,6 +42,9 @@ export function stackEnv(paths: StackPaths): StackEnv {
 /** `KEY=VALUE` lines, single-quoted where the shell would otherwise split or expand. */
 export function formatEnv(env: Readonly<Record<string, string>>): string {
   return Object.entries(env)
-    .map(([key, value]) => `${key}=${/^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`}`)
+    .map(
+      ([key, value]) =>
+        `${key}=${/^[\w@%+=:,./-]*$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`}`,
+    )
     .join('\n');
 }

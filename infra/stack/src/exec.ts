@@ -29,10 +29,13 @@ export function run(
     child.on('error', (err: NodeJS.ErrnoException) => {
       const missing = err.code === 'ENOENT';
       reject(
-        new StackError(missing ? `${options.what}: '${command}' is not installed` : `${options.what}: ${err.message}`, {
-          hint: options.hint,
-          cause: err,
-        }),
+        new StackError(
+          missing ? `${options.what}: '${command}' is not installed` : `${options.what}: ${err.message}`,
+          {
+            hint: options.hint,
+            cause: err,
+          },
+        ),
       );
     });
     child.on('close', (code) => {

@@ -1,8 +1,8 @@
+export { loadCredentials, type StackCredentials } from './credentials.ts';
+export { formatEnv, STACK_ENV_KEYS, type StackEnv, stackEnv } from './env.ts';
 export { StackError } from './errors.ts';
 export { resolvePaths, type StackPaths } from './paths.ts';
-export { loadCredentials, type StackCredentials } from './credentials.ts';
-export { stackEnv, formatEnv, STACK_ENV_KEYS, type StackEnv } from './env.ts';
-export { stackUp, stackDown, stackStatus, logFile, SERVERS, type ServerStatus } from './stack.ts';
-export { kafkaClasspath, KAFKA_VERSION } from './servers/kafka.ts';
 export { ELASTICSEARCH_VERSION } from './servers/elasticsearch.ts';
+export { KAFKA_VERSION, kafkaClasspath } from './servers/kafka.ts';
 export { localS3Client } from './servers/s3.ts';
+export { logFile, SERVERS, type ServerStatus, stackDown, stackStatus, stackUp } from './stack.ts';

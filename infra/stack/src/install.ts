@@ -59,11 +59,15 @@ ${deps}
 /** Copies one artifact (e.g. `group:artifact:version:zip`) from Maven Central into `dir`. */
 export function installMavenArtifact(dir: string, coordinates: string): Promise<string> {
   return installOnce(dir, async () => {
-    await run('mvn', ['-B', '-q', 'dependency:copy', `-Dartifact=${coordinates}`, `-DoutputDirectory=${dir}`], {
-      cwd: dir,
-      what: `downloading ${coordinates} from Maven Central`,
-      hint: MAVEN_HINT,
-    });
+    await run(
+      'mvn',
+      ['-B', '-q', 'dependency:copy', `-Dartifact=${coordinates}`, `-DoutputDirectory=${dir}`],
+      {
+        cwd: dir,
+        what: `downloading ${coordinates} from Maven Central`,
+        hint: MAVEN_HINT,
+      },
+    );
   }).then(() => {
     const file = readdirSync(dir).find((name) => name !== '.complete' && name !== 'unpacked');
     if (!file) throw new Error(`no artifact file in ${dir}`);
@@ -87,7 +91,10 @@ export function installGoBinary(dir: string, modulePath: string, version: string
 export async function unpack(archive: string, target: string): Promise<void> {
   await installOnce(target, async () => {
     if (archive.endsWith('.zip')) {
-      await run('unzip', ['-q', archive, '-d', target], { what: `unpacking ${archive}`, hint: 'apt-get install unzip' });
+      await run('unzip', ['-q', archive, '-d', target], {
+        what: `unpacking ${archive}`,
+        hint: 'apt-get install unzip',
+      });
     } else {
       await run('tar', ['-xzf', archive, '-C', target], { what: `unpacking ${archive}` });
     }

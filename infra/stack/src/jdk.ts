@@ -41,7 +41,10 @@ export function pickJdk(server: string, min: number, max = Number.POSITIVE_INFIN
   const jdk = jdks.find((candidate) => candidate.major >= min && candidate.major <= max);
   if (jdk) return jdk;
   const found = jdks.map((candidate) => `${candidate.major} (${candidate.home})`).join(', ') || 'none';
-  throw new StackError(`${server} needs Java ${min}${Number.isFinite(max) ? `-${max}` : '+'}; found: ${found}`, {
-    hint: `install a JDK ${min} or newer (apt-get install openjdk-${min}-jdk-headless), or point AUDITFLOW_JDK_DIRS at one`,
-  });
+  throw new StackError(
+    `${server} needs Java ${min}${Number.isFinite(max) ? `-${max}` : '+'}; found: ${found}`,
+    {
+      hint: `install a JDK ${min} or newer (apt-get install openjdk-${min}-jdk-headless), or point AUDITFLOW_JDK_DIRS at one`,
+    },
+  );
 }

@@ -19,6 +19,7 @@ export interface PidRecord {
   readonly pid: number;
   readonly startedAt: string;
   readonly command: string;
+  readonly startTicks?: string | undefined;
 }
 
 export function readPid(pidFile: string): PidRecord | undefined {
@@ -39,10 +40,27 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** Kernel start time of a process (clock ticks since boot), or undefined without /proc. */
+function startTicks(pid: number): string | undefined {
+  try {
+    // Field 22 of /proc/<pid>/stat; the command name (field 2) may hold spaces, so count from ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the recorded process is alive and is still the one we started (pids get reused). */
+function isOurs(record: PidRecord): boolean {
+  if (!isAlive(record.pid)) return false;
+  return record.startTicks === undefined || startTicks(record.pid) === record.startTicks;
+}
+
 /** The pid from the file when that process still runs; a stale file is removed. */
 export function runningPid(pidFile: string): number | undefined {
   const record = readPid(pidFile);
-  if (record && isAlive(record.pid)) return record.pid;
+  if (record && isOurs(record)) return record.pid;
   if (record) rmSync(pidFile, { force: true });
   return undefined;
 }
@@ -60,7 +78,12 @@ export function launchDetached(spec: LaunchSpec, logFile: string, pidFile: strin
   closeSync(out);
   if (child.pid === undefined) throw new Error(`could not start ${spec.command}`);
   child.unref();
-  const record: PidRecord = { pid: child.pid, startedAt: new Date().toISOString(), command: spec.command };
+  const record: PidRecord = {
+    pid: child.pid,
+    startedAt: new Date().toISOString(),
+    command: spec.command,
+    startTicks: startTicks(child.pid),
+  };
   writeFileSync(pidFile, JSON.stringify(record));
   return child.pid;
 }

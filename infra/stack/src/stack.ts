@@ -47,7 +47,10 @@ async function waitReady(server: LocalServer, pid: number, log: string): Promise
   }
   throw new StackError(
     `${server.title} did not become ready within ${server.startTimeoutS}s. Last log lines (${log}):\n${tail(log)}`,
-    { hint: `see 'pnpm auditflow stack logs ${server.name}'; it is still running (pid ${pid})`, retriable: true },
+    {
+      hint: `see 'pnpm auditflow stack logs ${server.name}'; it is still running (pid ${pid})`,
+      retriable: true,
+    },
   );
 }
 
@@ -63,9 +66,12 @@ async function upOne(server: LocalServer, paths: StackPaths, report: Reporter): 
   }
   for (const port of server.ports) {
     if (!(await portIsFree(port))) {
-      throw new StackError(`${server.title} cannot start: port ${port} on 127.0.0.1 is in use by another process`, {
-        hint: `stop whatever listens there (ss -ltnp 'sport = :${port}'), or point the clients at it with env vars instead of 'stack up'`,
-      });
+      throw new StackError(
+        `${server.title} cannot start: port ${port} on 127.0.0.1 is in use by another process`,
+        {
+          hint: `stop whatever listens there (ss -ltnp 'sport = :${port}'), or point the clients at it with env vars instead of 'stack up'`,
+        },
+      );
     }
   }
   report(`${server.name}: installing ${server.title} ${server.version} (cached after the first time)`);
@@ -95,7 +101,10 @@ export async function stackUp(
   if (failures.length > 0) {
     const first = failures[0]?.error;
     const message = failures.map((f) => `${f.server?.name}: ${f.error.message}`).join('\n\n');
-    throw new StackError(message, { hint: first instanceof StackError ? first.hint : undefined, cause: first });
+    throw new StackError(message, {
+      hint: first instanceof StackError ? first.hint : undefined,
+      cause: first,
+    });
   }
   return outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
 }

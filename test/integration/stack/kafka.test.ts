@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, EachMessagePayload } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaClient, unique } from '../../support/endpoints.ts';
 
 describe('Kafka (real broker)', () => {
@@ -10,7 +10,10 @@ describe('Kafka (real broker)', () => {
   beforeAll(async () => {
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 2, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
   });
 
   afterAll(async () => {
@@ -21,7 +24,9 @@ describe('Kafka (real broker)', () => {
   it('describes a KRaft cluster with a broker on the advertised address', async () => {
     const cluster = await admin.describeCluster();
     expect(cluster.brokers.length).toBeGreaterThanOrEqual(1);
-    expect(cluster.brokers.map((b) => `${b.host}:${b.port}`)).toContain(process.env.KAFKA_BROKERS?.split(',')[0]);
+    expect(cluster.brokers.map((b) => `${b.host}:${b.port}`)).toContain(
+      process.env.KAFKA_BROKERS?.split(',')[0],
+    );
   });
 
   it('accepts an idempotent acks=all producer and delivers what it sent', async () => {
@@ -40,7 +45,11 @@ describe('Kafka (real broker)', () => {
   it('lets a read_committed consumer see a committed transaction and not an aborted one', async () => {
     const txTopic = unique('smoke.tx');
     await admin.createTopics({ topics: [{ topic: txTopic, numPartitions: 1 }], waitForLeaders: true });
-    const producer = kafka.producer({ transactionalId: unique('smoke-tx'), idempotent: true, maxInFlightRequests: 1 });
+    const producer = kafka.producer({
+      transactionalId: unique('smoke-tx'),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
     await producer.connect();
 
     const aborted = await producer.transaction();

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import { describe, expect, it } from 'vitest';
 import { endpoints, registryClient, unique } from '../../support/endpoints.ts';
 
 describe('schema registry (Confluent-compatible API)', () => {

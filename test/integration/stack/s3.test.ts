@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -6,6 +5,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
 import { endpoints, s3Client, unique } from '../../support/endpoints.ts';
 
 describe('S3 store (real server)', () => {
@@ -40,7 +40,9 @@ describe('S3 store (real server)', () => {
     const retention = await s3.send(new GetObjectRetentionCommand({ Bucket: bucket(), Key: key }));
     expect(retention.Retention?.Mode).toBe('GOVERNANCE');
     // Deleting the locked version itself must be refused.
-    await expect(s3.send(new DeleteObjectCommand({ Bucket: bucket(), Key: key, VersionId: put.VersionId }))).rejects.toThrow();
+    await expect(
+      s3.send(new DeleteObjectCommand({ Bucket: bucket(), Key: key, VersionId: put.VersionId })),
+    ).rejects.toThrow();
     s3.destroy();
   });
 });

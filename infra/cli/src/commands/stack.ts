@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { Command } from 'commander';
 import {
   formatEnv,
   logFile,
@@ -10,6 +9,7 @@ import {
   stackStatus,
   stackUp,
 } from '@auditflow/stack';
+import { Command } from 'commander';
 
 const serverNames = SERVERS.map((server) => server.name).join(', ');
 const say = (line: string): void => {
@@ -68,11 +68,13 @@ export function stackCommand(): Command {
   stack
     .command('env')
     .description('KEY=VALUE lines for the local stack: eval "$(pnpm -s auditflow stack env)"')
-    .option('--export', 'prefix each line with `export `')
-    .action((options: { export?: boolean }) => {
-      const text = formatEnv(stackEnv(resolvePaths()));
-      const lines = options.export ? text.replace(/^/gm, 'export ') : text;
-      process.stdout.write(`${lines}\n`);
+    .option('--plain', 'only KEY=VALUE lines (for env files), without the closing `export` line')
+    .action((options: { plain?: boolean }) => {
+      const env = stackEnv(resolvePaths());
+      process.stdout.write(`${formatEnv(env)}\n`);
+      // After eval, the variables must reach child processes (Python clients, our services),
+      // not just the shell: a closing export line does that without changing the KEY=VALUE lines.
+      if (!options.plain) process.stdout.write(`export ${Object.keys(env).join(' ')}\n`);
     });
 
   stack

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { run } from '../exec.ts';
 import { installMavenClasspath } from '../install.ts';
 import { pickJdk } from '../jdk.ts';
 import type { StackPaths } from '../paths.ts';
 import type { LocalServer, ServerDirs } from './server.ts';
-import { createConnection } from 'node:net';
 
 export const KAFKA_VERSION = '4.3.1';
 /** log4j-core's version in Kafka's dependency tree; the slf4j binding must match it. */

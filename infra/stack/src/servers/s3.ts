@@ -53,7 +53,14 @@ export const s3: LocalServer = {
     const credentials = loadCredentials(paths);
     return {
       command: join(binDir(paths), 'bin', 'minio'),
-      args: ['server', dirs.data, '--address', `127.0.0.1:${S3_PORT}`, '--console-address', `127.0.0.1:${CONSOLE_PORT}`],
+      args: [
+        'server',
+        dirs.data,
+        '--address',
+        `127.0.0.1:${S3_PORT}`,
+        '--console-address',
+        `127.0.0.1:${CONSOLE_PORT}`,
+      ],
       cwd: dirs.root,
       env: {
         ...process.env,

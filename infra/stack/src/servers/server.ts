@@ -14,7 +14,12 @@ export interface ServerDirs {
 
 export function serverDirs(paths: StackPaths, name: ServerName): ServerDirs {
   const root = join(paths.run, name);
-  return { root, data: join(root, 'data'), log: join(root, `${name}.log`), pidFile: join(root, `${name}.pid`) };
+  return {
+    root,
+    data: join(root, 'data'),
+    log: join(root, `${name}.log`),
+    pidFile: join(root, `${name}.pid`),
+  };
 }
 
 /**

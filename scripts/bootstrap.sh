@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Makes a fresh machine ready: pnpm, the workspace's packages, and the Python clients the
+# integration tests use as outside witnesses. Idempotent and quick when everything is there.
+# The servers themselves are installed by `pnpm auditflow stack up` (cached in $AUDITFLOW_HOME).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
+CACHE=${AUDITFLOW_HOME:-$HOME/.cache/auditflow}
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "bootstrap: '$1' is missing. $2" >&2; exit 1; }
+}
+need node "Install Node.js 20.19 or newer."
+need java "Install a JDK 17 (apt-get install openjdk-17-jdk-headless); the schema registry also needs a JDK 21+."
+need mvn "Install Maven (apt-get install maven): Kafka, the registry and Elasticsearch come from Maven Central."
+need go "Install Go 1.24+ (apt-get install golang): MinIO is built from the Go module proxy."
+need python3 "Install Python 3 (apt-get install python3 python3-venv)."
+need curl "Install curl."
+
+# Corepack cannot verify pnpm's signature offline here, so pnpm comes from npm.
+if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
+  echo "bootstrap: installing pnpm $PNPM_VERSION with npm"
+  npm install -g --no-fund --no-audit "pnpm@$PNPM_VERSION" >/dev/null
+fi
+
+pnpm install --frozen-lockfile --reporter=silent
+
+venv="$CACHE/pyclients"
+stamp="$venv/.requirements"
+if ! cmp -s test/foreign-clients/requirements.txt "$stamp" 2>/dev/null; then
+  echo "bootstrap: installing Python witness clients into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r test/foreign-clients/requirements.txt
+  cp test/foreign-clients/requirements.txt "$stamp"
+fi

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The one test command (README, CI): bootstrap, static checks, unit tests, then integration
+# tests against the real servers. Ends with a plain "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh || exit 1
+
+reports=$(mktemp -d)
+status=0
+run_step() {
+  echo "== $1"
+  shift
+  "$@" || status=1
+}
+run_step "typecheck" pnpm -s typecheck
+run_step "lint" pnpm -s lint
+run_step "unit tests" pnpm exec vitest run --project unit \
+  --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
+if [ "$status" -eq 0 ]; then
+  run_step "integration tests (real Kafka, registry, Elasticsearch, S3)" pnpm exec vitest run --project integration \
+    --reporter=default --reporter=json --outputFile.json="$reports/integration.json"
+else
+  echo "== integration tests not run: the steps above failed"
+fi
+node scripts/summarize-tests.mjs "$reports"/*.json
+rm -rf "$reports"
+exit "$status"
