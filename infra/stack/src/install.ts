@@ -80,7 +80,7 @@ export function installGoBinary(dir: string, modulePath: string, version: string
   return installOnce(dir, async () => {
     await run('go', ['install', `${modulePath}@${version}`], {
       cwd: dir,
-      env: { ...process.env, GOBIN: join(dir, 'bin'), GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
+      env: { ...process.env, GOBIN: join(dir, 'bin'), CGO_ENABLED: '0' },
       what: `building ${modulePath}@${version} with go install`,
       hint: 'needs Go 1.24+ (apt-get install golang, or from go.dev) and access to the Go module proxy',
     });
