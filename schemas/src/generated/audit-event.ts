@@ -1,0 +1,128 @@
+// Generated from schemas/avro/audit-event.avsc by schemas/scripts/generate-types.ts. Do not edit: change the schema and run
+// `pnpm --filter @auditflow/schemas generate`. Timestamps are milliseconds since the epoch (UTC).
+
+export type ActorType = 'user' | 'service' | 'webhook_event' | 'poll_cycle' | 'admin_action' | 'agent' | 'system' | 'unknown';
+
+export const ActorTypeSymbols = ['user', 'service', 'webhook_event', 'poll_cycle', 'admin_action', 'agent', 'system', 'unknown'] as const;
+
+export interface Actor {
+  /** sensitivity: public */
+  type: ActorType;
+  /** sensitivity: internal */
+  id: string;
+  /** sensitivity: pii */
+  name: null | string;
+  /** sensitivity: pii */
+  email: null | string;
+  /** sensitivity: pii */
+  ip: null | string;
+  /** sensitivity: internal */
+  user_agent: null | string;
+  /** sensitivity: internal */
+  session_id: null | string;
+}
+
+export interface Target {
+  /** sensitivity: public */
+  type: string;
+  /** sensitivity: internal */
+  id: null | string;
+  /** sensitivity: internal */
+  name: null | string;
+  /** e.g. project_id, mr_iid; values as strings. — sensitivity: internal */
+  attributes: Record<string, string>;
+}
+
+export type Outcome = 'success' | 'failure' | 'denied' | 'unknown';
+
+export const OutcomeSymbols = ['success', 'failure', 'denied', 'unknown'] as const;
+
+export type ErrorClass = 'auth_failure' | 'rate_limit' | 'network_error' | 'timeout' | 'validation_error' | 'not_found' | 'conflict' | 'internal' | 'unknown';
+
+export const ErrorClassSymbols = ['auth_failure', 'rate_limit', 'network_error', 'timeout', 'validation_error', 'not_found', 'conflict', 'internal', 'unknown'] as const;
+
+export interface ErrorInfo {
+  /** sensitivity: public */
+  class: ErrorClass;
+  /** sensitivity: public */
+  code: null | string;
+  /** sensitivity: internal */
+  message: null | string;
+}
+
+export interface Service {
+  /** sensitivity: public */
+  name: string;
+  /** sensitivity: public */
+  version: null | string;
+  /** sensitivity: internal */
+  instance: null | string;
+  /** sensitivity: public */
+  environment: null | string;
+}
+
+export interface Authorization {
+  /** sensitivity: public */
+  verified_at: null | number;
+  /** sensitivity: public */
+  method: null | string;
+  /** sensitivity: internal */
+  scopes: string[];
+}
+
+export interface Change {
+  /** sensitivity: public */
+  field: string;
+  /** JSON text of the old value. — sensitivity: internal */
+  before: null | string;
+  /** JSON text of the new value. — sensitivity: internal */
+  after: null | string;
+}
+
+export interface ProducerStamp {
+  /** sensitivity: public */
+  id: string;
+  /** sensitivity: public */
+  sequence: number;
+}
+
+export interface AuditEvent {
+  /** Version of this contract the producer wrote. — sensitivity: public */
+  schema_version: number;
+  /** UUIDv7, time-ordered. — sensitivity: public */
+  id: string;
+  /** When the action happened, UTC. — sensitivity: public */
+  occurred_at: number;
+  /** Dotted namespace, e.g. git.push, gitlab.api.post_mr_note. — sensitivity: public */
+  action: string;
+  /** sensitivity: public */
+  category: null | string;
+  /** sensitivity: internal */
+  actor: Actor;
+  /** sensitivity: internal */
+  target: null | Target;
+  /** sensitivity: public */
+  outcome: Outcome;
+  /** sensitivity: internal */
+  error: null | ErrorInfo;
+  /** sensitivity: public */
+  correlation_id: null | string;
+  /** W3C trace id, 32 lowercase hex digits. — sensitivity: public */
+  trace_id: null | string;
+  /** W3C span id, 16 lowercase hex digits. — sensitivity: public */
+  span_id: null | string;
+  /** The organisation the event belongs to. — sensitivity: public */
+  tenant_id: string;
+  /** sensitivity: public */
+  service: Service;
+  /** sensitivity: public */
+  duration_ms: null | number;
+  /** sensitivity: internal */
+  authorization: null | Authorization;
+  /** sensitivity: internal */
+  changes: Change[];
+  /** Arbitrary nested data as JSON text, so any shape survives the round trip. — sensitivity: internal */
+  details: null | string;
+  /** E6: which producer instance wrote the event, and its gap-free sequence number. — sensitivity: public */
+  producer: ProducerStamp;
+}

@@ -1,0 +1,32 @@
+export {
+  type ActionCatalog,
+  CATALOG_FILE,
+  type CatalogEntry,
+  loadCatalog,
+  lookupAction,
+  SEVERITIES,
+} from './catalog.ts';
+export { checkBackwardCompatible } from './compat.ts';
+export { EventValidationError, type FieldIssue } from './errors.ts';
+export * from './generated/audit-event.ts';
+export {
+  ACTION_PATTERN,
+  type AuditEventInput,
+  type AuditEventJson,
+  auditEventInputSchema,
+  MAX_DETAILS_DEPTH,
+  type ProducerStampInput,
+  toAuditEvent,
+  toJsonForm,
+} from './json-form.ts';
+export {
+  AUDIT_EVENT_SCHEMA_FILE,
+  AUDIT_EVENT_SCHEMA_VERSION,
+  type AvroRecordSchema,
+  auditEventSchema,
+  auditEventType,
+  RELEASED_SCHEMA_FILES,
+  readSchema,
+} from './schema.ts';
+export { fieldTags, SENSITIVITIES, type Sensitivity, sensitivityMap, untaggedFields } from './sensitivity.ts';
+export { TOPICS, type TopicName } from './topics.ts';
