@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -124,4 +124,27 @@ export function portIsFree(port: number): Promise<boolean> {
 export function tail(file: string, lines = 30): string {
   if (!existsSync(file)) return '(no log written)';
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+const PAGE_BYTES = 4096;
+
+/**
+ * Resident memory of a whole process group (a server and the children it forks, such as
+ * Elasticsearch's launcher and JVM), in bytes; undefined without /proc.
+ */
+export function groupRssBytes(pgid: number): number | undefined {
+  if (!existsSync('/proc')) return undefined;
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // After the command name: state(0) ppid(1) pgrp(2) ... rss(21), in pages.
+      if (Number(fields[2]) === pgid) total += Number(fields[21]) * PAGE_BYTES;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from './errors.ts';
 import type { StackPaths } from './paths.ts';
-import { isAlive, launchDetached, portIsFree, runningPid, stopProcess, tail } from './process.ts';
+import { groupRssBytes, isAlive, launchDetached, portIsFree, runningPid, stopProcess, tail } from './process.ts';
 import { elasticsearch } from './servers/elasticsearch.ts';
 import { kafka } from './servers/kafka.ts';
 import { registry } from './servers/registry.ts';
@@ -137,6 +137,8 @@ export interface ServerStatus {
   readonly port: number;
   readonly ready: boolean;
   readonly version: string | undefined;
+  /** Resident memory of the server's process group. */
+  readonly rssBytes: number | undefined;
   readonly log: string;
 }
 
@@ -145,10 +147,12 @@ export async function stackStatus(paths: StackPaths): Promise<ServerStatus[]> {
     SERVERS.map(async (server) => {
       const dirs = serverDirs(paths, server.name);
       const [ready, version] = await Promise.all([server.ready(), server.runningVersion()]);
+      const pid = runningPid(dirs.pidFile);
       return {
         name: server.name,
         title: server.title,
-        pid: runningPid(dirs.pidFile),
+        pid,
+        rssBytes: pid === undefined ? undefined : groupRssBytes(pid),
         port: server.ports[0] ?? 0,
         ready,
         version,

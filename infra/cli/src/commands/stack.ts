@@ -55,13 +55,16 @@ export function stackCommand(): Command {
         s.ready ? 'up' : s.pid ? 'starting/unhealthy' : 'down',
         String(s.pid ?? '-'),
         `127.0.0.1:${s.port}`,
+        s.rssBytes === undefined ? '-' : `${Math.round(s.rssBytes / 2 ** 20)} MiB`,
         s.version ?? '-',
       ]);
-      const header = ['SERVER', 'STATE', 'PID', 'ADDRESS', 'VERSION'];
+      const header = ['SERVER', 'STATE', 'PID', 'ADDRESS', 'RSS', 'VERSION'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
       for (const row of [header, ...rows]) {
         process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}\n`);
       }
+      const total = statuses.reduce((sum, s) => sum + (s.rssBytes ?? 0), 0);
+      process.stdout.write(`total RSS: ${Math.round(total / 2 ** 20)} MiB\n`);
       if (statuses.some((s) => !s.ready)) process.exitCode = 1;
     });
 
