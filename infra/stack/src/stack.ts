@@ -2,7 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StackError } from './errors.ts';
 import type { StackPaths } from './paths.ts';
-import { groupRssBytes, isAlive, launchDetached, portIsFree, runningPid, stopProcess, tail } from './process.ts';
+import {
+  groupRssBytes,
+  isAlive,
+  launchDetached,
+  portIsFree,
+  runningPid,
+  stopProcess,
+  tail,
+} from './process.ts';
 import { elasticsearch } from './servers/elasticsearch.ts';
 import { kafka } from './servers/kafka.ts';
 import { registry } from './servers/registry.ts';

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+export const producerConfigSchema = z.strictObject({
+  /** Kafka bootstrap servers, e.g. ['127.0.0.1:9092']. */
+  brokers: z.array(z.string().min(1)).min(1, 'at least one broker'),
+  /** Confluent-compatible registry base URL, e.g. http://127.0.0.1:8081/apis/ccompat/v7. */
+  schemaRegistryUrl: z.url(),
+  topic: z.string().min(1).default('audit.raw.v1'),
+  clientId: z.string().min(1).default('auditflow-producer'),
+  /** Filled into events that do not carry them. */
+  defaults: z
+    .strictObject({
+      tenant_id: z.string().min(1).optional(),
+      service: z
+        .strictObject({
+          name: z.string().min(1),
+          version: z.string().optional(),
+          instance: z.string().optional(),
+          environment: z.string().optional(),
+        })
+        .optional(),
+    })
+    .default({}),
+  spool: z.strictObject({
+    /** One directory per producer instance: it holds the producer id and its sequence. */
+    dir: z.string().min(1),
+    maxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(256 * 2 ** 20),
+    /** Full spool: 'fail' throws SpoolFullError from emit(); 'block' makes emitAsync() wait for room. */
+    onFull: z.enum(['fail', 'block']).default('fail'),
+  }),
+  batch: z
+    .strictObject({
+      maxEvents: z.number().int().positive().default(1000),
+    })
+    .default({ maxEvents: 1000 }),
+  compression: z.enum(['gzip', 'none']).default('gzip'),
+  /** Larger encoded events are refused (Kafka's default message limit is 1 MB). */
+  maxEventBytes: z.number().int().positive().default(900_000),
+  retry: z
+    .strictObject({
+      initialMs: z.number().positive().default(200),
+      maxMs: z.number().positive().default(5000),
+    })
+    .default({ initialMs: 200, maxMs: 5000 }),
+});
+
+export type AuditProducerConfig = z.input<typeof producerConfigSchema>;
+export type ResolvedProducerConfig = z.output<typeof producerConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly retriable = false;
+}
+
+/** Validates once at start, naming each bad setting. */
+export function resolveProducerConfig(config: AuditProducerConfig): ResolvedProducerConfig {
+  const parsed = producerConfigSchema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+  throw new ConfigError(`invalid audit producer configuration: ${lines.join('; ')}`);
+}

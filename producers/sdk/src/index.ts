@@ -1,0 +1,21 @@
+export { classifyError } from './classify.ts';
+export { type AuditProducerConfig, ConfigError, producerConfigSchema } from './config.ts';
+export {
+  CORRELATION_ENV,
+  type CorrelationContext,
+  correlationEnv,
+  currentCorrelation,
+  newCorrelationId,
+  TRACEPARENT_ENV,
+  withCorrelation,
+} from './correlation.ts';
+export { type InstrumentedEvent, instrument } from './instrument.ts';
+export { ProducerMetrics } from './metrics.ts';
+export {
+  AuditProducer,
+  createAuditProducer,
+  type EmitReceipt,
+  FlushTimeoutError,
+  ProducerClosedError,
+} from './producer.ts';
+export { SpoolFullError } from './spool.ts';

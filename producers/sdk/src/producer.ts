@@ -1,0 +1,366 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type AuditEventInput,
+  auditEventSchema,
+  auditEventType,
+  EventValidationError,
+  toAuditEvent,
+} from '@auditflow/schemas';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { CompressionTypes, Kafka, type LogEntry, logLevel, type Producer } from 'kafkajs';
+import { type Logger, pino } from 'pino';
+import type { Registry } from 'prom-client';
+import { v7 as uuidv7 } from 'uuid';
+import { type AuditProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from './config.ts';
+import { currentCorrelation, formatTraceparent } from './correlation.ts';
+import { ProducerMetrics } from './metrics.ts';
+import { Spool, type SpooledRecord, SpoolFullError } from './spool.ts';
+
+export interface EmitReceipt {
+  readonly id: string;
+  readonly sequence: number;
+}
+
+export class ProducerClosedError extends Error {
+  override readonly name = 'ProducerClosedError';
+  readonly retriable = false;
+}
+
+export class FlushTimeoutError extends Error {
+  override readonly name = 'FlushTimeoutError';
+  /** The events are safe in the spool; a later flush or the next start delivers them. */
+  readonly retriable = true;
+}
+
+interface Waiter {
+  readonly sequence: number;
+  readonly resolve: () => void;
+}
+
+export interface AuditProducerOptions {
+  readonly logger?: Logger;
+  /** Register the metrics here (e.g. prom-client's default `register`). */
+  readonly metricsRegistry?: Registry;
+}
+
+/**
+ * Emits audit events to Kafka without blocking the caller (P1, P2). emit() validates, encodes
+ * and appends to the on-disk spool, then returns; a background loop sends batches to Kafka
+ * (idempotent, acks=all) in order and trims the spool as Kafka acknowledges. While Kafka or the
+ * registry is away, events wait in the spool and go out in order when they return, also after
+ * a restart. Delivery guarantee: at least once, deduplicable by (producer id, sequence) and id.
+ */
+export class AuditProducer {
+  readonly producerId: string;
+  readonly metrics: ProducerMetrics;
+  private readonly config: ResolvedProducerConfig;
+  private readonly log: Logger;
+  private readonly spool: Spool;
+  private readonly kafka: Kafka;
+  private readonly registry: SchemaRegistry;
+  private queue: SpooledRecord[] = [];
+  private head = 0;
+  private nextSequence: number;
+  private ackedSequence: number;
+  private waiters: Waiter[] = [];
+  private roomWaiters: (() => void)[] = [];
+  private producer: Producer | undefined;
+  private schemaHeader: Buffer | undefined;
+  private pumping: Promise<void> | undefined;
+  private scheduled = false;
+  private closed = false;
+  private healthy = false;
+  private failureLogged = 0;
+
+  constructor(config: AuditProducerConfig, options: AuditProducerOptions = {}) {
+    this.config = resolveProducerConfig(config);
+    this.log = options.logger ?? pino({ name: 'auditflow-producer' });
+    this.metrics = new ProducerMetrics(options.metricsRegistry);
+    this.spool = new Spool({ dir: this.config.spool.dir, maxBytes: this.config.spool.maxBytes });
+    const recovered = this.spool.recover();
+    this.producerId = recovered.producerId ?? uuidv7();
+    this.spool.setProducerId(this.producerId);
+    this.queue = recovered.pending;
+    this.nextSequence = recovered.lastSequence + 1;
+    this.ackedSequence = recovered.ackedSequence;
+    if (recovered.corruptFrames > 0) {
+      this.metrics.spoolCorruptFrames.inc(recovered.corruptFrames);
+      this.log.warn({ corruptFrames: recovered.corruptFrames }, 'skipped torn spool frames left by a crash');
+    }
+    if (recovered.pending.length > 0) {
+      this.log.info({ pending: recovered.pending.length }, 'replaying spooled audit events');
+    }
+    this.updateSpoolGauges();
+    const log = this.log;
+    this.kafka = new Kafka({
+      clientId: this.config.clientId,
+      brokers: this.config.brokers,
+      // Our loop owns retries (events wait in the spool); kafkajs only retries briefly.
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+      connectionTimeout: 2000,
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log: entry }: LogEntry) =>
+          log.debug({ kafkajsLevel: level, message: entry.message }, 'kafkajs'),
+    });
+    this.registry = new SchemaRegistry({ host: this.config.schemaRegistryUrl });
+    if (this.queue.length > 0) this.schedule();
+  }
+
+  /**
+   * Validates, stamps (id, time, producer id, sequence, correlation) and spools one event, then
+   * returns. Throws EventValidationError for a malformed event and SpoolFullError when the spool
+   * is full; never for transport trouble.
+   */
+  emit(event: AuditEventInput): EmitReceipt {
+    const started = performance.now();
+    if (this.closed) throw new ProducerClosedError('audit producer is closed');
+    const sequence = this.nextSequence;
+    const record = this.build(event, sequence);
+    const body = auditEventType.toBuffer(record);
+    if (body.length > this.config.maxEventBytes) {
+      this.metrics.invalid.inc({ rule: 'max_size' });
+      throw new EventValidationError([
+        {
+          field: '',
+          rule: 'max_size',
+          message: `encoded event is ${body.length} bytes, over ${this.config.maxEventBytes}`,
+        },
+      ]);
+    }
+    const key = record.correlation_id ?? record.id;
+    const headers: Record<string, string> = {
+      'auditflow-event-id': record.id,
+      'auditflow-producer-id': this.producerId,
+      'auditflow-sequence': String(sequence),
+    };
+    if (record.trace_id && record.span_id)
+      headers.traceparent = formatTraceparent(record.trace_id, record.span_id);
+    let size: number;
+    try {
+      size = this.spool.append(sequence, key, headers, body);
+    } catch (err) {
+      if (err instanceof SpoolFullError) this.metrics.spoolRejected.inc();
+      throw err;
+    }
+    this.nextSequence = sequence + 1;
+    this.queue.push({ sequence, key, headers, body, size });
+    this.metrics.entries.inc({ action: record.action, outcome: record.outcome });
+    this.metrics.spoolDepth.inc();
+    this.schedule();
+    this.metrics.emitLatency.observe((performance.now() - started) / 1000);
+    return { id: record.id, sequence };
+  }
+
+  /** emit(), but with spool.onFull='block' it waits for room instead of throwing. */
+  async emitAsync(event: AuditEventInput): Promise<EmitReceipt> {
+    for (;;) {
+      try {
+        return this.emit(event);
+      } catch (err) {
+        if (!(err instanceof SpoolFullError) || this.config.spool.onFull !== 'block') throw err;
+        await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+      }
+    }
+  }
+
+  /**
+   * Resolves once the event is durable: acknowledged by Kafka, or fsynced to the spool
+   * (whichever comes first). The gateway answers 202 only after this.
+   */
+  async emitDurable(event: AuditEventInput): Promise<EmitReceipt> {
+    const receipt = await this.emitAsync(event);
+    await Promise.race([this.delivered(receipt.sequence), this.spool.sync()]);
+    return receipt;
+  }
+
+  /** Resolves when every event emitted so far is acknowledged by Kafka. */
+  async flush(timeoutMs = 30_000): Promise<void> {
+    const target = this.nextSequence - 1;
+    if (this.ackedSequence >= target) return;
+    const timeout = sleep(timeoutMs, 'timeout' as const);
+    const result = await Promise.race([this.delivered(target).then(() => 'done' as const), timeout]);
+    if (result === 'timeout') {
+      throw new FlushTimeoutError(
+        `Kafka has not acknowledged ${target - this.ackedSequence} events within ${timeoutMs} ms; they stay spooled`,
+      );
+    }
+  }
+
+  /** Stops accepting events, delivers what it can within the timeout, and releases the spool. */
+  async close(timeoutMs = 10_000): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.flush(timeoutMs);
+    } catch (err) {
+      if (!(err instanceof FlushTimeoutError)) throw err;
+      this.log.warn(
+        { pending: this.depth },
+        'closing with events still spooled; they are sent on the next start',
+      );
+    }
+    this.closed = true;
+    await this.pumping;
+    await this.spool.sync();
+    this.spool.close();
+    await this.producer?.disconnect().catch(() => {});
+  }
+
+  /** Events spooled and not yet acknowledged. */
+  get depth(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Whether the last delivery attempt reached Kafka. */
+  get connected(): boolean {
+    return this.healthy;
+  }
+
+  private build(event: AuditEventInput, sequence: number) {
+    const defaults = this.config.defaults;
+    const correlation = currentCorrelation();
+    const input = {
+      ...event,
+      tenant_id: event.tenant_id ?? defaults.tenant_id,
+      service: event.service ?? defaults.service,
+      correlation_id: event.correlation_id ?? correlation?.correlationId ?? undefined,
+      trace_id: event.trace_id ?? correlation?.traceId,
+      span_id: event.span_id ?? correlation?.spanId,
+    };
+    try {
+      return toAuditEvent(input, {
+        id: uuidv7(),
+        occurredAt: Date.now(),
+        producerId: this.producerId,
+        sequence,
+      });
+    } catch (err) {
+      if (err instanceof EventValidationError)
+        this.metrics.invalid.inc({ rule: err.issues[0]?.rule ?? 'unknown' });
+      throw err;
+    }
+  }
+
+  private delivered(sequence: number): Promise<void> {
+    if (this.ackedSequence >= sequence) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ sequence, resolve }));
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.pumping) return;
+    this.scheduled = true;
+    // setImmediate batches every event emitted in the same turn of the event loop.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pumping ??= this.pump().finally(() => {
+        this.pumping = undefined;
+        if (this.depth > 0 && !this.closed) this.schedule();
+      });
+    });
+  }
+
+  private async pump(): Promise<void> {
+    let backoff = this.config.retry.initialMs;
+    while (this.depth > 0) {
+      const batch = this.queue.slice(this.head, this.head + this.config.batch.maxEvents);
+      try {
+        const header = await this.ready();
+        await (this.producer as Producer).send({
+          topic: this.config.topic,
+          acks: -1,
+          compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+          messages: batch.map((r) => ({
+            key: r.key,
+            value: Buffer.concat([header, r.body]),
+            headers: r.headers,
+          })),
+        });
+        this.acknowledge(batch);
+        backoff = this.config.retry.initialMs;
+        if (!this.healthy) this.log.info('delivering audit events to Kafka');
+        this.healthy = true;
+      } catch (err) {
+        this.metrics.sinkErrors.inc({ destination: 'kafka' });
+        if (this.healthy || Date.now() - this.failureLogged > 30_000) {
+          this.failureLogged = Date.now();
+          this.log.warn(
+            { err: (err as Error).message, spooled: this.depth },
+            'Kafka or the registry is unreachable; spooling',
+          );
+        }
+        this.healthy = false;
+        await this.resetProducer();
+        if (this.closed) return;
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, this.config.retry.maxMs);
+      }
+    }
+  }
+
+  /** Connects and registers the schema (once); returns the 5-byte Confluent header. */
+  private async ready(): Promise<Buffer> {
+    if (!this.schemaHeader) {
+      const { id } = await this.registry.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(auditEventSchema) },
+        { subject: `${this.config.topic}-value` },
+      );
+      const header = Buffer.alloc(5);
+      header.writeUInt8(0, 0);
+      header.writeInt32BE(id, 1);
+      this.schemaHeader = header;
+    }
+    if (!this.producer) {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      await producer.connect();
+      this.producer = producer;
+    }
+    return this.schemaHeader;
+  }
+
+  private async resetProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch(() => {});
+  }
+
+  private acknowledge(batch: readonly SpooledRecord[]): void {
+    const last = batch.at(-1);
+    if (!last) return;
+    this.head += batch.length;
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    this.ackedSequence = last.sequence;
+    this.spool.ack(last.sequence, this.producerId);
+    this.metrics.delivered.inc(batch.length);
+    this.metrics.spoolDepth.dec(batch.length);
+    this.updateSpoolGauges();
+    if (this.waiters.length > 0) {
+      const still: Waiter[] = [];
+      for (const waiter of this.waiters) {
+        if (waiter.sequence <= last.sequence) waiter.resolve();
+        else still.push(waiter);
+      }
+      this.waiters = still;
+    }
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  private updateSpoolGauges(): void {
+    this.metrics.spoolDepth.set(this.depth);
+    this.metrics.spoolBytes.set(this.spool.bytes);
+  }
+}
+
+export function createAuditProducer(
+  config: AuditProducerConfig,
+  options?: AuditProducerOptions,
+): AuditProducer {
+  return new AuditProducer(config, options);
+}

@@ -1,0 +1,266 @@
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+
+/**
+ * A bounded, append-only, crash-safe spool of encoded events (the SDK's write-ahead log).
+ *
+ * Every emitted event is appended here before it is sent, so neither an unreachable broker nor a
+ * killed process loses it; acknowledged events are trimmed by whole segments. A frame is
+ * `u32 length | u32 crc32(payload) | payload`; a torn or corrupt frame (a crash mid-write) fails
+ * its length or checksum, is counted and skipped, and never replayed as garbage.
+ *
+ * Payload: `u32 seq_hi | u32 seq_lo | u16 key length | key | u16 headers length | headers JSON | body`.
+ */
+
+export interface SpooledRecord {
+  readonly sequence: number;
+  readonly key: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The Avro body without the Confluent header (the schema id is added at send time). */
+  readonly body: Buffer;
+  /** Bytes this record occupies on disk. */
+  readonly size: number;
+}
+
+export interface SpoolRecovery {
+  readonly producerId: string | undefined;
+  readonly pending: SpooledRecord[];
+  readonly lastSequence: number;
+  readonly ackedSequence: number;
+  readonly corruptFrames: number;
+}
+
+export class SpoolFullError extends Error {
+  override readonly name = 'SpoolFullError';
+  readonly retriable = true;
+}
+
+const FRAME_HEADER = 8;
+const SEGMENT_PREFIX = 'segment-';
+
+interface Segment {
+  readonly file: string;
+  /** Highest sequence in the segment (0 when empty). */
+  lastSequence: number;
+  bytes: number;
+}
+
+function segmentName(firstSequence: number): string {
+  return `${SEGMENT_PREFIX}${String(firstSequence).padStart(16, '0')}.log`;
+}
+
+export function encodeFrame(
+  sequence: number,
+  key: string,
+  headers: Readonly<Record<string, string>>,
+  body: Buffer,
+): Buffer {
+  const keyBytes = Buffer.from(key);
+  const headerBytes = Buffer.from(JSON.stringify(headers));
+  const payloadLength = 8 + 2 + keyBytes.length + 2 + headerBytes.length + body.length;
+  const frame = Buffer.allocUnsafe(FRAME_HEADER + payloadLength);
+  frame.writeUInt32BE(payloadLength, 0);
+  let at = FRAME_HEADER;
+  frame.writeUInt32BE(Math.floor(sequence / 2 ** 32), at);
+  frame.writeUInt32BE(sequence >>> 0, at + 4);
+  at += 8;
+  frame.writeUInt16BE(keyBytes.length, at);
+  keyBytes.copy(frame, at + 2);
+  at += 2 + keyBytes.length;
+  frame.writeUInt16BE(headerBytes.length, at);
+  headerBytes.copy(frame, at + 2);
+  at += 2 + headerBytes.length;
+  body.copy(frame, at);
+  frame.writeUInt32BE(crc32(frame.subarray(FRAME_HEADER)), 4);
+  return frame;
+}
+
+/** Decodes the frames of one segment; stops at the first torn or corrupt frame. */
+export function decodeFrames(data: Buffer): { records: SpooledRecord[]; corrupt: boolean } {
+  const records: SpooledRecord[] = [];
+  let at = 0;
+  while (at < data.length) {
+    if (data.length - at < FRAME_HEADER) return { records, corrupt: true };
+    const length = data.readUInt32BE(at);
+    const end = at + FRAME_HEADER + length;
+    if (length < 12 || end > data.length) return { records, corrupt: true };
+    const payload = data.subarray(at + FRAME_HEADER, end);
+    if (crc32(payload) !== data.readUInt32BE(at + 4)) return { records, corrupt: true };
+    const sequence = payload.readUInt32BE(0) * 2 ** 32 + payload.readUInt32BE(4);
+    let p = 8;
+    const keyLength = payload.readUInt16BE(p);
+    const key = payload.toString('utf8', p + 2, p + 2 + keyLength);
+    p += 2 + keyLength;
+    const headerLength = payload.readUInt16BE(p);
+    const headers = JSON.parse(payload.toString('utf8', p + 2, p + 2 + headerLength)) as Record<
+      string,
+      string
+    >;
+    p += 2 + headerLength;
+    records.push({
+      sequence,
+      key,
+      headers,
+      body: Buffer.from(payload.subarray(p)),
+      size: FRAME_HEADER + length,
+    });
+    at = end;
+  }
+  return { records, corrupt: false };
+}
+
+export interface SpoolOptions {
+  readonly dir: string;
+  readonly maxBytes: number;
+  readonly segmentBytes?: number;
+}
+
+export class Spool {
+  private readonly dir: string;
+  private readonly maxBytes: number;
+  private readonly segmentBytes: number;
+  private readonly segments: Segment[] = [];
+  private fd: number | undefined;
+  private totalBytes = 0;
+  private acked = 0;
+  private closed = false;
+
+  constructor(options: SpoolOptions) {
+    this.dir = options.dir;
+    this.maxBytes = options.maxBytes;
+    this.segmentBytes = options.segmentBytes ?? 16 * 2 ** 20;
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  /**
+   * Reads what earlier runs left: the producer id and every record not yet acknowledged, in
+   * order. Later appends go to a fresh segment, so a torn tail is never appended to.
+   */
+  recover(): SpoolRecovery {
+    const state = this.readState();
+    this.acked = state.ackedSequence;
+    const files = readdirSync(this.dir)
+      .filter((f) => f.startsWith(SEGMENT_PREFIX))
+      .sort();
+    const pending: SpooledRecord[] = [];
+    let lastSequence = state.ackedSequence;
+    let corruptFrames = 0;
+    for (const name of files) {
+      const file = join(this.dir, name);
+      const { records, corrupt } = decodeFrames(readFileSync(file));
+      if (corrupt) corruptFrames += 1;
+      const segment: Segment = { file, lastSequence: 0, bytes: statSync(file).size };
+      for (const record of records) {
+        segment.lastSequence = Math.max(segment.lastSequence, record.sequence);
+        lastSequence = Math.max(lastSequence, record.sequence);
+        if (record.sequence > this.acked) pending.push(record);
+      }
+      if (segment.lastSequence <= this.acked) {
+        rmSync(file, { force: true });
+        continue;
+      }
+      this.segments.push(segment);
+      this.totalBytes += segment.bytes;
+    }
+    return { producerId: state.producerId, pending, lastSequence, ackedSequence: this.acked, corruptFrames };
+  }
+
+  /** Remembers the producer id, so a restarted producer continues its own sequence. */
+  setProducerId(producerId: string): void {
+    this.writeState({ producerId, ackedSequence: this.acked });
+  }
+
+  /** Appends one record (a write to the page cache: it survives a killed process). */
+  append(sequence: number, key: string, headers: Readonly<Record<string, string>>, body: Buffer): number {
+    if (this.closed) throw new Error('spool is closed');
+    const frame = encodeFrame(sequence, key, headers, body);
+    if (this.totalBytes + frame.length > this.maxBytes) {
+      throw new SpoolFullError(
+        `audit spool is full (${this.totalBytes} of ${this.maxBytes} bytes): Kafka has not acknowledged for a while`,
+      );
+    }
+    let segment = this.segments.at(-1);
+    if (this.fd === undefined || !segment || segment.bytes + frame.length > this.segmentBytes) {
+      if (this.fd !== undefined) closeSync(this.fd);
+      segment = { file: join(this.dir, segmentName(sequence)), lastSequence: 0, bytes: 0 };
+      this.fd = openSync(segment.file, 'a');
+      this.segments.push(segment);
+    }
+    writeSync(this.fd, frame);
+    segment.bytes += frame.length;
+    segment.lastSequence = sequence;
+    this.totalBytes += frame.length;
+    return frame.length;
+  }
+
+  /** Forces appended records to disk (survives a machine crash, not only a process crash). */
+  sync(): Promise<void> {
+    const fd = this.fd;
+    if (fd === undefined) return Promise.resolve();
+    return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Marks everything up to `sequence` as delivered and deletes segments that are done. */
+  ack(sequence: number, producerId: string): void {
+    if (sequence <= this.acked) return;
+    this.acked = sequence;
+    this.writeState({ producerId, ackedSequence: sequence });
+    while (this.segments.length > 1 && (this.segments[0]?.lastSequence ?? Infinity) <= sequence) {
+      const done = this.segments.shift() as Segment;
+      rmSync(done.file, { force: true });
+      this.totalBytes -= done.bytes;
+    }
+    // The open segment is kept (and reused) until it rolls; it is empty of pending records now.
+    const open = this.segments[0];
+    if (
+      this.segments.length === 1 &&
+      open &&
+      open.lastSequence <= sequence &&
+      open.bytes >= this.segmentBytes / 4
+    ) {
+      if (this.fd !== undefined) closeSync(this.fd);
+      this.fd = undefined;
+      rmSync(open.file, { force: true });
+      this.segments.length = 0;
+      this.totalBytes = 0;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private readState(): { producerId: string | undefined; ackedSequence: number } {
+    const file = join(this.dir, 'state.json');
+    if (!existsSync(file)) return { producerId: undefined, ackedSequence: 0 };
+    const state = JSON.parse(readFileSync(file, 'utf8')) as { producerId?: string; ackedSequence?: number };
+    return { producerId: state.producerId, ackedSequence: state.ackedSequence ?? 0 };
+  }
+
+  /** Atomic replace: a crash leaves the old or the new state, never half of one. */
+  private writeState(state: { producerId: string; ackedSequence: number }): void {
+    const file = join(this.dir, 'state.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify(state));
+    renameSync(`${file}.tmp`, file);
+  }
+}
