@@ -1,6 +1,8 @@
 import { StackError } from '@auditflow/stack';
 import { Command, CommanderError } from 'commander';
+import { schemasCommand } from './commands/schemas.ts';
 import { stackCommand } from './commands/stack.ts';
+import { topicsCommand } from './commands/topics.ts';
 
 const program = new Command('auditflow')
   .description('Auditflow: audit events from your services to Kafka, Elasticsearch, S3 and SIEM streams')
@@ -8,6 +10,8 @@ const program = new Command('auditflow')
   .exitOverride();
 
 program.addCommand(stackCommand());
+program.addCommand(topicsCommand());
+program.addCommand(schemasCommand());
 
 try {
   await program.parseAsync(process.argv);
@@ -18,5 +22,6 @@ try {
     if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
     process.exit(1);
   }
-  throw err;
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
 }
