@@ -38,10 +38,10 @@ export function endpoints(): Endpoints {
   return found;
 }
 
-export function kafkaClient(clientId: string): Kafka {
+export function kafkaClient(clientId: string, brokers = endpoints().KAFKA_BROKERS): Kafka {
   return new Kafka({
     clientId,
-    brokers: endpoints().KAFKA_BROKERS.split(','),
+    brokers: brokers.split(','),
     // Retriable errors (coordinator loading) are logged at ERROR by kafkajs; failures still throw.
     logLevel: logLevel.NOTHING,
     retry: { retries: 8, initialRetryTime: 200 },

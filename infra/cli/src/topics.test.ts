@@ -28,7 +28,8 @@ describe('topicSpecs', () => {
 
   it('keeps the clean topic longer than raw, as the resume window for subscribers', () => {
     const specs = topicSpecs(1, 1);
-    const retention = (t: string) => Number(config(specs.find((s) => s.topic === t) as never, 'retention.ms'));
+    const retention = (t: string) =>
+      Number(config(specs.find((s) => s.topic === t) as never, 'retention.ms'));
     expect(retention('audit.clean.v1')).toBeGreaterThan(retention('audit.raw.v1'));
   });
 });

@@ -3,6 +3,16 @@ export { formatEnv, STACK_ENV_KEYS, type StackEnv, stackEnv } from './env.ts';
 export { StackError } from './errors.ts';
 export { resolvePaths, type StackPaths } from './paths.ts';
 export { ELASTICSEARCH_VERSION } from './servers/elasticsearch.ts';
-export { KAFKA_VERSION, kafkaClasspath } from './servers/kafka.ts';
+export { createKafkaServer, KAFKA_VERSION, kafkaClasspath } from './servers/kafka.ts';
 export { localS3Client } from './servers/s3.ts';
-export { logFile, SERVERS, type ServerStatus, stackDown, stackStatus, stackUp } from './stack.ts';
+export type { LocalServer } from './servers/server.ts';
+export {
+  logFile,
+  SERVERS,
+  type ServerStatus,
+  stackDown,
+  stackStatus,
+  stackUp,
+  startServer,
+  stopServer,
+} from './stack.ts';

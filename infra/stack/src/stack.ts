@@ -62,7 +62,12 @@ async function waitReady(server: LocalServer, pid: number, log: string): Promise
   );
 }
 
-async function upOne(server: LocalServer, paths: StackPaths, report: Reporter): Promise<ServerUpResult> {
+/** Installs (if needed) and starts one server, waiting until it serves; a no-op when it runs. */
+export async function startServer(
+  server: LocalServer,
+  paths: StackPaths,
+  report: Reporter = () => {},
+): Promise<ServerUpResult> {
   const started = Date.now();
   const dirs = serverDirs(paths, server.name);
   mkdirSync(dirs.root, { recursive: true });
@@ -102,7 +107,7 @@ export async function stackUp(
   const report = options.report ?? (() => {});
   mkdirSync(paths.run, { recursive: true, mode: 0o755 });
   const servers = selectServers(options.servers);
-  const outcomes = await Promise.allSettled(servers.map((server) => upOne(server, paths, report)));
+  const outcomes = await Promise.allSettled(servers.map((server) => startServer(server, paths, report)));
   const failures = outcomes.flatMap((outcome, i) =>
     outcome.status === 'rejected' ? [{ server: servers[i], error: outcome.reason as Error }] : [],
   );
@@ -117,6 +122,19 @@ export async function stackUp(
   return outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
 }
 
+/** Stops one server started with `startServer` (SIGTERM, then SIGKILL after `graceMs`). */
+export async function stopServer(
+  server: LocalServer,
+  paths: StackPaths,
+  graceMs?: number,
+): Promise<number | undefined> {
+  const pid = runningPid(serverDirs(paths, server.name).pidFile);
+  if (pid === undefined) return undefined;
+  await stopProcess(pid, graceMs);
+  runningPid(serverDirs(paths, server.name).pidFile);
+  return pid;
+}
+
 /** Stops the servers this stack started (by pid file); leaves anything else alone. */
 export async function stackDown(
   paths: StackPaths,
@@ -126,14 +144,8 @@ export async function stackDown(
   const servers = selectServers(options.servers).reverse();
   await Promise.all(
     servers.map(async (server) => {
-      const pid = runningPid(serverDirs(paths, server.name).pidFile);
-      if (pid === undefined) {
-        report(`${server.name}: not running`);
-        return;
-      }
-      await stopProcess(pid);
-      runningPid(serverDirs(paths, server.name).pidFile);
-      report(`${server.name}: stopped (pid ${pid})`);
+      const pid = await stopServer(server, paths);
+      report(pid === undefined ? `${server.name}: not running` : `${server.name}: stopped (pid ${pid})`);
     }),
   );
 }

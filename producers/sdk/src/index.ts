@@ -1,3 +1,4 @@
+export { EventValidationError } from '@auditflow/schemas';
 export { classifyError } from './classify.ts';
 export { type AuditProducerConfig, ConfigError, producerConfigSchema } from './config.ts';
 export {

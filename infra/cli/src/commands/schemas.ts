@@ -1,4 +1,11 @@
-import { auditEventSchema, checkBackwardCompatible, RELEASED_SCHEMA_FILES, readSchema, TOPICS, untaggedFields } from '@auditflow/schemas';
+import {
+  auditEventSchema,
+  checkBackwardCompatible,
+  RELEASED_SCHEMA_FILES,
+  readSchema,
+  TOPICS,
+  untaggedFields,
+} from '@auditflow/schemas';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Command } from 'commander';
 import { commandEnv } from '../env.ts';
@@ -23,7 +30,9 @@ export function schemasCommand(): Command {
     .command('check')
     .description('fail when a field has no sensitivity tag or the schema cannot read a released version')
     .action(() => {
-      const problems = untaggedFields(auditEventSchema).map((path) => `untagged field: ${path} (add "sensitivity")`);
+      const problems = untaggedFields(auditEventSchema).map(
+        (path) => `untagged field: ${path} (add "sensitivity")`,
+      );
       for (const file of RELEASED_SCHEMA_FILES) {
         const result = checkBackwardCompatible(auditEventSchema, readSchema(file));
         if (!result.compatible) problems.push(`cannot read ${file.pathname}: ${result.reason}`);
@@ -33,7 +42,9 @@ export function schemasCommand(): Command {
         process.exitCode = 1;
         return;
       }
-      process.stdout.write(`schema ok: every field tagged, reads ${RELEASED_SCHEMA_FILES.length} released version(s)\n`);
+      process.stdout.write(
+        `schema ok: every field tagged, reads ${RELEASED_SCHEMA_FILES.length} released version(s)\n`,
+      );
     });
   return schemas;
 }

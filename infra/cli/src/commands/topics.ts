@@ -11,9 +11,14 @@ export function topicsCommand(): Command {
     .option('-p, --partitions <n>', 'partitions per topic (the unit of scale)', '6')
     .action(async (options: { partitions: string }) => {
       const partitions = Number(options.partitions);
-      if (!Number.isInteger(partitions) || partitions < 1) throw new Error('--partitions must be a whole number >= 1');
+      if (!Number.isInteger(partitions) || partitions < 1)
+        throw new Error('--partitions must be a whole number >= 1');
       const env = commandEnv();
-      const admin = new Kafka({ clientId: 'auditflow-cli', brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).admin();
+      const admin = new Kafka({
+        clientId: 'auditflow-cli',
+        brokers: env.KAFKA_BROKERS.split(','),
+        logLevel: logLevel.NOTHING,
+      }).admin();
       await admin.connect();
       try {
         const { brokers } = await admin.describeCluster();

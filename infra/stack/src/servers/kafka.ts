@@ -22,16 +22,16 @@ export function kafkaClasspath(paths: StackPaths): string {
   return join(kafkaHome(paths), 'libs', '*');
 }
 
-function serverProperties(data: string): string {
+function serverProperties(data: string, port: number, controllerPort: number): string {
   return `# Written by auditflow stack: one node that is broker and KRaft controller.
 process.roles=broker,controller
 node.id=1
-listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT},CONTROLLER://127.0.0.1:${CONTROLLER_PORT}
-advertised.listeners=PLAINTEXT://127.0.0.1:${KAFKA_PORT}
+listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-controller.quorum.bootstrap.servers=127.0.0.1:${CONTROLLER_PORT}
+controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}
 log.dirs=${data}
 num.partitions=1
 default.replication.factor=1
@@ -70,61 +70,69 @@ function java(): string {
   return join(pickJdk('Kafka', 17).home, 'bin', 'java');
 }
 
-export const kafka: LocalServer = {
-  name: 'kafka',
-  title: 'Apache Kafka (KRaft)',
-  version: KAFKA_VERSION,
-  ports: [KAFKA_PORT, CONTROLLER_PORT],
-  startTimeoutS: 90,
+/**
+ * A single-node KRaft broker on `port` (controller on `controllerPort`). The stack runs one on
+ * the SPEC's 9092; tests that must stop a broker start their own on other ports.
+ */
+export function createKafkaServer(port = KAFKA_PORT, controllerPort = CONTROLLER_PORT): LocalServer {
+  return {
+    name: 'kafka',
+    title: 'Apache Kafka (KRaft)',
+    version: KAFKA_VERSION,
+    ports: [port, controllerPort],
+    startTimeoutS: 90,
 
-  install: (paths) =>
-    installMavenClasspath(kafkaHome(paths), [
-      { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: KAFKA_VERSION },
-      { groupId: 'org.apache.kafka', artifactId: 'kafka-tools', version: KAFKA_VERSION },
-      { groupId: 'org.apache.logging.log4j', artifactId: 'log4j-slf4j-impl', version: LOG4J_VERSION },
-    ]),
+    install: (paths) =>
+      installMavenClasspath(kafkaHome(paths), [
+        { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: KAFKA_VERSION },
+        { groupId: 'org.apache.kafka', artifactId: 'kafka-tools', version: KAFKA_VERSION },
+        { groupId: 'org.apache.logging.log4j', artifactId: 'log4j-slf4j-impl', version: LOG4J_VERSION },
+      ]),
 
-  async prepare(paths: StackPaths, dirs: ServerDirs) {
-    mkdirSync(dirs.data, { recursive: true });
-    const props = join(dirs.root, 'server.properties');
-    writeFileSync(props, serverProperties(dirs.data));
-    writeFileSync(join(dirs.root, 'log4j2.yaml'), LOG4J2);
-    if (existsSync(join(dirs.data, 'meta.properties'))) return;
-    const cp = kafkaClasspath(paths);
-    const { stdout } = await run(java(), ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], {
-      what: 'generating a Kafka cluster id',
-    });
-    await run(
-      java(),
-      ['-cp', cp, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', stdout.trim(), '-c', props],
-      { what: 'formatting Kafka storage' },
-    );
-  },
+    async prepare(paths: StackPaths, dirs: ServerDirs) {
+      mkdirSync(dirs.data, { recursive: true });
+      const props = join(dirs.root, 'server.properties');
+      writeFileSync(props, serverProperties(dirs.data, port, controllerPort));
+      writeFileSync(join(dirs.root, 'log4j2.yaml'), LOG4J2);
+      if (existsSync(join(dirs.data, 'meta.properties'))) return;
+      const cp = kafkaClasspath(paths);
+      const { stdout } = await run(java(), ['-cp', cp, 'kafka.tools.StorageTool', 'random-uuid'], {
+        what: 'generating a Kafka cluster id',
+      });
+      await run(
+        java(),
+        ['-cp', cp, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', stdout.trim(), '-c', props],
+        { what: 'formatting Kafka storage' },
+      );
+    },
 
-  launch: (paths, dirs) => ({
-    command: java(),
-    args: [
-      '-Xms256m',
-      '-Xmx768m',
-      '-XX:+UseG1GC',
-      '-XX:MaxGCPauseMillis=20',
-      '-Djava.awt.headless=true',
-      `-Dlog4j2.configurationFile=${join(dirs.root, 'log4j2.yaml')}`,
-      '-cp',
-      kafkaClasspath(paths),
-      'kafka.Kafka',
-      join(dirs.root, 'server.properties'),
-    ],
-    cwd: dirs.root,
-  }),
+    launch: (paths, dirs) => ({
+      command: java(),
+      args: [
+        '-Xms256m',
+        '-Xmx768m',
+        '-XX:+UseG1GC',
+        '-XX:MaxGCPauseMillis=20',
+        '-Djava.awt.headless=true',
+        `-Dlog4j2.configurationFile=${join(dirs.root, 'log4j2.yaml')}`,
+        '-cp',
+        kafkaClasspath(paths),
+        'kafka.Kafka',
+        join(dirs.root, 'server.properties'),
+      ],
+      cwd: dirs.root,
+    }),
 
-  // Readiness is a real Kafka ApiVersions round trip: a listening socket alone is not a broker.
-  ready: () => apiVersionsAnswers(KAFKA_PORT),
+    // Readiness is a real Kafka ApiVersions round trip: a listening socket alone is not a broker.
+    ready: () => apiVersionsAnswers(port),
 
-  async runningVersion() {
-    return (await apiVersionsAnswers(KAFKA_PORT)) ? KAFKA_VERSION : undefined;
-  },
-};
+    async runningVersion() {
+      return (await apiVersionsAnswers(port)) ? KAFKA_VERSION : undefined;
+    },
+  };
+}
+
+export const kafka: LocalServer = createKafkaServer();
 
 /** Sends an ApiVersions v0 request and checks for a well-formed response with error code 0. */
 function apiVersionsAnswers(port: number): Promise<boolean> {

@@ -1,0 +1,51 @@
+import type { KafkaMessage } from 'kafkajs';
+import { kafkaClient, unique } from './endpoints.ts';
+
+export interface Consumed {
+  readonly partition: number;
+  readonly offset: string;
+  readonly message: KafkaMessage;
+}
+
+/**
+ * Reads a topic from the beginning up to its current end (high watermarks taken first), with
+ * read_committed isolation. Exact: nothing is missed and nothing is waited for past the end.
+ */
+export async function consumeAll(
+  topic: string,
+  options: { brokers?: string; timeoutMs?: number } = {},
+): Promise<Consumed[]> {
+  const kafka = kafkaClient(unique('test-reader'), options.brokers);
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  await admin.disconnect();
+  const remaining = new Set([...ends].filter(([, high]) => high > 0).map(([partition]) => partition));
+  const out: Consumed[] = [];
+  if (remaining.size === 0) return out;
+  const consumer = kafka.consumer({ groupId: unique('test-reader'), readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`read ${out.length} messages of ${topic}; partitions ${[...remaining]} not at their end`),
+        ),
+      options.timeoutMs ?? 60_000,
+    );
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        out.push({ partition, offset: message.offset, message });
+        // Transaction markers take offsets too, so "done" is reaching the high watermark.
+        if (Number(message.offset) + 1 >= (ends.get(partition) ?? 0)) remaining.delete(partition);
+        if (remaining.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return out;
+}
