@@ -179,8 +179,13 @@ export class AuditProducer {
   async flush(timeoutMs = 30_000): Promise<void> {
     const target = this.nextSequence - 1;
     if (this.ackedSequence >= target) return;
-    const timeout = sleep(timeoutMs, 'timeout' as const);
+    const timer = new AbortController();
+    // The timer must neither keep the process alive nor outlive a flush that succeeded.
+    const timeout = sleep(timeoutMs, 'timeout' as const, { signal: timer.signal, ref: false }).catch(
+      () => 'done' as const,
+    );
     const result = await Promise.race([this.delivered(target).then(() => 'done' as const), timeout]);
+    timer.abort();
     if (result === 'timeout') {
       throw new FlushTimeoutError(
         `Kafka has not acknowledged ${target - this.ackedSequence} events within ${timeoutMs} ms; they stay spooled`,
