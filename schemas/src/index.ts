@@ -18,6 +18,7 @@ export {
   type ProducerStampInput,
   toAuditEvent,
   toJsonForm,
+  validateEvent,
 } from './json-form.ts';
 export {
   AUDIT_EVENT_SCHEMA_FILE,

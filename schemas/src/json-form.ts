@@ -276,3 +276,19 @@ export function toJsonForm(event: AuditEvent): AuditEventJson {
     details: parseJson(event.details),
   };
 }
+
+/** The problems with an event, or an empty list: validation without building anything to keep. */
+export function validateEvent(input: unknown): readonly FieldIssue[] {
+  try {
+    toAuditEvent(input, {
+      id: '00000000-0000-7000-8000-000000000000',
+      occurredAt: 0,
+      producerId: '-',
+      sequence: 0,
+    });
+    return [];
+  } catch (err) {
+    if (err instanceof EventValidationError) return err.issues;
+    throw err;
+  }
+}

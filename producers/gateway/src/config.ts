@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { GatewayClient } from './auth.ts';
+
+const clientSchema = z
+  .strictObject({
+    id: z.string().min(1),
+    token: z.string().min(16, 'tokens must be at least 16 characters').optional(),
+    hmacSecret: z.string().min(16, 'HMAC secrets must be at least 16 characters').optional(),
+    tenants: z.array(z.string().min(1)).default([]),
+    eventsPerSecond: z.number().positive().default(5000),
+    burst: z.number().positive().default(10000),
+  })
+  .refine((c) => c.token || c.hmacSecret, 'a client needs a token or an hmacSecret');
+
+export const gatewayConfigSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8070),
+  clients: z
+    .array(clientSchema)
+    .min(1, 'no clients: set AUDITFLOW_GATEWAY_TOKEN or AUDITFLOW_GATEWAY_CLIENTS_FILE'),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 2 ** 20),
+  maxBatch: z.number().int().positive().default(1000),
+  signatureWindowSeconds: z.number().positive().default(300),
+  /** Tenant under which the gateway audits its own authentication decisions. */
+  selfTenant: z.string().min(1).default('auditflow'),
+});
+
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+
+export function resolveGatewayConfig(
+  input: GatewayConfigInput,
+): GatewayConfig & { clients: GatewayClient[] } {
+  const parsed = gatewayConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new Error(`invalid gateway configuration: ${lines.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Configuration from the environment (and the optional clients file). */
+export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfigInput {
+  const clients: unknown[] = [];
+  if (env.AUDITFLOW_GATEWAY_TOKEN) clients.push({ id: 'local', token: env.AUDITFLOW_GATEWAY_TOKEN });
+  if (env.AUDITFLOW_GATEWAY_CLIENTS_FILE) {
+    clients.push(...(JSON.parse(readFileSync(env.AUDITFLOW_GATEWAY_CLIENTS_FILE, 'utf8')) as unknown[]));
+  }
+  return {
+    host: env.AUDITFLOW_GATEWAY_HOST,
+    port: env.AUDITFLOW_GATEWAY_PORT ? Number(env.AUDITFLOW_GATEWAY_PORT) : undefined,
+    clients: clients as GatewayConfigInput['clients'],
+  };
+}

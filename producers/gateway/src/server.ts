@@ -1,0 +1,238 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type AuditProducer, SpoolFullError } from '@auditflow/producer';
+import { type AuditEventInput, type FieldIssue, validateEvent } from '@auditflow/schemas';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import { Authenticator, type AuthResult } from './auth.ts';
+import { BodyTooLargeError, parseEvents, readBody } from './body.ts';
+import type { GatewayConfig } from './config.ts';
+import { RateLimiter } from './rate-limit.ts';
+
+export interface Gateway {
+  readonly server: Server;
+  listen(): Promise<AddressInfo>;
+  /** Stops accepting connections and waits for requests in progress. */
+  close(): Promise<void>;
+}
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/**
+ * The HTTP ingest gateway (P5). Events pass authentication, a per-client rate limit and schema
+ * validation (all of a batch, before any is emitted), then go through the SDK; the answer is
+ * 202 only once each is durable.
+ */
+export function createGateway(options: {
+  config: GatewayConfig;
+  producer: AuditProducer;
+  logger: Logger;
+  registry: Registry;
+}): Gateway {
+  const { config, producer, logger } = options;
+  const authenticator = new Authenticator(config.clients, config.signatureWindowSeconds);
+  const limiter = new RateLimiter();
+  const requests = new Counter({
+    name: 'auditflow_gateway_requests_total',
+    help: 'Gateway requests by route and status',
+    labelNames: ['route', 'status'],
+    registers: [options.registry],
+  });
+  let draining = false;
+
+  /** The gateway audits its own authentication decisions (never the credential itself). */
+  const auditAuth = (result: AuthResult, sourceIp: string | undefined): void => {
+    const hmac = result.method === 'hmac';
+    const action = result.ok
+      ? hmac
+        ? 'auth.webhook.hmac_valid'
+        : 'auth.token.accepted'
+      : hmac
+        ? 'auth.webhook.hmac_invalid'
+        : 'auth.token.rejected';
+    const clientId = result.ok ? result.client.id : result.clientId;
+    try {
+      producer.emit({
+        action,
+        category: 'authentication',
+        actor: { type: 'service', id: clientId ?? 'unknown', ip: sourceIp ?? null },
+        target: { type: 'endpoint', id: 'POST /v1/events' },
+        outcome: result.ok ? 'success' : 'denied',
+        error: result.ok ? null : { class: 'auth_failure', code: '401', message: result.reason },
+        tenant_id: config.selfTenant,
+        service: { name: 'auditflow-gateway' },
+        details: { method: result.method, ...(result.ok ? {} : { reason: result.reason }) },
+      });
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'could not audit an authentication decision');
+    }
+  };
+
+  const ingest = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
+    const type = header(req, 'content-type') ?? '';
+    if (!/^application\/json\b/i.test(type)) {
+      send(res, 415, { error: 'unsupported_media_type', message: 'send Content-Type: application/json' });
+      return 415;
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, config.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        send(res, 413, { error: 'body_too_large', message: err.message }, { connection: 'close' });
+        return 413;
+      }
+      throw err;
+    }
+    const sourceIp = req.socket.remoteAddress;
+    const auth = authenticator.authenticate({
+      authorization: header(req, 'authorization'),
+      clientId: header(req, 'x-auditflow-client'),
+      timestamp: header(req, 'x-auditflow-timestamp'),
+      signature: header(req, 'x-auditflow-signature'),
+      body,
+    });
+    auditAuth(auth, sourceIp);
+    if (!auth.ok) {
+      send(res, 401, { error: 'unauthorized', message: auth.reason }, { 'www-authenticate': 'Bearer' });
+      return 401;
+    }
+    const client = auth.client;
+    const parsed = parseEvents(body, config.maxBatch);
+    if (!parsed.ok) {
+      send(res, 400, { error: parsed.error, message: parsed.message });
+      return 400;
+    }
+    const events = parsed.events.map((raw) => {
+      const event = { ...(raw as Record<string, unknown>) };
+      if (event.tenant_id === undefined && client.tenants.length === 1) event.tenant_id = client.tenants[0];
+      if (event.service === undefined) event.service = { name: client.id };
+      return event as AuditEventInput;
+    });
+    const invalid: { index: number; errors: readonly FieldIssue[] }[] = [];
+    events.forEach((event, index) => {
+      const errors = validateEvent(event);
+      if (errors.length > 0) invalid.push({ index, errors });
+    });
+    if (invalid.length > 0) {
+      send(res, 400, {
+        error: 'validation_failed',
+        message: 'no event of this request was accepted',
+        events: invalid,
+      });
+      return 400;
+    }
+    const outside = events.findIndex(
+      (e) => client.tenants.length > 0 && !client.tenants.includes(e.tenant_id as string),
+    );
+    if (outside >= 0) {
+      send(res, 403, {
+        error: 'tenant_forbidden',
+        message: `event ${outside}: this client may not write tenant_id ${events[outside]?.tenant_id}`,
+      });
+      return 403;
+    }
+    const allowed = limiter.take(client.id, events.length, client.eventsPerSecond, client.burst);
+    if (!allowed.ok) {
+      send(
+        res,
+        429,
+        { error: 'rate_limited', message: `over ${client.eventsPerSecond} events/s` },
+        { 'retry-after': String(allowed.retryAfterS) },
+      );
+      return 429;
+    }
+    try {
+      const receipts = await Promise.all(events.map((event) => producer.emitDurable(event)));
+      send(res, 202, { ids: receipts.map((r) => r.id) });
+      return 202;
+    } catch (err) {
+      if (err instanceof SpoolFullError) {
+        send(
+          res,
+          503,
+          { error: 'spool_full', message: 'Kafka is unreachable and the spool is full' },
+          { 'retry-after': '5' },
+        );
+        return 503;
+      }
+      throw err;
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0];
+    let route = 'other';
+    let status = 404;
+    try {
+      if (req.method === 'POST' && path === '/v1/events') {
+        route = 'events';
+        status = draining ? 503 : await ingest(req, res);
+        if (draining) send(res, 503, { error: 'shutting_down' });
+      } else if (req.method === 'GET' && path === '/healthz') {
+        route = 'healthz';
+        status = 200;
+        send(res, 200, { status: 'ok' });
+      } else if (req.method === 'GET' && path === '/readyz') {
+        route = 'readyz';
+        // Ready means accepting: with Kafka away, events are still taken into the spool.
+        status = draining ? 503 : 200;
+        send(res, status, {
+          ready: !draining,
+          kafka: producer.connected ? 'connected' : 'unreachable',
+          spooled: producer.depth,
+        });
+      } else if (req.method === 'GET' && path === '/metrics') {
+        route = 'metrics';
+        status = 200;
+        const text = await options.registry.metrics();
+        res.writeHead(200, { 'content-type': options.registry.contentType });
+        res.end(text);
+      } else {
+        send(res, 404, { error: 'not_found' });
+      }
+    } catch (err) {
+      status = 500;
+      logger.error({ err: (err as Error).message, route }, 'request failed');
+      if (!res.headersSent) send(res, 500, { error: 'internal' });
+      else res.destroy();
+    }
+    requests.inc({ route, status: String(status) });
+  };
+
+  const server = createServer((req, res) => void handle(req, res));
+  server.requestTimeout = 30_000;
+
+  return {
+    server,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => resolve(server.address() as AddressInfo));
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        draining = true;
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
