@@ -1,5 +1,6 @@
 import { StackError } from '@auditflow/stack';
 import { Command, CommanderError } from 'commander';
+import { emitCommand } from './commands/emit.ts';
 import { schemasCommand } from './commands/schemas.ts';
 import { stackCommand } from './commands/stack.ts';
 import { topicsCommand } from './commands/topics.ts';
@@ -12,6 +13,7 @@ const program = new Command('auditflow')
 program.addCommand(stackCommand());
 program.addCommand(topicsCommand());
 program.addCommand(schemasCommand());
+program.addCommand(emitCommand());
 
 try {
   await program.parseAsync(process.argv);

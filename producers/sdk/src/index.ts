@@ -1,4 +1,4 @@
-export { EventValidationError } from '@auditflow/schemas';
+export { type AuditEventInput, EventValidationError } from '@auditflow/schemas';
 export { classifyError } from './classify.ts';
 export { type AuditProducerConfig, ConfigError, producerConfigSchema } from './config.ts';
 export {
@@ -19,4 +19,4 @@ export {
   FlushTimeoutError,
   ProducerClosedError,
 } from './producer.ts';
-export { SpoolFullError } from './spool.ts';
+export { SpoolFullError, SpoolLockedError } from './spool.ts';

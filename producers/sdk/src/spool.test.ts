@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeFrames, encodeFrame, Spool, SpoolFullError } from './spool.ts';
+import { decodeFrames, encodeFrame, Spool, SpoolFullError, SpoolLockedError } from './spool.ts';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'auditflow-spool-'));
 const body = (n: number) => Buffer.from(`event-${n}`);
@@ -90,6 +90,16 @@ describe('Spool', () => {
     expect(new Spool({ dir: d, maxBytes: 1 << 20 }).recover().pending.map((r) => r.sequence)).toEqual([
       7, 8, 9,
     ]);
+  });
+
+  it('refuses a second live owner and takes over a lock left by a dead process', () => {
+    const d = dir();
+    writeFileSync(join(d, 'lock'), '1'); // pid 1 is always alive
+    expect(() => new Spool({ dir: d, maxBytes: 1024 })).toThrowError(SpoolLockedError);
+    writeFileSync(join(d, 'lock'), '999999999');
+    const spool = new Spool({ dir: d, maxBytes: 1024 });
+    expect(readFileSync(join(d, 'lock'), 'utf8')).toBe(String(process.pid));
+    spool.close();
   });
 
   it('ignores a half-written state file left by a crash', () => {

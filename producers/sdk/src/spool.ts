@@ -44,6 +44,12 @@ export interface SpoolRecovery {
   readonly corruptFrames: number;
 }
 
+/** Another live process owns the spool directory: two writers would break the sequence. */
+export class SpoolLockedError extends Error {
+  override readonly name = 'SpoolLockedError';
+  readonly retriable = true;
+}
+
 export class SpoolFullError extends Error {
   override readonly name = 'SpoolFullError';
   readonly retriable = true;
@@ -57,6 +63,15 @@ interface Segment {
   /** Highest sequence in the segment (0 when empty). */
   lastSequence: number;
   bytes: number;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function segmentName(firstSequence: number): string {
@@ -144,6 +159,29 @@ export class Spool {
     this.maxBytes = options.maxBytes;
     this.segmentBytes = options.segmentBytes ?? 16 * 2 ** 20;
     mkdirSync(this.dir, { recursive: true });
+    this.lock();
+  }
+
+  /** One process per spool directory; a lock left by a dead process is taken over. */
+  private lock(): void {
+    const file = join(this.dir, 'lock');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        writeFileSync(file, String(process.pid), { flag: 'wx' });
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const owner = Number(readFileSync(file, 'utf8'));
+        if (owner === process.pid) return;
+        if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
+          throw new SpoolLockedError(
+            `spool ${this.dir} is in use by process ${owner}; give each producer its own spool.dir`,
+          );
+        }
+        rmSync(file, { force: true });
+      }
+    }
+    throw new SpoolLockedError(`could not lock spool ${this.dir}`);
   }
 
   get bytes(): number {
@@ -248,6 +286,7 @@ export class Spool {
     this.closed = true;
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    rmSync(join(this.dir, 'lock'), { force: true });
   }
 
   private readState(): { producerId: string | undefined; ackedSequence: number } {
