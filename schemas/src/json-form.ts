@@ -159,19 +159,26 @@ function zodIssues(error: z.ZodError, input: unknown): FieldIssue[] {
   });
 }
 
+/** Whether a value nests deeper than `limit` levels; stops at the limit, so it cannot overflow. */
+function deeperThan(value: unknown, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (limit === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (deeperThan(item, limit - 1)) return true;
+    return false;
+  }
+  for (const key in value) if (deeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
+  return false;
+}
+
 /** JSON text of an arbitrary value, or an issue: depth, cycles and non-JSON values are refused. */
 function jsonText(value: unknown, field: string, issues: FieldIssue[]): string | null {
   if (value === undefined || value === null) return null;
-  // Depth first, iteratively: a 10,000-deep object must not blow the stack of JSON.stringify.
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > MAX_DETAILS_DEPTH) {
-      issues.push({ field, rule: 'max_depth', message: `nested deeper than ${MAX_DETAILS_DEPTH} levels` });
-      return null;
-    }
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  // Depth first: a 10,000-deep object must not blow the stack of JSON.stringify (a cycle is
+  // infinitely deep, so it is caught here too).
+  if (deeperThan(value, MAX_DETAILS_DEPTH)) {
+    issues.push({ field, rule: 'max_depth', message: `nested deeper than ${MAX_DETAILS_DEPTH} levels` });
+    return null;
   }
   try {
     return JSON.stringify(value) ?? null;

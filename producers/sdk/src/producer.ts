@@ -7,7 +7,7 @@ import {
   toAuditEvent,
 } from '@auditflow/schemas';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { CompressionTypes, Kafka, type LogEntry, logLevel, type Producer } from 'kafkajs';
+import { CompressionTypes, Kafka, type LogEntry, logLevel, type Message, type Producer } from 'kafkajs';
 import { type Logger, pino } from 'pino';
 import type { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
@@ -129,23 +129,21 @@ export class AuditProducer {
         },
       ]);
     }
-    const key = record.correlation_id ?? record.id;
-    const headers: Record<string, string> = {
-      'auditflow-event-id': record.id,
-      'auditflow-producer-id': this.producerId,
-      'auditflow-sequence': String(sequence),
+    const meta = {
+      key: record.correlation_id ?? record.id,
+      eventId: record.id,
+      traceparent:
+        record.trace_id && record.span_id ? formatTraceparent(record.trace_id, record.span_id) : '',
     };
-    if (record.trace_id && record.span_id)
-      headers.traceparent = formatTraceparent(record.trace_id, record.span_id);
     let size: number;
     try {
-      size = this.spool.append(sequence, key, headers, body);
+      size = this.spool.append(sequence, meta, body);
     } catch (err) {
       if (err instanceof SpoolFullError) this.metrics.spoolRejected.inc();
       throw err;
     }
     this.nextSequence = sequence + 1;
-    this.queue.push({ sequence, key, headers, body, size });
+    this.queue.push({ sequence, ...meta, body, size });
     this.metrics.entries.inc({ action: record.action, outcome: record.outcome });
     this.metrics.spoolDepth.inc();
     this.schedule();
@@ -275,11 +273,7 @@ export class AuditProducer {
           topic: this.config.topic,
           acks: -1,
           compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-          messages: batch.map((r) => ({
-            key: r.key,
-            value: Buffer.concat([header, r.body]),
-            headers: r.headers,
-          })),
+          messages: batch.map((r) => this.message(header, r)),
         });
         this.acknowledge(batch);
         backoff = this.config.retry.initialMs;
@@ -301,6 +295,16 @@ export class AuditProducer {
         backoff = Math.min(backoff * 2, this.config.retry.maxMs);
       }
     }
+  }
+
+  private message(header: Buffer, record: SpooledRecord): Message {
+    const headers: Record<string, string> = {
+      'auditflow-event-id': record.eventId,
+      'auditflow-producer-id': this.producerId,
+      'auditflow-sequence': String(record.sequence),
+    };
+    if (record.traceparent) headers.traceparent = record.traceparent;
+    return { key: record.key, value: Buffer.concat([header, record.body]), headers };
   }
 
   /** Connects and registers the schema (once); returns the 5-byte Confluent header. */

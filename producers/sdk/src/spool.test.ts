@@ -6,10 +6,11 @@ import { decodeFrames, encodeFrame, Spool, SpoolFullError, SpoolLockedError } fr
 
 const dir = () => mkdtempSync(join(tmpdir(), 'auditflow-spool-'));
 const body = (n: number) => Buffer.from(`event-${n}`);
+const meta = { key: 'k', eventId: 'id', traceparent: '' };
 
 function fill(spool: Spool, from: number, to: number): void {
   for (let seq = from; seq <= to; seq++)
-    spool.append(seq, `k${seq % 3}`, { traceparent: `tp-${seq}` }, body(seq));
+    spool.append(seq, { key: `k${seq % 3}`, eventId: `id-${seq}`, traceparent: `tp-${seq}` }, body(seq));
 }
 
 describe('Spool', () => {
@@ -26,7 +27,12 @@ describe('Spool', () => {
     expect(second.ackedSequence).toBe(4);
     expect(second.lastSequence).toBe(10);
     expect(second.pending.map((r) => r.sequence)).toEqual([5, 6, 7, 8, 9, 10]);
-    expect(second.pending[0]).toMatchObject({ key: 'k2', headers: { traceparent: 'tp-5' }, body: body(5) });
+    expect(second.pending[0]).toMatchObject({
+      key: 'k2',
+      eventId: 'id-5',
+      traceparent: 'tp-5',
+      body: body(5),
+    });
   });
 
   it('detects a torn tail and never replays it as garbage', () => {
@@ -35,7 +41,7 @@ describe('Spool', () => {
     spool.recover();
     fill(spool, 1, 3);
     const [segment] = readdirSync(d).filter((f) => f.startsWith('segment-'));
-    const torn = encodeFrame(4, 'k', {}, body(4)).subarray(0, 15);
+    const torn = encodeFrame(4, meta, body(4)).subarray(0, 15);
     appendFileSync(join(d, segment as string), torn);
     const recovered = new Spool({ dir: d, maxBytes: 1 << 20 }).recover();
     expect(recovered.pending.map((r) => r.sequence)).toEqual([1, 2, 3]);
@@ -43,7 +49,7 @@ describe('Spool', () => {
   });
 
   it('stops at a frame whose checksum does not match', () => {
-    const frames = Buffer.concat([encodeFrame(1, 'a', {}, body(1)), encodeFrame(2, 'b', {}, body(2))]);
+    const frames = Buffer.concat([encodeFrame(1, meta, body(1)), encodeFrame(2, meta, body(2))]);
     const damaged = Buffer.from(frames);
     damaged.writeUInt8(damaged.readUInt8(damaged.length - 2) ^ 0xff, damaged.length - 2);
     expect(decodeFrames(frames)).toMatchObject({
@@ -57,26 +63,26 @@ describe('Spool', () => {
 
   it('refuses appends past its bound with a retriable error, and takes more after an ack', () => {
     const d = dir();
-    const frameSize = encodeFrame(1, 'k0', { traceparent: 'tp-1' }, body(1)).length;
+    const frameSize = encodeFrame(1, { key: 'k0', eventId: 'id-1', traceparent: 'tp-1' }, body(1)).length;
     const spool = new Spool({ dir: d, maxBytes: frameSize * 5 + 10, segmentBytes: frameSize * 2 });
     spool.recover();
     fill(spool, 1, 5);
     let error: unknown;
     try {
-      spool.append(6, 'k0', {}, body(6));
+      spool.append(6, meta, body(6));
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(SpoolFullError);
     expect((error as SpoolFullError).retriable).toBe(true);
     spool.ack(4, 'p');
-    expect(() => spool.append(6, 'k0', {}, body(6))).not.toThrow();
+    expect(() => spool.append(6, meta, body(6))).not.toThrow();
     expect(spool.bytes).toBeLessThan(frameSize * 5);
   });
 
   it('deletes fully acknowledged segments', () => {
     const d = dir();
-    const frameSize = encodeFrame(1, 'k0', {}, body(1)).length;
+    const frameSize = encodeFrame(1, { key: 'k0', eventId: 'id-1', traceparent: 'tp-1' }, body(1)).length;
     const spool = new Spool({ dir: d, maxBytes: 1 << 20, segmentBytes: frameSize * 3 });
     spool.recover();
     fill(spool, 1, 9);

@@ -23,13 +23,15 @@ import { crc32 } from 'node:zlib';
  * `u32 length | u32 crc32(payload) | payload`; a torn or corrupt frame (a crash mid-write) fails
  * its length or checksum, is counted and skipped, and never replayed as garbage.
  *
- * Payload: `u32 seq_hi | u32 seq_lo | u16 key length | key | u16 headers length | headers JSON | body`.
+ * Payload: `u32 seq_hi | u32 seq_lo | u16 len | key | u16 len | event id | u16 len | traceparent | body`.
  */
 
 export interface SpooledRecord {
   readonly sequence: number;
   readonly key: string;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly eventId: string;
+  /** W3C traceparent, or '' when the event has no trace context. */
+  readonly traceparent: string;
   /** The Avro body without the Confluent header (the schema id is added at send time). */
   readonly body: Buffer;
   /** Bytes this record occupies on disk. */
@@ -78,27 +80,30 @@ function segmentName(firstSequence: number): string {
   return `${SEGMENT_PREFIX}${String(firstSequence).padStart(16, '0')}.log`;
 }
 
-export function encodeFrame(
-  sequence: number,
-  key: string,
-  headers: Readonly<Record<string, string>>,
-  body: Buffer,
-): Buffer {
-  const keyBytes = Buffer.from(key);
-  const headerBytes = Buffer.from(JSON.stringify(headers));
-  const payloadLength = 8 + 2 + keyBytes.length + 2 + headerBytes.length + body.length;
+/** Spool records are identified by what the Kafka message needs besides the body. */
+export interface RecordMeta {
+  readonly key: string;
+  readonly eventId: string;
+  readonly traceparent: string;
+}
+
+export function encodeFrame(sequence: number, meta: RecordMeta, body: Buffer): Buffer {
+  const keyLength = Buffer.byteLength(meta.key);
+  const idLength = Buffer.byteLength(meta.eventId);
+  const tpLength = Buffer.byteLength(meta.traceparent);
+  const payloadLength = 8 + 2 + keyLength + 2 + idLength + 2 + tpLength + body.length;
   const frame = Buffer.allocUnsafe(FRAME_HEADER + payloadLength);
   frame.writeUInt32BE(payloadLength, 0);
   let at = FRAME_HEADER;
   frame.writeUInt32BE(Math.floor(sequence / 2 ** 32), at);
   frame.writeUInt32BE(sequence >>> 0, at + 4);
   at += 8;
-  frame.writeUInt16BE(keyBytes.length, at);
-  keyBytes.copy(frame, at + 2);
-  at += 2 + keyBytes.length;
-  frame.writeUInt16BE(headerBytes.length, at);
-  headerBytes.copy(frame, at + 2);
-  at += 2 + headerBytes.length;
+  at = frame.writeUInt16BE(keyLength, at);
+  at += frame.write(meta.key, at);
+  at = frame.writeUInt16BE(idLength, at);
+  at += frame.write(meta.eventId, at);
+  at = frame.writeUInt16BE(tpLength, at);
+  at += frame.write(meta.traceparent, at);
   body.copy(frame, at);
   frame.writeUInt32BE(crc32(frame.subarray(FRAME_HEADER)), 4);
   return frame;
@@ -117,19 +122,20 @@ export function decodeFrames(data: Buffer): { records: SpooledRecord[]; corrupt:
     if (crc32(payload) !== data.readUInt32BE(at + 4)) return { records, corrupt: true };
     const sequence = payload.readUInt32BE(0) * 2 ** 32 + payload.readUInt32BE(4);
     let p = 8;
-    const keyLength = payload.readUInt16BE(p);
-    const key = payload.toString('utf8', p + 2, p + 2 + keyLength);
-    p += 2 + keyLength;
-    const headerLength = payload.readUInt16BE(p);
-    const headers = JSON.parse(payload.toString('utf8', p + 2, p + 2 + headerLength)) as Record<
-      string,
-      string
-    >;
-    p += 2 + headerLength;
+    const field = (): string => {
+      const length = payload.readUInt16BE(p);
+      const text = payload.toString('utf8', p + 2, p + 2 + length);
+      p += 2 + length;
+      return text;
+    };
+    const key = field();
+    const eventId = field();
+    const traceparent = field();
     records.push({
       sequence,
       key,
-      headers,
+      eventId,
+      traceparent,
       body: Buffer.from(payload.subarray(p)),
       size: FRAME_HEADER + length,
     });
@@ -227,9 +233,9 @@ export class Spool {
   }
 
   /** Appends one record (a write to the page cache: it survives a killed process). */
-  append(sequence: number, key: string, headers: Readonly<Record<string, string>>, body: Buffer): number {
+  append(sequence: number, meta: RecordMeta, body: Buffer): number {
     if (this.closed) throw new Error('spool is closed');
-    const frame = encodeFrame(sequence, key, headers, body);
+    const frame = encodeFrame(sequence, meta, body);
     if (this.totalBytes + frame.length > this.maxBytes) {
       throw new SpoolFullError(
         `audit spool is full (${this.totalBytes} of ${this.maxBytes} bytes): Kafka has not acknowledged for a while`,
