@@ -13,7 +13,7 @@ export class ProducerMetrics {
   readonly spoolCorruptFrames: Counter;
   readonly emitLatency: Histogram;
 
-  constructor(registry = new Registry()) {
+  constructor(registry = new Registry(), depth: () => number = () => 0) {
     this.registry = registry;
     const registers = [registry];
     this.entries = new Counter({
@@ -43,6 +43,9 @@ export class ProducerMetrics {
       name: 'audit_spool_depth_events',
       help: 'Events spooled and not yet acknowledged by Kafka',
       registers,
+      collect() {
+        this.set(depth());
+      },
     });
     this.spoolBytes = new Gauge({
       name: 'audit_spool_bytes',

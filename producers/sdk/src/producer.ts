@@ -75,7 +75,8 @@ export class AuditProducer {
   constructor(config: AuditProducerConfig, options: AuditProducerOptions = {}) {
     this.config = resolveProducerConfig(config);
     this.log = options.logger ?? pino({ name: 'auditflow-producer' });
-    this.metrics = new ProducerMetrics(options.metricsRegistry);
+    // The depth gauge is read when scraped, so emit() does not pay for it.
+    this.metrics = new ProducerMetrics(options.metricsRegistry, () => this.depth);
     this.spool = new Spool({ dir: this.config.spool.dir, maxBytes: this.config.spool.maxBytes });
     const recovered = this.spool.recover();
     this.producerId = recovered.producerId ?? uuidv7();
@@ -145,7 +146,6 @@ export class AuditProducer {
     this.nextSequence = sequence + 1;
     this.queue.push({ sequence, ...meta, body, size });
     this.metrics.entries.inc({ action: record.action, outcome: record.outcome });
-    this.metrics.spoolDepth.inc();
     this.schedule();
     this.metrics.emitLatency.observe((performance.now() - started) / 1000);
     return { id: record.id, sequence };
@@ -223,14 +223,15 @@ export class AuditProducer {
   private build(event: AuditEventInput, sequence: number) {
     const defaults = this.config.defaults;
     const correlation = currentCorrelation();
-    const input = {
-      ...event,
-      tenant_id: event.tenant_id ?? defaults.tenant_id,
-      service: event.service ?? defaults.service,
-      correlation_id: event.correlation_id ?? correlation?.correlationId ?? undefined,
-      trace_id: event.trace_id ?? correlation?.traceId,
-      span_id: event.span_id ?? correlation?.spanId,
-    };
+    // Only keys with values: a key holding `undefined` costs the validator its fast path.
+    const input: AuditEventInput = { ...event };
+    if (input.tenant_id === undefined && defaults.tenant_id !== undefined) input.tenant_id = defaults.tenant_id;
+    if (input.service === undefined && defaults.service !== undefined) input.service = defaults.service;
+    if (correlation) {
+      if (input.correlation_id == null && correlation.correlationId) input.correlation_id = correlation.correlationId;
+      if (input.trace_id == null && correlation.traceId) input.trace_id = correlation.traceId;
+      if (input.span_id == null && correlation.spanId) input.span_id = correlation.spanId;
+    }
     try {
       return toAuditEvent(input, {
         id: uuidv7(),
@@ -348,7 +349,6 @@ export class AuditProducer {
     this.ackedSequence = last.sequence;
     this.spool.ack(last.sequence, this.producerId);
     this.metrics.delivered.inc(batch.length);
-    this.metrics.spoolDepth.dec(batch.length);
     this.updateSpoolGauges();
     if (this.waiters.length > 0) {
       const still: Waiter[] = [];
@@ -362,7 +362,6 @@ export class AuditProducer {
   }
 
   private updateSpoolGauges(): void {
-    this.metrics.spoolDepth.set(this.depth);
     this.metrics.spoolBytes.set(this.spool.bytes);
   }
 }
