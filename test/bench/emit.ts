@@ -44,9 +44,12 @@ export async function benchEmit(options: {
   quick: boolean;
 }): Promise<EmitBenchResult> {
   const count = options.quick ? 30_000 : 150_000;
-  const events = Array.from({ length: 1000 }, (_, i) =>
-    sampleEvent(i, { correlation_id: `bench-${i % 64}` }),
-  );
+  // ~1 KB once encoded, as the target says: a realistic event plus a longer free-text field.
+  const events = Array.from({ length: 1000 }, (_, i) => {
+    const base = sampleEvent(i, { correlation_id: `bench-${i % 64}` });
+    const reasoning = `step ${i}: `.padEnd(400, 'checked the diff and the tests; ');
+    return { ...base, details: { ...(base.details as object), reasoning } };
+  });
   const eventBytes = auditEventType.toBuffer(
     toAuditEvent(events[0], {
       id: '01a20ce8-9421-762f-8562-11570ac0a0bb',
