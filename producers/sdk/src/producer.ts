@@ -225,10 +225,12 @@ export class AuditProducer {
     const correlation = currentCorrelation();
     // Only keys with values: a key holding `undefined` costs the validator its fast path.
     const input: AuditEventInput = { ...event };
-    if (input.tenant_id === undefined && defaults.tenant_id !== undefined) input.tenant_id = defaults.tenant_id;
+    if (input.tenant_id === undefined && defaults.tenant_id !== undefined)
+      input.tenant_id = defaults.tenant_id;
     if (input.service === undefined && defaults.service !== undefined) input.service = defaults.service;
     if (correlation) {
-      if (input.correlation_id == null && correlation.correlationId) input.correlation_id = correlation.correlationId;
+      if (input.correlation_id == null && correlation.correlationId)
+        input.correlation_id = correlation.correlationId;
       if (input.trace_id == null && correlation.traceId) input.trace_id = correlation.traceId;
       if (input.span_id == null && correlation.spanId) input.span_id = correlation.spanId;
     }
