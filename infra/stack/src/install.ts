@@ -69,7 +69,7 @@ export function installMavenArtifact(dir: string, coordinates: string): Promise<
       },
     );
   }).then(() => {
-    const file = readdirSync(dir).find((name) => name !== '.complete' && name !== 'unpacked');
+    const file = readdirSync(dir).find((name) => name !== '.complete' && name !== 'pom.xml');
     if (!file) throw new Error(`no artifact file in ${dir}`);
     return join(dir, file);
   });
