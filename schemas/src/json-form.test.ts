@@ -34,7 +34,7 @@ describe('JSON form', () => {
     expect(event.id).toBe(stamp.id);
     expect(event.occurred_at).toBe(stamp.occurredAt);
     expect(event.producer).toEqual({ id: 'prod-1', sequence: 7 });
-    expect(event.schema_version).toBe(1);
+    expect(event.schema_version).toBe(2);
   });
 
   it('round-trips every field through Avro, details of any shape included', () => {

@@ -4,10 +4,12 @@ import {
   type ActorType,
   ActorTypeSymbols,
   type AuditEvent,
+  type Enrichment,
   type ErrorClass,
   ErrorClassSymbols,
   type Outcome,
   OutcomeSymbols,
+  type SanitizationReport,
 } from './generated/audit-event.ts';
 import { AUDIT_EVENT_SCHEMA_VERSION } from './schema.ts';
 
@@ -122,6 +124,8 @@ export interface AuditEventJson {
   changes: { field: string; before: unknown; after: unknown }[];
   details: unknown;
   producer: { id: string; sequence: number };
+  sanitization: SanitizationReport | null;
+  enrichment: (Omit<Enrichment, 'processed_at'> & { processed_at: string }) | null;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -261,6 +265,8 @@ export function toAuditEvent(input: unknown, stamp: ProducerStampInput): AuditEv
     changes,
     details,
     producer: { id: stamp.producerId, sequence: stamp.sequence },
+    sanitization: null,
+    enrichment: null,
   };
 }
 
@@ -281,6 +287,9 @@ export function toJsonForm(event: AuditEvent): AuditEventJson {
       after: parseJson(c.after),
     })),
     details: parseJson(event.details),
+    enrichment: event.enrichment
+      ? { ...event.enrichment, processed_at: new Date(event.enrichment.processed_at).toISOString() }
+      : null,
   };
 }
 

@@ -38,7 +38,10 @@ export function readSchema(file: URL | string): AvroRecordSchema {
 
 export const AUDIT_EVENT_SCHEMA_FILE = new URL('../avro/audit-event.avsc', import.meta.url);
 /** Every released version, oldest first: what consumers must keep reading (E4). */
-export const RELEASED_SCHEMA_FILES = [new URL('../released/audit-event.v1.avsc', import.meta.url)];
+export const RELEASED_SCHEMA_FILES = [
+  new URL('../released/audit-event.v1.avsc', import.meta.url),
+  new URL('../released/audit-event.v2.avsc', import.meta.url),
+];
 
 /** The current AuditEvent schema, attributes (sensitivity tags) included. */
 export const auditEventSchema: AvroRecordSchema = readSchema(AUDIT_EVENT_SCHEMA_FILE);

@@ -86,6 +86,58 @@ export interface ProducerStamp {
   sequence: number;
 }
 
+export interface Finding {
+  /** sensitivity: public */
+  rule: string;
+  /** sensitivity: public */
+  path: string;
+  /** sensitivity: public */
+  count: number;
+}
+
+export interface PiiAction {
+  /** sensitivity: public */
+  path: string;
+  /** sensitivity: public */
+  action: string;
+}
+
+export interface SanitizationReport {
+  /** sensitivity: public */
+  ruleset_version: string;
+  /** sensitivity: public */
+  findings: Finding[];
+  /** sensitivity: public */
+  pii_actions: PiiAction[];
+  /** sensitivity: public */
+  truncated_paths: string[];
+}
+
+export interface Enrichment {
+  /** sensitivity: public */
+  processed_at: number;
+  /** false: the action is not in the catalog (accepted and flagged) — sensitivity: public */
+  known_action: boolean;
+  /** sensitivity: public */
+  category: null | string;
+  /** sensitivity: public */
+  severity: null | string;
+  /** sensitivity: public */
+  compliance: string[];
+  /** sensitivity: public */
+  retention_class: string;
+  /** sensitivity: public */
+  retention_days: number;
+  /** sensitivity: public */
+  legal_hold: boolean;
+  /** sensitivity: public */
+  tenant_name: null | string;
+  /** sensitivity: internal */
+  service_owner: null | string;
+  /** SHA-256 (hex) of the RFC 8785 canonical JSON form of the event before enrichment — sensitivity: public */
+  fingerprint: string;
+}
+
 export interface AuditEvent {
   /** Version of this contract the producer wrote. — sensitivity: public */
   schema_version: number;
@@ -125,4 +177,8 @@ export interface AuditEvent {
   details: null | string;
   /** E6: which producer instance wrote the event, and its gap-free sequence number. — sensitivity: public */
   producer: ProducerStamp;
+  /** S3: which sanitizer rules fired where (never the values). Set by the sanitizer. — sensitivity: internal */
+  sanitization: null | SanitizationReport;
+  /** N1: context added by the enricher. — sensitivity: internal */
+  enrichment: null | Enrichment;
 }
