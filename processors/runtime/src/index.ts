@@ -1,0 +1,3 @@
+export { serveHealth } from './health.ts';
+export { Processor, type ProcessorConfig, type Transform, type TransformOutcome } from './processor.ts';
+export { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';

@@ -1,0 +1,240 @@
+import { hostname } from 'node:os';
+import type { AuditEvent } from '@auditflow/schemas';
+import {
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaMessage,
+  type LogEntry,
+  logLevel,
+  type Message,
+  type Producer,
+} from 'kafkajs';
+import type { Logger } from 'pino';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';
+
+/** What a transform decides for one event. */
+export type TransformOutcome =
+  | { readonly kind: 'forward'; readonly event: AuditEvent }
+  /** Fail closed: the event goes to the restricted quarantine topic with the reason. */
+  | { readonly kind: 'quarantine'; readonly reason: string };
+
+export type Transform = (event: AuditEvent) => TransformOutcome;
+
+export interface ProcessorConfig {
+  readonly name: string;
+  readonly brokers: readonly string[];
+  readonly registryUrl: string;
+  readonly groupId: string;
+  readonly inputTopic: string;
+  readonly outputTopic: string;
+  readonly dlqTopic: string;
+  readonly quarantineTopic: string;
+  /** Stable per instance, so a restarted instance fences its predecessor's open transaction. */
+  readonly instanceId?: string;
+  readonly maxMessageBytes?: number;
+  /** A transform that throws: quarantine (sanitizer: fail closed) or dlq. */
+  readonly onTransformError: 'quarantine' | 'dlq';
+}
+
+export interface ProcessorDeps {
+  readonly logger: Logger;
+  readonly registry: Registry;
+}
+
+const header = (message: KafkaMessage, name: string): string | undefined =>
+  message.headers?.[name]?.toString();
+
+/**
+ * Consume → transform → produce, exactly once (X1): each fetched batch is one Kafka transaction
+ * that holds the outputs, the DLQ/quarantine records and the input offsets, so a crash or a
+ * rebalance either commits all of it or none. Input is read `read_committed`.
+ * Delivery guarantee: exactly once into the output topics for read_committed consumers.
+ */
+export class Processor {
+  private readonly kafka: Kafka;
+  private readonly codec: WireCodec;
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private readonly processed: Counter<'outcome'>;
+  private readonly batchSeconds: Histogram;
+  private running = false;
+  private assigned = 0;
+
+  constructor(
+    private readonly config: ProcessorConfig,
+    private readonly transform: Transform,
+    private readonly deps: ProcessorDeps,
+  ) {
+    const log = deps.logger;
+    this.kafka = new Kafka({
+      clientId: `auditflow-${config.name}`,
+      brokers: [...config.brokers],
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+      logLevel: logLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log: entry }: LogEntry) =>
+          log[level <= logLevel.ERROR ? 'warn' : 'debug']({ kafkajs: entry.message }, 'kafkajs'),
+    });
+    this.codec = new WireCodec(config.registryUrl, config.maxMessageBytes);
+    const registers = [deps.registry];
+    this.processed = new Counter({
+      name: 'auditflow_processor_events_total',
+      help: 'Input events by outcome: forwarded, quarantined, dead-lettered',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.batchSeconds = new Histogram({
+      name: 'auditflow_processor_batch_seconds',
+      help: 'Time to process and commit one transaction',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+  }
+
+  get ready(): boolean {
+    return this.running && this.assigned > 0;
+  }
+
+  async start(): Promise<void> {
+    const instance = this.config.instanceId ?? `${hostname()}-${process.pid}`;
+    this.producer = this.kafka.producer({
+      transactionalId: `${this.config.groupId}-${instance}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 30_000,
+    });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({
+      groupId: this.config.groupId,
+      readUncommitted: false,
+      maxBytesPerPartition: 1_048_576,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.config.inputTopic, fromBeginning: true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.processBatch(payload),
+    });
+    this.deps.logger.info(
+      { input: this.config.inputTopic, output: this.config.outputTopic, instance },
+      'processor running',
+    );
+  }
+
+  /** Graceful: finishes the batch in progress, commits it, and leaves the group. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+
+  private async processBatch({ batch, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const started = performance.now();
+    const outgoing = new Map<string, Message[]>();
+    const add = (topic: string, message: Message) => {
+      const list = outgoing.get(topic) ?? [];
+      list.push(message);
+      outgoing.set(topic, list);
+    };
+    const counts = { forwarded: 0, quarantined: 0, dead_lettered: 0 };
+    for (const message of batch.messages) {
+      const origin = {
+        'auditflow-source-topic': batch.topic,
+        'auditflow-source-partition': String(batch.partition),
+        'auditflow-source-offset': message.offset,
+        'auditflow-stage': this.config.name,
+      };
+      let event: AuditEvent;
+      try {
+        event = await this.codec.decode(message.value);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err; // registry down: the batch is retried
+        add(this.config.dlqTopic, {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            ...origin,
+            'auditflow-reason': err.reason,
+            'auditflow-error': err.message,
+          },
+        });
+        counts.dead_lettered += 1;
+        continue;
+      }
+      let outcome: ReturnType<Transform>;
+      try {
+        outcome = this.transform(event);
+      } catch (err) {
+        outcome = { kind: 'quarantine', reason: `${this.config.name} failed: ${(err as Error).message}` };
+        if (this.config.onTransformError === 'dlq') {
+          add(this.config.dlqTopic, {
+            key: message.key,
+            value: message.value,
+            headers: {
+              ...message.headers,
+              ...origin,
+              'auditflow-reason': 'transform_failed',
+              'auditflow-error': outcome.reason,
+            },
+          });
+          counts.dead_lettered += 1;
+          continue;
+        }
+      }
+      if (outcome.kind === 'quarantine') {
+        // The original bytes, unprocessed: the quarantine topic is restricted for that reason.
+        add(this.config.quarantineTopic, {
+          key: message.key,
+          value: message.value,
+          headers: { ...message.headers, ...origin, 'auditflow-reason': outcome.reason },
+        });
+        counts.quarantined += 1;
+        continue;
+      }
+      const traceparent = header(message, 'traceparent');
+      add(this.config.outputTopic, {
+        key: message.key,
+        value: await this.codec.encode(this.config.outputTopic, outcome.event),
+        headers: {
+          'auditflow-event-id': outcome.event.id,
+          'auditflow-producer-id': outcome.event.producer.id,
+          'auditflow-sequence': String(outcome.event.producer.sequence),
+          ...(traceparent ? { traceparent } : {}),
+        },
+      });
+      counts.forwarded += 1;
+    }
+    const last = batch.messages.at(-1) as KafkaMessage;
+    const transaction = await (this.producer as Producer).transaction();
+    try {
+      for (const [topic, messages] of outgoing) await transaction.send({ topic, messages, acks: -1 });
+      await transaction.sendOffsets({
+        consumerGroupId: this.config.groupId,
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [{ partition: batch.partition, offset: String(Number(last.offset) + 1) }],
+          },
+        ],
+      });
+      await transaction.commit();
+    } catch (err) {
+      await transaction.abort().catch(() => {});
+      throw err;
+    }
+    for (const [outcome, n] of Object.entries(counts)) if (n > 0) this.processed.inc({ outcome }, n);
+    this.batchSeconds.observe((performance.now() - started) / 1000);
+  }
+}
+
+export { DecodeError, RegistryUnavailableError };

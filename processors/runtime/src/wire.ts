@@ -1,0 +1,120 @@
+import { type AuditEvent, auditEventSchema, auditEventType } from '@auditflow/schemas';
+import avro from 'avsc';
+
+/**
+ * The Confluent wire format (magic byte 0, 4-byte big-endian schema id, Avro body), read with
+ * any registered writer version resolved to the current AuditEvent reader schema (E4).
+ */
+
+export type DecodeFailure =
+  | 'empty'
+  | 'wrong_magic_byte'
+  | 'unknown_schema_id'
+  | 'corrupt_avro'
+  | 'oversized'
+  | 'not_an_audit_event';
+
+export class DecodeError extends Error {
+  override readonly name = 'DecodeError';
+  readonly retriable = false;
+  constructor(
+    readonly reason: DecodeFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The registry was unreachable: retry the batch, do not dead-letter the message. */
+export class RegistryUnavailableError extends Error {
+  override readonly name = 'RegistryUnavailableError';
+  readonly retriable = true;
+}
+
+export class WireCodec {
+  private readonly resolvers = new Map<number, avro.Resolver | null>();
+  private readonly outputIds = new Map<string, Buffer>();
+
+  constructor(
+    private readonly registryUrl: string,
+    private readonly maxBytes = 1_048_576,
+  ) {}
+
+  async decode(value: Buffer | null): Promise<AuditEvent> {
+    if (!value || value.length === 0) throw new DecodeError('empty', 'empty message value');
+    if (value.length > this.maxBytes)
+      throw new DecodeError('oversized', `message of ${value.length} bytes exceeds ${this.maxBytes}`);
+    if (value.length < 5 || value[0] !== 0) {
+      throw new DecodeError('wrong_magic_byte', `first byte is ${value[0]}, not the Confluent magic byte 0`);
+    }
+    const id = value.readInt32BE(1);
+    const resolver = await this.resolver(id);
+    try {
+      return auditEventType.fromBuffer(value.subarray(5), resolver) as AuditEvent;
+    } catch (err) {
+      throw new DecodeError(
+        'corrupt_avro',
+        `Avro body does not decode with schema ${id}: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  /** Encodes with the current schema registered under `<topic>-value` (registered once). */
+  async encode(topic: string, event: AuditEvent): Promise<Buffer> {
+    let header = this.outputIds.get(topic);
+    if (!header) {
+      const id = await this.register(`${topic}-value`);
+      header = Buffer.alloc(5);
+      header.writeInt32BE(id, 1);
+      this.outputIds.set(topic, header);
+    }
+    return Buffer.concat([header, auditEventType.toBuffer(event)]);
+  }
+
+  private async resolver(id: number): Promise<avro.Resolver> {
+    const cached = this.resolvers.get(id);
+    if (cached) return cached;
+    if (cached === null) throw new DecodeError('unknown_schema_id', `schema id ${id} is not in the registry`);
+    let res: Response;
+    try {
+      res = await fetch(`${this.registryUrl}/schemas/ids/${id}`, { signal: AbortSignal.timeout(5000) });
+    } catch (err) {
+      throw new RegistryUnavailableError(`schema registry unreachable: ${(err as Error).message}`);
+    }
+    if (res.status === 404) {
+      this.resolvers.set(id, null);
+      throw new DecodeError('unknown_schema_id', `schema id ${id} is not in the registry`);
+    }
+    if (!res.ok) throw new RegistryUnavailableError(`schema registry answered ${res.status} for id ${id}`);
+    const { schema } = (await res.json()) as { schema: string };
+    let resolver: avro.Resolver;
+    try {
+      resolver = auditEventType.createResolver(avro.Type.forSchema(JSON.parse(schema)));
+    } catch (err) {
+      this.resolvers.set(id, null);
+      throw new DecodeError(
+        'not_an_audit_event',
+        `schema ${id} cannot be read as an AuditEvent: ${(err as Error).message}`,
+      );
+    }
+    this.resolvers.set(id, resolver);
+    return resolver;
+  }
+
+  private async register(subject: string): Promise<number> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.registryUrl}/subjects/${encodeURIComponent(subject)}/versions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+        body: JSON.stringify({ schema: JSON.stringify(auditEventSchema) }),
+        signal: AbortSignal.timeout(5000),
+      });
+    } catch (err) {
+      throw new RegistryUnavailableError(`schema registry unreachable: ${(err as Error).message}`);
+    }
+    if (!res.ok)
+      throw new RegistryUnavailableError(`registering ${subject} failed: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { id: number }).id;
+  }
+}
