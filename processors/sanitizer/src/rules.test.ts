@@ -42,7 +42,12 @@ describe('sanitizer rules (samples from the rule file)', () => {
   it('refuses a rule file with a rule lacking samples', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'rules-')), 'rules.json');
     const rule = { id: 'a', description: 'd', pattern: 'x', samples: { positive: [], negative: ['y'] } };
-    writeFileSync(file, JSON.stringify({ version: 'x', rules: [rule], fieldNames: [], freeText: { maxLength: 10 } }));
-    expect(() => loadRuleset(file)).toThrowError(/rules\.0\.samples\.positive: every rule needs a positive sample/);
+    writeFileSync(
+      file,
+      JSON.stringify({ version: 'x', rules: [rule], fieldNames: [], freeText: { maxLength: 10 } }),
+    );
+    expect(() => loadRuleset(file)).toThrowError(
+      /rules\.0\.samples\.positive: every rule needs a positive sample/,
+    );
   });
 });

@@ -6,7 +6,10 @@ const ruleSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and -'),
   description: z.string().min(1),
   pattern: z.string().min(1),
-  flags: z.string().regex(/^[imsu]*$/, 'only i, m, s, u').default(''),
+  flags: z
+    .string()
+    .regex(/^[imsu]*$/, 'only i, m, s, u')
+    .default(''),
   validator: z.enum(['luhn', 'entropy']).optional(),
   minEntropy: z.number().positive().optional(),
   samples: z.strictObject({

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { type AuditEvent, toAuditEvent, toJsonForm } from '@auditflow/schemas';
+import { describe, expect, it } from 'vitest';
+import { forbiddenFragments, ORDINARY_VALUES, secretEvents } from '../../../test/support/secret-corpus.ts';
+import { loadPiiPolicy, mask, pseudonymise } from './policy.ts';
+import { loadRuleset } from './rules.ts';
+import { sanitizeEvent } from './sanitize.ts';
+
+const ctx = { ruleset: loadRuleset(), policy: loadPiiPolicy(), pseudonymKey: randomBytes(32) };
+const record = (input: unknown, i = 1): AuditEvent =>
+  toAuditEvent(input, {
+    id: `0192f7a4-6b1e-7c3d-9a4b-00000000000${i}`,
+    occurredAt: 1,
+    producerId: 'p',
+    sequence: i,
+  });
+
+describe('sanitizeEvent', () => {
+  const sanitized = secretEvents().map((e, i) => sanitizeEvent(record(e, i), ctx));
+  const text = JSON.stringify(sanitized.map(toJsonForm));
+
+  it('leaves no planted secret, nor a long fragment of one, anywhere in the event', () => {
+    const leaked = forbiddenFragments().filter((f) => text.includes(f));
+    expect(leaked).toEqual([]);
+  });
+
+  it('keeps ordinary audit values byte for byte', () => {
+    for (const [name, value] of Object.entries(ORDINARY_VALUES)) expect(text, name).toContain(value);
+  });
+
+  it('records which rules fired where, never the values', () => {
+    const report = sanitized[0]?.sanitization;
+    expect(report?.ruleset_version).toBe(ctx.ruleset.version);
+    const fired = report?.findings.map((f) => `${f.rule}@${f.path}`) ?? [];
+    expect(fired).toEqual(
+      expect.arrayContaining([
+        'field-name@details.request.headers.Authorization',
+        'field-name@details.request.headers.Cookie',
+        'field-name@target.attributes.private_token',
+        'aws-access-key-id@details.env_dump',
+        'github-token@details.env_dump',
+      ]),
+    );
+    expect(JSON.stringify(report)).not.toContain('ghp_');
+  });
+
+  it('applies the PII policy: pseudonymise e-mail and name (stable), mask IPs', () => {
+    const [first, second] = sanitized;
+    expect(first?.actor.email).toBe(pseudonymise(ctx.pseudonymKey, 'bot@example.com'));
+    expect(second?.actor.name).toBe(pseudonymise(ctx.pseudonymKey, 'Ada Lovelace'));
+    expect(first?.actor.ip).toBe('203.0.113.0');
+    expect(second?.actor.ip).toBe('2001:db8:85a3::');
+    expect(second?.sanitization?.pii_actions).toEqual(
+      expect.arrayContaining([
+        { path: 'actor.email', action: 'pseudonymise' },
+        { path: 'actor.ip', action: 'mask' },
+      ]),
+    );
+  });
+
+  it('follows per-tenant overrides', () => {
+    const policy = {
+      ...ctx.policy,
+      tenants: { globex: { fields: { 'actor.email': 'drop' as const, 'actor.name': 'keep' as const } } },
+    };
+    const [, push] = secretEvents('globex');
+    const out = sanitizeEvent(record(push), { ...ctx, policy });
+    expect(out.actor.email).toBeNull();
+    expect(out.actor.name).toBe('Ada Lovelace');
+  });
+
+  it('truncates free text after redaction and says where', () => {
+    const long = record({
+      ...secretEvents()[2],
+      details: { reasoning: `token=abcdefghijkl ${'x'.repeat(5000)}` },
+    });
+    const out = sanitizeEvent(long, ctx);
+    const reasoning = (JSON.parse(out.details as string) as { reasoning: string }).reasoning;
+    expect(reasoning.startsWith('token=[REDACTED:key-value-secret] xxx')).toBe(true);
+    expect(reasoning.length).toBeLessThan(2100);
+    expect(out.sanitization?.truncated_paths).toEqual(['details.reasoning']);
+  });
+
+  it('throws (so the runtime quarantines) on what it cannot process', () => {
+    const broken = { ...record(secretEvents()[0]), details: '{"unterminated": ' };
+    expect(() => sanitizeEvent(broken, ctx)).toThrow();
+  });
+
+  it('masks in ways an analyst can still use', () => {
+    expect(mask('ada@example.com')).toBe('a***@example.com');
+    expect(mask('10.1.2.3')).toBe('10.1.2.0');
+  });
+});
