@@ -21,6 +21,14 @@ export {
   validateEvent,
 } from './json-form.ts';
 export {
+  DEFAULT_RETENTION_FILE,
+  globMatch,
+  loadRetentionPolicy,
+  type RetentionDecision,
+  type RetentionPolicy,
+  retentionFor,
+} from './retention.ts';
+export {
   AUDIT_EVENT_SCHEMA_FILE,
   AUDIT_EVENT_SCHEMA_VERSION,
   type AvroRecordSchema,
