@@ -13,19 +13,40 @@ export interface StackCredentials {
   readonly gatewayToken: string;
   readonly streamToken: string;
   readonly queryToken: string;
+  /** Key of the sanitizer's keyed pseudonyms (hex, 32 bytes). */
+  readonly pseudonymKey: string;
 }
 
 const token = (prefix: string): string => `${prefix}_${randomBytes(24).toString('base64url')}`;
 
+const KEYS = [
+  's3AccessKey',
+  's3SecretKey',
+  'gatewayToken',
+  'streamToken',
+  'queryToken',
+  'pseudonymKey',
+] as const;
+
+function isComplete(value: Partial<StackCredentials>): value is StackCredentials {
+  return KEYS.every((key) => typeof value[key] === 'string');
+}
+
 export function loadCredentials(paths: StackPaths): StackCredentials {
   const file = join(paths.run, 'credentials.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as StackCredentials;
+  const existing = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<StackCredentials>)
+    : {};
+  if (isComplete(existing)) return existing;
+  // Keys added by a newer version are made once and kept alongside the old ones.
   const credentials: StackCredentials = {
     s3AccessKey: `auditflow${randomBytes(6).toString('hex')}`,
     s3SecretKey: randomBytes(24).toString('base64url'),
     gatewayToken: token('afgw'),
     streamToken: token('afst'),
     queryToken: token('afq'),
+    pseudonymKey: randomBytes(32).toString('hex'),
+    ...existing,
   };
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });

@@ -18,6 +18,8 @@ export const STACK_ENV_KEYS = [
   'AUDITFLOW_GATEWAY_TOKEN',
   'AUDITFLOW_STREAM_TOKEN',
   'AUDITFLOW_QUERY_TOKEN',
+  // Beyond the SPEC's list (extensions): what the processors need locally.
+  'AUDITFLOW_PSEUDONYM_KEY',
 ] as const;
 
 export type StackEnv = Record<(typeof STACK_ENV_KEYS)[number], string>;
@@ -36,6 +38,7 @@ export function stackEnv(paths: StackPaths): StackEnv {
     AUDITFLOW_GATEWAY_TOKEN: credentials.gatewayToken,
     AUDITFLOW_STREAM_TOKEN: credentials.streamToken,
     AUDITFLOW_QUERY_TOKEN: credentials.queryToken,
+    AUDITFLOW_PSEUDONYM_KEY: credentials.pseudonymKey,
   };
 }
 

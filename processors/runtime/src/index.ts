@@ -1,3 +1,4 @@
 export { serveHealth } from './health.ts';
 export { Processor, type ProcessorConfig, type Transform, type TransformOutcome } from './processor.ts';
+export { processorEnv, runProcessorService } from './service.ts';
 export { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';

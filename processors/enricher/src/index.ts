@@ -1,0 +1,1 @@
+export { type EnricherContext, enrichEvent, fingerprint, loadMetadata, type Metadata } from './enrich.ts';
