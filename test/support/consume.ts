@@ -49,3 +49,35 @@ export async function consumeAll(
   await consumer.disconnect();
   return out;
 }
+
+/**
+ * Reads a (transactional) topic read_committed until `expected` messages arrived, then keeps
+ * reading for `settleMs` so duplicates would show. For topics whose end is a transaction marker.
+ */
+export async function consumeCount(
+  topic: string,
+  expected: number,
+  options: { brokers?: string; timeoutMs?: number; settleMs?: number } = {},
+): Promise<Consumed[]> {
+  const kafka = kafkaClient(unique('test-reader'), options.brokers);
+  const consumer = kafka.consumer({ groupId: unique('test-reader'), readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const out: Consumed[] = [];
+  let reached: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      out.push({ partition, offset: message.offset, message });
+      if (out.length >= expected) reached();
+    },
+  });
+  const timeout = options.timeoutMs ?? 120_000;
+  const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeout).unref());
+  const result = await Promise.race([done.then(() => 'ok' as const), timer]);
+  if (result === 'ok') await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 2000));
+  await consumer.disconnect();
+  return out;
+}

@@ -136,7 +136,7 @@ export class Processor {
     await this.producer?.disconnect();
   }
 
-  private async processBatch({ batch, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async processBatch({ batch, isRunning, isStale, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const started = performance.now();
     const outgoing = new Map<string, Message[]>();
@@ -232,6 +232,9 @@ export class Processor {
       await transaction.abort().catch(() => {});
       throw err;
     }
+    // The committed offset lives in the transaction; this moves the consumer's own position.
+    resolveOffset(last.offset);
+    await heartbeat();
     for (const [outcome, n] of Object.entries(counts)) if (n > 0) this.processed.inc({ outcome }, n);
     this.batchSeconds.observe((performance.now() - started) / 1000);
   }

@@ -1,0 +1,29 @@
+import { kafkaClient, unique } from './endpoints.ts';
+
+export interface PipelineTopics {
+  readonly raw: string;
+  readonly sanitized: string;
+  readonly clean: string;
+  readonly dlq: string;
+  readonly quarantine: string;
+}
+
+/** A private copy of the five pipeline topics, so tests never see each other's events. */
+export async function createPipelineTopics(prefix: string, partitions = 3): Promise<PipelineTopics> {
+  const id = unique(prefix);
+  const topics = {
+    raw: `${id}.raw`,
+    sanitized: `${id}.sanitized`,
+    clean: `${id}.clean`,
+    dlq: `${id}.dlq`,
+    quarantine: `${id}.quarantine`,
+  };
+  const admin = kafkaClient('pipeline-topics').admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: partitions })),
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  return topics;
+}

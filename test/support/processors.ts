@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { enrichEvent, loadMetadata } from '@auditflow/enricher';
+import { Processor, type Transform } from '@auditflow/processor-runtime';
+import { loadPiiPolicy, loadRuleset, sanitizeEvent } from '@auditflow/sanitizer';
+import { loadCatalog, loadRetentionPolicy } from '@auditflow/schemas';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { endpoints } from './endpoints.ts';
+import type { PipelineTopics } from './pipeline-topics.ts';
+
+export const PSEUDONYM_KEY = randomBytes(32);
+
+export function sanitizerTransform(key: Buffer = PSEUDONYM_KEY): Transform {
+  const ctx = { ruleset: loadRuleset(), policy: loadPiiPolicy(), pseudonymKey: key };
+  return (event) => ({ kind: 'forward', event: sanitizeEvent(event, ctx) });
+}
+
+export function enricherTransform(): Transform {
+  const ctx = { catalog: loadCatalog(), retention: loadRetentionPolicy(), metadata: loadMetadata() };
+  return (event) => ({ kind: 'forward', event: enrichEvent(event, ctx) });
+}
+
+/** A sanitizer or enricher on a test's private topics, in this process. */
+export function stageProcessor(
+  stage: 'sanitizer' | 'enricher',
+  topics: PipelineTopics,
+  options: { instanceId?: string; maxMessageBytes?: number; brokers?: string } = {},
+): Processor {
+  const sanitizer = stage === 'sanitizer';
+  return new Processor(
+    {
+      name: stage,
+      brokers: (options.brokers ?? endpoints().KAFKA_BROKERS).split(','),
+      registryUrl: endpoints().SCHEMA_REGISTRY_URL,
+      groupId: `${topics.raw}.${stage}`,
+      inputTopic: sanitizer ? topics.raw : topics.sanitized,
+      outputTopic: sanitizer ? topics.sanitized : topics.clean,
+      dlqTopic: topics.dlq,
+      quarantineTopic: topics.quarantine,
+      instanceId: options.instanceId ?? `${stage}-${process.pid}`,
+      maxMessageBytes: options.maxMessageBytes,
+      onTransformError: sanitizer ? 'quarantine' : 'dlq',
+    },
+    sanitizer ? sanitizerTransform() : enricherTransform(),
+    { logger: pino({ level: process.env.AUDITFLOW_TEST_LOG ?? 'silent' }), registry: new Registry() },
+  );
+}
