@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { AuditEvent } from '@auditflow/schemas';
 import {
+  CompressionTypes,
   type Consumer,
   type EachBatchPayload,
   Kafka,
@@ -41,6 +42,29 @@ export interface ProcessorConfig {
 export interface ProcessorDeps {
   readonly logger: Logger;
   readonly registry: Registry;
+  /** Called when the consumer stopped for good; services exit so a supervisor restarts them. */
+  readonly onFatal?: (error: Error) => void;
+}
+
+const SEND_CHUNK_BYTES = 256 * 1024;
+
+/** Splits messages into runs whose values add up to at most `limit` bytes (at least one each). */
+export function chunks(messages: readonly Message[], limit: number): Message[][] {
+  const out: Message[][] = [];
+  let current: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = (message.value as Buffer | null)?.length ?? 0;
+    if (current.length > 0 && bytes + size > limit) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 const header = (message: KafkaMessage, name: string): string | undefined =>
@@ -115,6 +139,13 @@ export class Processor {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
     });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      if (e.payload.restart) return;
+      // kafkajs gave up: without a consumer the process only pretends to work.
+      this.running = false;
+      this.deps.logger.fatal({ err: e.payload.error.message }, 'consumer crashed and will not restart');
+      this.deps.onFatal?.(e.payload.error);
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.config.inputTopic, fromBeginning: true });
     this.running = true;
@@ -136,7 +167,13 @@ export class Processor {
     await this.producer?.disconnect();
   }
 
-  private async processBatch({ batch, isRunning, isStale, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+  private async processBatch({
+    batch,
+    isRunning,
+    isStale,
+    resolveOffset,
+    heartbeat,
+  }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const started = performance.now();
     const outgoing = new Map<string, Message[]>();
@@ -217,7 +254,13 @@ export class Processor {
     const last = batch.messages.at(-1) as KafkaMessage;
     const transaction = await (this.producer as Producer).transaction();
     try {
-      for (const [topic, messages] of outgoing) await transaction.send({ topic, messages, acks: -1 });
+      for (const [topic, messages] of outgoing) {
+        // One request per chunk: a whole fetched batch re-encoded can exceed the broker's
+        // max.message.bytes for a record batch.
+        for (const chunk of chunks(messages, SEND_CHUNK_BYTES)) {
+          await transaction.send({ topic, messages: chunk, acks: -1, compression: CompressionTypes.GZIP });
+        }
+      }
       await transaction.sendOffsets({
         consumerGroupId: this.config.groupId,
         topics: [

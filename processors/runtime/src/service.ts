@@ -42,7 +42,7 @@ export async function runProcessorService(options: {
       instanceId: env.AUDITFLOW_INSTANCE_ID,
     },
     options.transform,
-    { logger, registry },
+    { logger, registry, onFatal: () => process.exit(1) },
   );
   const health = await serveHealth({ port: options.healthPort, registry, ready: () => processor.ready });
   await processor.start();

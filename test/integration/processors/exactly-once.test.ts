@@ -1,0 +1,94 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createAuditProducer } from '@auditflow/producer';
+import { type AuditEvent, auditEventType } from '@auditflow/schemas';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { consumeCount } from '../../support/consume.ts';
+import { endpoints, kafkaClient } from '../../support/endpoints.ts';
+import { sampleEvent } from '../../support/events.ts';
+import { createPipelineTopics, type PipelineTopics } from '../../support/pipeline-topics.ts';
+
+const children: ChildProcess[] = [];
+
+function startChild(topics: PipelineTopics, instanceId: string): Promise<ChildProcess> {
+  const child = spawn(
+    'node',
+    ['--import', 'tsx', 'test/support/processor-child.ts', 'sanitizer', JSON.stringify(topics), instanceId],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('started')) resolve(child);
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`processor ${instanceId} exited with ${code} before it started`)),
+    );
+  });
+}
+
+/** Sum of the offsets the group committed on the input topic (= input events done). */
+async function committed(topics: PipelineTopics): Promise<number> {
+  const admin = kafkaClient('eos-offsets').admin();
+  await admin.connect();
+  const [topic] = await admin.fetchOffsets({ groupId: `${topics.raw}.sanitizer`, topics: [topics.raw] });
+  await admin.disconnect();
+  return (topic?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+}
+
+describe('exactly once through the sanitizer (X1)', () => {
+  afterAll(() => {
+    for (const child of children) child.kill('SIGKILL');
+  });
+
+  it('holds every input exactly once after a SIGKILL mid-stream and a second instance joining', {
+    timeout: 300_000,
+  }, async () => {
+    const topics = await createPipelineTopics('it.eos', 3);
+    const total = 15_000;
+    const producer = createAuditProducer(
+      {
+        brokers: endpoints().KAFKA_BROKERS.split(','),
+        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+        topic: topics.raw,
+        spool: { dir: mkdtempSync(join(tmpdir(), 'eos-spool-')) },
+      },
+      { logger: pino({ level: 'silent' }) },
+    );
+    for (let i = 0; i < total; i++) producer.emit(sampleEvent(i, { correlation_id: `eos-${i % 50}` }));
+    await producer.close(60_000);
+
+    const first = await startChild(topics, 'eos-a');
+    while ((await committed(topics)) < 1500) {
+      console.log('c', await committed(topics));
+      await sleep(1000);
+    }
+    first.kill('SIGKILL'); // mid-stream: a transaction may be open
+    const killedAt = await committed(topics);
+    expect(killedAt).toBeLessThan(total);
+
+    await startChild(topics, 'eos-a'); // same instance id: fences the dead one's transaction
+    await sleep(1500);
+    await startChild(topics, 'eos-b'); // rebalance while work is in progress
+    const deadline = Date.now() + 180_000;
+    while ((await committed(topics)) < total && Date.now() < deadline) {
+      console.log('d', await committed(topics));
+      await sleep(2000);
+    }
+    expect(await committed(topics)).toBe(total);
+
+    const out = await consumeCount(topics.sanitized, total, { settleMs: 3000 });
+    const sequences = out.map(
+      (m) =>
+        (auditEventType.fromBuffer((m.message.value as Buffer).subarray(5)) as AuditEvent).producer.sequence,
+    );
+    expect(new Set(sequences).size).toBe(total);
+    expect(out).toHaveLength(total);
+  });
+});

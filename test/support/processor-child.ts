@@ -1,0 +1,17 @@
+/**
+ * A processor in its own process, for crash and rebalance tests:
+ *   tsx processor-child.ts <sanitizer|enricher> <topics JSON> <instance id>
+ * Prints "started" once it runs; stops gracefully on SIGTERM.
+ */
+import { stageProcessor } from './processors.ts';
+
+const [stage, topicsJson, instanceId] = process.argv.slice(2);
+if ((stage !== 'sanitizer' && stage !== 'enricher') || !topicsJson || !instanceId) {
+  throw new Error('usage: processor-child <sanitizer|enricher> <topics JSON> <instance id>');
+}
+const processor = stageProcessor(stage, JSON.parse(topicsJson), { instanceId });
+await processor.start();
+process.stdout.write('started\n');
+process.on('SIGTERM', () => {
+  void processor.stop().then(() => process.exit(0));
+});
