@@ -65,10 +65,7 @@ describe('exactly once through the sanitizer (X1)', () => {
     await producer.close(60_000);
 
     const first = await startChild(topics, 'eos-a');
-    while ((await committed(topics)) < 1500) {
-      console.log('c', await committed(topics));
-      await sleep(1000);
-    }
+    while ((await committed(topics)) < 1500) await sleep(100);
     first.kill('SIGKILL'); // mid-stream: a transaction may be open
     const killedAt = await committed(topics);
     expect(killedAt).toBeLessThan(total);
@@ -77,10 +74,7 @@ describe('exactly once through the sanitizer (X1)', () => {
     await sleep(1500);
     await startChild(topics, 'eos-b'); // rebalance while work is in progress
     const deadline = Date.now() + 180_000;
-    while ((await committed(topics)) < total && Date.now() < deadline) {
-      console.log('d', await committed(topics));
-      await sleep(2000);
-    }
+    while ((await committed(topics)) < total && Date.now() < deadline) await sleep(500);
     expect(await committed(topics)).toBe(total);
 
     const out = await consumeCount(topics.sanitized, total, { settleMs: 3000 });
