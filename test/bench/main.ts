@@ -1,15 +1,16 @@
 /**
  * `pnpm bench [suite...] [--quick] [--json]`: measures our components and their baselines in
- * the same run on this machine. Suites: emit. Needs the stack (started when not running).
+ * the same run on this machine. Suites: emit, processors. Needs the stack (started when not running).
  */
 import { resolvePaths, stackEnv, stackUp } from '@auditflow/stack';
 import { benchEmit } from './emit.ts';
+import { benchProcessors } from './processors.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const json = args.includes('--json');
 const suites = args.filter((a) => !a.startsWith('--'));
-const known = ['emit'];
+const known = ['emit', 'processors'];
 for (const suite of suites) {
   if (!known.includes(suite)) {
     process.stderr.write(`unknown benchmark '${suite}'; choose from: ${known.join(', ')}\n`);
@@ -37,6 +38,12 @@ if (run('emit')) {
   Object.assign(
     results,
     await benchEmit({ brokers: env.KAFKA_BROKERS, registryUrl: env.SCHEMA_REGISTRY_URL, quick }),
+  );
+}
+if (run('processors')) {
+  Object.assign(
+    results,
+    await benchProcessors({ brokers: env.KAFKA_BROKERS, registryUrl: env.SCHEMA_REGISTRY_URL, quick }),
   );
 }
 if (json) process.stdout.write(`${JSON.stringify(results)}\n`);

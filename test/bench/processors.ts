@@ -1,0 +1,203 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Processor, type Transform } from '@auditflow/processor-runtime';
+import { createAuditProducer } from '@auditflow/producer';
+import { type AuditEvent, toAuditEvent } from '@auditflow/schemas';
+import { Kafka, logLevel } from 'kafkajs';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { sampleEvent } from '../support/events.ts';
+import { enricherTransform, sanitizerTransform } from '../support/processors.ts';
+import { secretEvents } from '../support/secret-corpus.ts';
+import { printTable } from './stats.ts';
+
+export interface ProcessorsBenchResult {
+  sanitizer_transform_events_per_s: number;
+  enricher_transform_events_per_s: number;
+  passthrough_events_per_s: number;
+  sanitizer_events_per_s: number;
+  enricher_events_per_s: number;
+  sanitizer_ratio: number;
+  enricher_ratio: number;
+}
+
+/** ~1 KB realistic events; one in eight carries planted secrets. */
+function benchRecords(n: number): AuditEvent[] {
+  const secrets = secretEvents();
+  return Array.from({ length: n }, (_, i) => {
+    const input =
+      i % 8 === 0
+        ? secrets[i % secrets.length]
+        : (() => {
+            const base = sampleEvent(i, { correlation_id: `bench-${i % 64}` });
+            return {
+              ...base,
+              details: {
+                ...(base.details as object),
+                reasoning: `step ${i}: `.padEnd(400, 'checked the diff and the tests; '),
+              },
+            };
+          })();
+    return toAuditEvent(input, {
+      id: `0192f7a4-6b1e-7c3d-9a4b-${String(i).padStart(12, '0')}`,
+      occurredAt: Date.now(),
+      producerId: 'bench',
+      sequence: i + 1,
+    });
+  });
+}
+
+function transformRate(transform: Transform, records: AuditEvent[]): number {
+  for (const r of records.slice(0, 2000)) transform(r); // warm up
+  const started = performance.now();
+  for (const r of records) transform(r);
+  return records.length / ((performance.now() - started) / 1000);
+}
+
+async function stageRate(
+  brokers: string,
+  registryUrl: string,
+  input: string,
+  count: number,
+  name: string,
+  transform: Transform,
+): Promise<number> {
+  const kafka = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const output = `${input}.${name}.out`;
+  const extra = [`${output}`, `${input}.${name}.dlq`, `${input}.${name}.q`];
+  await admin.createTopics({
+    topics: extra.map((topic) => ({ topic, numPartitions: 6 })),
+    waitForLeaders: true,
+  });
+  const groupId = `${input}.${name}`;
+  const processor = new Processor(
+    {
+      name,
+      brokers: brokers.split(','),
+      registryUrl,
+      groupId,
+      inputTopic: input,
+      outputTopic: output,
+      dlqTopic: extra[1] as string,
+      quarantineTopic: extra[2] as string,
+      instanceId: `bench-${name}`,
+      onTransformError: 'quarantine',
+    },
+    transform,
+    { logger: pino({ level: 'silent' }), registry: new Registry() },
+  );
+  let started = 0;
+  const done = async (): Promise<number> => {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [input] });
+    return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  };
+  await processor.start();
+  // Time from the first commit (group joined) to the last: the steady processing rate.
+  let first = 0;
+  while ((first = await done()) === 0) await sleep(20);
+  started = performance.now();
+  while ((await done()) < count) await sleep(50);
+  const rate = (count - first) / ((performance.now() - started) / 1000);
+  await processor.stop();
+  await admin.deleteTopics({ topics: extra }).catch(() => {});
+  await admin.disconnect();
+  return rate;
+}
+
+export async function benchProcessors(options: {
+  brokers: string;
+  registryUrl: string;
+  quick: boolean;
+}): Promise<ProcessorsBenchResult> {
+  const count = options.quick ? 20_000 : 60_000;
+  const records = benchRecords(count);
+  const sanitize = sanitizerTransform();
+  const enrich = enricherTransform();
+  const sanitizerTransformRate = transformRate(sanitize, records);
+  const sanitized = records.map((r) => {
+    const out = sanitize(r);
+    return out.kind === 'forward' ? out.event : r;
+  });
+  const enricherTransformRate = transformRate(enrich, sanitized);
+
+  // The same input topic for every stage, each in its own consumer group.
+  const input = `bench.processors.${Date.now()}`;
+  const kafka = new Kafka({
+    clientId: 'bench',
+    brokers: options.brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: input, numPartitions: 6 }], waitForLeaders: true });
+  await admin.disconnect();
+  const spool = mkdtempSync(join(tmpdir(), 'bench-proc-'));
+  const producer = createAuditProducer(
+    {
+      brokers: options.brokers.split(','),
+      schemaRegistryUrl: options.registryUrl,
+      topic: input,
+      spool: { dir: spool, maxBytes: 2 ** 30 },
+    },
+    { logger: pino({ level: 'silent' }) },
+  );
+  for (const r of records) {
+    const json = {
+      ...r,
+      occurred_at: new Date(r.occurred_at).toISOString(),
+      details: r.details ? JSON.parse(r.details) : undefined,
+    };
+    const { schema_version: _v, producer: _p, sanitization: _s, enrichment: _e, id: _i, ...rest } = json;
+    producer.emit({
+      ...rest,
+      changes: r.changes.map((c) => ({
+        field: c.field,
+        before: c.before && JSON.parse(c.before),
+        after: c.after && JSON.parse(c.after),
+      })),
+      authorization: null,
+    } as never);
+  }
+  await producer.close(120_000);
+  rmSync(spool, { recursive: true, force: true });
+
+  const passthrough = await stageRate(
+    options.brokers,
+    options.registryUrl,
+    input,
+    count,
+    'passthrough',
+    (event) => ({ kind: 'forward', event }),
+  );
+  const sanitizer = await stageRate(
+    options.brokers,
+    options.registryUrl,
+    input,
+    count,
+    'sanitizer',
+    sanitize,
+  );
+  const enricher = await stageRate(options.brokers, options.registryUrl, input, count, 'enricher', enrich);
+  const result: ProcessorsBenchResult = {
+    sanitizer_transform_events_per_s: sanitizerTransformRate,
+    enricher_transform_events_per_s: enricherTransformRate,
+    passthrough_events_per_s: passthrough,
+    sanitizer_events_per_s: sanitizer,
+    enricher_events_per_s: enricher,
+    sanitizer_ratio: sanitizer / passthrough,
+    enricher_ratio: enricher / passthrough,
+  };
+  const rate = (v: number) => `${Math.round(v).toLocaleString('en')} /s`;
+  printTable(`processors — ${count.toLocaleString('en')} events of ~1 KB, 6 partitions, one instance each`, [
+    ['sanitizer transform alone (one core)', rate(sanitizerTransformRate)],
+    ['enricher transform alone (one core)', rate(enricherTransformRate)],
+    ['baseline: pass-through processor', rate(passthrough)],
+    ['sanitizer processor', `${rate(sanitizer)}  (ratio ${result.sanitizer_ratio.toFixed(2)})`],
+    ['enricher processor', `${rate(enricher)}  (ratio ${result.enricher_ratio.toFixed(2)})`],
+  ]);
+  return result;
+}
