@@ -31,9 +31,24 @@ export function actionFor(policy: PiiPolicy, tenant: string, path: string): PiiA
   return t?.fields[path] ?? t?.pii ?? policy.default.fields[path] ?? policy.default.pii;
 }
 
+const pseudonyms = new Map<string, string>();
+let pseudonymKey: Buffer | undefined;
+/** The same people act again and again: remembering recent pseudonyms saves an HMAC each. */
+const MAX_REMEMBERED = 50_000;
+
 /** Keyed pseudonym: stable per key and value, not reversible without the key. */
 export function pseudonymise(key: Buffer, value: string): string {
-  return `pseu_${createHmac('sha256', key).update(value).digest('hex').slice(0, 32)}`;
+  if (key !== pseudonymKey) {
+    pseudonyms.clear();
+    pseudonymKey = key;
+  }
+  let out = pseudonyms.get(value);
+  if (out === undefined) {
+    out = `pseu_${createHmac('sha256', key).update(value).digest('hex').slice(0, 32)}`;
+    if (pseudonyms.size >= MAX_REMEMBERED) pseudonyms.clear();
+    pseudonyms.set(value, out);
+  }
+  return out;
 }
 
 /** Keeps what an analyst needs (network, e-mail domain) and hides the person. */

@@ -12,6 +12,8 @@ const ruleSchema = z.strictObject({
     .default(''),
   validator: z.enum(['luhn', 'entropy']).optional(),
   minEntropy: z.number().positive().optional(),
+  /** Substrings of which one must occur for the rule to run at all (case-sensitive prefilter). */
+  requires: z.array(z.string().min(1)).optional(),
   samples: z.strictObject({
     positive: z.array(z.string()).min(1, 'every rule needs a positive sample'),
     negative: z.array(z.string()).min(1, 'every rule needs a negative sample'),
@@ -30,6 +32,7 @@ export type RuleDefinition = z.output<typeof ruleSchema>;
 export interface CompiledRule {
   readonly id: string;
   readonly regex: RegExp;
+  readonly requires: readonly string[] | undefined;
   readonly accept: (match: string) => boolean;
 }
 
@@ -78,13 +81,30 @@ export function entropy(text: string): number {
  * digits or word-like segments, and are left alone.
  */
 export function looksRandom(token: string, minEntropy: number): boolean {
-  const upper = token.replace(/[^A-Z]/g, '').length;
-  const lower = token.replace(/[^a-z]/g, '').length;
-  const digits = token.replace(/[^0-9]/g, '').length;
+  // One pass over char codes: this runs for every long token in every event.
+  let upper = 0;
+  let lower = 0;
+  let digits = 0;
+  let segments = 1;
+  let longest = 0;
+  let run = 0;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c >= 65 && c <= 90) upper++;
+    else if (c >= 97 && c <= 122) lower++;
+    else if (c >= 48 && c <= 57) digits++;
+    else {
+      segments++;
+      if (run > longest) longest = run;
+      run = 0;
+      continue;
+    }
+    run++;
+  }
+  if (run > longest) longest = run;
   if (upper < 3 || lower < 3 || digits < 3) return false;
   // Word-like segments (feature/ABC-1234-fix-flaky-tests) are not secrets.
-  const segments = token.split(/[-/_.+=]/).filter(Boolean);
-  if (segments.length >= 3 && segments.every((s) => s.length < 16)) return false;
+  if (segments >= 3 && longest < 16) return false;
   return entropy(token) >= minEntropy;
 }
 
@@ -96,7 +116,7 @@ function compileRule(rule: RuleDefinition): CompiledRule {
       : rule.validator === 'entropy'
         ? (m: string) => looksRandom(m, rule.minEntropy ?? 4)
         : () => true;
-  return { id: rule.id, regex, accept };
+  return { id: rule.id, regex, requires: rule.requires, accept };
 }
 
 const normaliseKey = (key: string): string => key.toLowerCase().replace(/[-_]/g, '');
