@@ -7,10 +7,12 @@ bash scripts/bootstrap.sh || exit 1
 
 reports=$(mktemp -d)
 status=0
+failed_steps=()
 run_step() {
-  echo "== $1"
+  local name=$1
+  echo "== $name"
   shift
-  "$@" || status=1
+  "$@" || { status=1; failed_steps+=("$name"); }
 }
 run_step "typecheck" pnpm -s typecheck
 run_step "lint" pnpm -s lint
@@ -23,5 +25,6 @@ else
   echo "== integration tests not run: the steps above failed"
 fi
 node scripts/summarize-tests.mjs "$reports"/*.json
+[ ${#failed_steps[@]} -eq 0 ] || echo "failed steps: ${failed_steps[*]}"
 rm -rf "$reports"
 exit "$status"

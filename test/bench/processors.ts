@@ -97,8 +97,11 @@ async function stageRate(
   };
   await processor.start();
   // Time from the first commit (group joined) to the last: the steady processing rate.
-  let first = 0;
-  while ((first = await done()) === 0) await sleep(20);
+  let first = await done();
+  while (first === 0) {
+    await sleep(20);
+    first = await done();
+  }
   started = performance.now();
   while ((await done()) < count) await sleep(50);
   const rate = (count - first) / ((performance.now() - started) / 1000);
