@@ -1,0 +1,198 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Indexer } from '@auditflow/indexer';
+import { createAuditProducer } from '@auditflow/producer';
+import { type AuditEvent, auditEventSchema } from '@auditflow/schemas';
+import { Client } from '@elastic/elasticsearch';
+import avro from 'avsc';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { consumeCount } from '../../support/consume.ts';
+import {
+  elasticsearchClient,
+  endpoints,
+  kafkaClient,
+  registryClient,
+  unique,
+} from '../../support/endpoints.ts';
+import { sampleEvent } from '../../support/events.ts';
+import { TcpProxy } from '../../support/tcp-proxy.ts';
+
+async function topicsFor(prefix: string): Promise<{ clean: string; dlq: string }> {
+  const id = unique(prefix);
+  const topics = { clean: `${id}.clean`, dlq: `${id}.dlq` };
+  const admin = kafkaClient('indexer-test').admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 3 })),
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  return topics;
+}
+
+async function emit(topic: string, count: number, offset = 0): Promise<void> {
+  const producer = createAuditProducer(
+    {
+      brokers: endpoints().KAFKA_BROKERS.split(','),
+      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+      topic,
+      spool: { dir: mkdtempSync(join(tmpdir(), 'idx-spool-')) },
+    },
+    { logger: pino({ level: 'silent' }) },
+  );
+  for (let i = offset; i < offset + count; i++)
+    producer.emit(sampleEvent(i, { correlation_id: `idx-${i % 7}` }));
+  await producer.close(60_000);
+}
+
+function indexer(
+  topics: { clean: string; dlq: string },
+  prefix: string,
+  es: Client,
+  groupId = unique('idx-group'),
+): Indexer {
+  return new Indexer(
+    {
+      brokers: endpoints().KAFKA_BROKERS.split(','),
+      registryUrl: endpoints().SCHEMA_REGISTRY_URL,
+      groupId,
+      topic: topics.clean,
+      dlqTopic: topics.dlq,
+      indexPrefix: prefix,
+      searchRetentionDays: 30,
+      replicas: 0,
+      concurrency: 3,
+    },
+    es,
+    { logger: pino({ level: 'silent' }), registry: new Registry() },
+  );
+}
+
+async function countWhen(es: Client, prefix: string, expected: number, timeoutMs = 90_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let count = -1;
+  while (Date.now() < deadline) {
+    await es.indices.refresh({ index: `${prefix}*` }).catch(() => {});
+    count = (await es.count({ index: `${prefix}*` }).catch(() => ({ count: -1 }))).count;
+    if (count >= expected) break;
+    await sleep(500);
+  }
+  return count;
+}
+
+describe('indexer against real Kafka and Elasticsearch', () => {
+  const es = elasticsearchClient();
+  const running: Indexer[] = [];
+  afterAll(async () => {
+    await Promise.all(running.map((i) => i.stop()));
+    await es.close();
+  });
+
+  it('indexes every event once as an ECS document; a redelivery of everything adds no duplicate', async () => {
+    const topics = await topicsFor('it.idx');
+    const prefix = `audit-events-${unique('t').toLowerCase()}`;
+    await emit(topics.clean, 500);
+    const first = indexer(topics, prefix, es);
+    running.push(first);
+    await first.start();
+    expect(first.indexLayout?.mode).toBe('daily_indices'); // the local build has no data streams
+    expect(await countWhen(es, prefix, 500)).toBe(500);
+    // As if the indexer died after its bulk request and before its commit: a new group re-reads all.
+    const again = indexer(topics, prefix, es);
+    running.push(again);
+    await again.start();
+    await sleep(5000);
+    expect(await countWhen(es, prefix, 500)).toBe(500);
+
+    const hit = await es.search<Record<string, any>>({
+      index: prefix,
+      query: { term: { 'event.action': 'git.push' } },
+      size: 1,
+    });
+    const doc = hit.hits.hits[0]?._source;
+    expect(doc?.['@timestamp']).toMatch(/Z$/);
+    expect(doc?.organization?.id).toBe('acme');
+    expect(doc?.audit?.details?.request?.method).toBe('POST');
+    const byDetails = await es.count({
+      index: prefix,
+      query: { term: { 'audit.details.request.method': 'POST' } },
+    });
+    expect(byDetails.count).toBe(500); // flattened details are searchable without mapping them
+    const template = await es.indices.getIndexTemplate({ name: prefix });
+    expect(template.index_templates[0]?.index_template.index_patterns).toEqual([`${prefix}*`]);
+  });
+
+  it('sends a document Elasticsearch rejects to the DLQ with the reason and indexes the rest', async () => {
+    const topics = await topicsFor('it.idx-reject');
+    const prefix = `audit-events-${unique('r').toLowerCase()}`;
+    await emit(topics.clean, 20);
+    const id = await registryClient().getLatestSchemaId(`${topics.clean}-value`);
+    const writer = avro.Type.forSchema(auditEventSchema as unknown as avro.Schema);
+    const header = Buffer.alloc(5);
+    header.writeInt32BE(id, 1);
+    const far: AuditEvent = {
+      schema_version: 2,
+      id: '0192f7a4-6b1e-7c3d-9a4b-00000000dead',
+      occurred_at: 4_000_000_000_000_000, // year 128,724: beyond what Elasticsearch dates parse
+      action: 'git.push',
+      category: null,
+      actor: { type: 'user', id: 'x', name: null, email: null, ip: null, user_agent: null, session_id: null },
+      target: null,
+      outcome: 'success',
+      error: null,
+      correlation_id: null,
+      trace_id: null,
+      span_id: null,
+      tenant_id: 'acme',
+      service: { name: 's', version: null, instance: null, environment: null },
+      duration_ms: null,
+      authorization: null,
+      changes: [],
+      details: null,
+      producer: { id: 'foreign', sequence: 1 },
+      sanitization: null,
+      enrichment: null,
+    };
+    const raw = kafkaClient('idx-reject').producer();
+    await raw.connect();
+    await raw.send({
+      topic: topics.clean,
+      messages: [{ key: 'far', value: Buffer.concat([header, writer.toBuffer(far)]) }],
+    });
+    await raw.disconnect();
+    await emit(topics.clean, 20, 1000);
+
+    const run = indexer(topics, prefix, es);
+    running.push(run);
+    await run.start();
+    expect(await countWhen(es, prefix, 40)).toBe(40);
+    const [dead] = await consumeCount(topics.dlq, 1);
+    expect(dead?.message.headers?.['auditflow-reason']?.toString()).toBe('elasticsearch_rejected');
+    expect(dead?.message.headers?.['auditflow-error']?.toString()).toMatch(/parse|date|timestamp/i);
+  });
+
+  it('waits out an Elasticsearch outage mid-stream and then indexes everything, nothing lost', async () => {
+    const topics = await topicsFor('it.idx-outage');
+    const prefix = `audit-events-${unique('o').toLowerCase()}`;
+    const target = new URL(endpoints().ELASTICSEARCH_URL);
+    const proxy = new TcpProxy(target.hostname, Number(target.port));
+    const port = await proxy.open();
+    const viaProxy = new Client({ node: `http://127.0.0.1:${port}`, requestTimeout: 5000, maxRetries: 0 });
+    await emit(topics.clean, 200);
+    const run = indexer(topics, prefix, viaProxy);
+    running.push(run);
+    await run.start();
+    expect(await countWhen(es, prefix, 200)).toBe(200);
+
+    await proxy.cut(); // Elasticsearch unreachable for the indexer
+    await emit(topics.clean, 300, 200);
+    await sleep(15_000);
+    expect(await countWhen(es, prefix, 200, 1000)).toBe(200);
+    await proxy.open(); // back on the same port
+    expect(await countWhen(es, prefix, 500)).toBe(500);
+  });
+});
