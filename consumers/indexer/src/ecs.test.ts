@@ -73,6 +73,8 @@ describe('index layout', () => {
       indexFor({ mode: 'daily_indices', prefix: 'audit-events' }, Date.parse('2026-11-24T23:59:59Z')),
     ).toBe('audit-events-2026.11.24');
     expect(indexFor({ mode: 'data_stream', prefix: 'audit-events' }, 0)).toBe('audit-events');
+    const today = new Date().toISOString().slice(0, 10).replaceAll('-', '.');
+    expect(indexFor({ mode: 'daily_indices', prefix: 'audit-events' }, 4e15)).toBe(`audit-events-${today}`);
   });
 
   it('builds the data-stream template with ILM for full clusters, and an alias for daily indices', () => {
@@ -87,6 +89,9 @@ describe('index layout', () => {
     });
     const daily = templateBody({ mode: 'daily_indices', prefix: 'audit-events' }, { replicas: 0 });
     expect(daily).not.toHaveProperty('data_stream');
+    expect(
+      templateBody({ mode: 'daily_indices', prefix: 'audit-events-staging' }, { replicas: 0 }).priority,
+    ).toBeGreaterThan(daily.priority);
     expect(daily.template).toMatchObject({ aliases: { 'audit-events': {} } });
     expect(ilmPolicyBody(30).policy.phases.delete.min_age).toBe('30d');
   });

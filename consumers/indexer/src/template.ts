@@ -82,14 +82,19 @@ export interface IndexLayout {
 /** The index an event goes to. Daily by event time, so a re-delivery lands where the first copy is. */
 export function indexFor(layout: IndexLayout, timestampMs: number): string {
   if (layout.mode === 'data_stream') return layout.prefix;
-  const day = new Date(timestampMs).toISOString().slice(0, 10).replaceAll('-', '.');
+  // Times no date field can hold are indexed (and then rejected to the DLQ) under today,
+  // rather than creating an index named after year 128724.
+  const sane = timestampMs >= 0 && timestampMs < 253_402_300_800_000 ? timestampMs : Date.now();
+  const day = new Date(sane).toISOString().slice(0, 10).replaceAll('-', '.');
   return `${layout.prefix}-${day}`;
 }
 
 export function templateBody(layout: IndexLayout, options: { replicas: number; ilmPolicy?: string }) {
   return {
     index_patterns: [`${layout.prefix}*`],
-    priority: 200,
+    // Elasticsearch refuses overlapping templates of equal priority: a longer (more specific)
+    // prefix such as audit-events-staging wins over audit-events.
+    priority: 200 + layout.prefix.length,
     ...(layout.mode === 'data_stream' ? { data_stream: {} } : {}),
     template: {
       settings: {

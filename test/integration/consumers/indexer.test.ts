@@ -87,14 +87,23 @@ async function countWhen(es: Client, prefix: string, expected: number, timeoutMs
 describe('indexer against real Kafka and Elasticsearch', () => {
   const es = elasticsearchClient();
   const running: Indexer[] = [];
+  const prefixes: string[] = [];
+  const track = (prefix: string): string => {
+    prefixes.push(prefix);
+    return prefix;
+  };
   afterAll(async () => {
     await Promise.all(running.map((i) => i.stop()));
+    for (const prefix of prefixes) {
+      await es.indices.deleteIndexTemplate({ name: prefix }).catch(() => {});
+      await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true }).catch(() => {});
+    }
     await es.close();
   });
 
   it('indexes every event once as an ECS document; a redelivery of everything adds no duplicate', async () => {
     const topics = await topicsFor('it.idx');
-    const prefix = `audit-events-${unique('t').toLowerCase()}`;
+    const prefix = track(`audit-events-${unique('t').toLowerCase()}`);
     await emit(topics.clean, 500);
     const first = indexer(topics, prefix, es);
     running.push(first);
@@ -128,7 +137,7 @@ describe('indexer against real Kafka and Elasticsearch', () => {
 
   it('sends a document Elasticsearch rejects to the DLQ with the reason and indexes the rest', async () => {
     const topics = await topicsFor('it.idx-reject');
-    const prefix = `audit-events-${unique('r').toLowerCase()}`;
+    const prefix = track(`audit-events-${unique('r').toLowerCase()}`);
     await emit(topics.clean, 20);
     const id = await registryClient().getLatestSchemaId(`${topics.clean}-value`);
     const writer = avro.Type.forSchema(auditEventSchema as unknown as avro.Schema);
@@ -177,7 +186,7 @@ describe('indexer against real Kafka and Elasticsearch', () => {
 
   it('waits out an Elasticsearch outage mid-stream and then indexes everything, nothing lost', async () => {
     const topics = await topicsFor('it.idx-outage');
-    const prefix = `audit-events-${unique('o').toLowerCase()}`;
+    const prefix = track(`audit-events-${unique('o').toLowerCase()}`);
     const target = new URL(endpoints().ELASTICSEARCH_URL);
     const proxy = new TcpProxy(target.hostname, Number(target.port));
     const port = await proxy.open();
