@@ -1,17 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DecodeError, WireCodec } from '@auditflow/processor-runtime';
+import { DecodeError, kafkaWithLogger, onConsumerCrash, WireCodec } from '@auditflow/processor-runtime';
 import type { AuditEvent } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';
-import {
-  type Consumer,
-  type EachBatchPayload,
-  Kafka,
-  type KafkaMessage,
-  type LogEntry,
-  logLevel,
-  type Message,
-  type Producer,
-} from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { toEcsDocument } from './ecs.ts';
@@ -61,16 +52,7 @@ export class Indexer {
     private readonly es: Client,
     private readonly deps: { logger: Logger; registry: Registry; onFatal?: (err: Error) => void },
   ) {
-    const log = deps.logger;
-    this.kafka = new Kafka({
-      clientId: 'auditflow-indexer',
-      brokers: [...config.brokers],
-      logLevel: logLevel.WARN,
-      logCreator:
-        () =>
-        ({ level, log: entry }: LogEntry) =>
-          log[level <= logLevel.ERROR ? 'warn' : 'debug']({ kafkajs: entry.message }, 'kafkajs'),
-    });
+    this.kafka = kafkaWithLogger('auditflow-indexer', config.brokers, deps.logger);
     this.codec = new WireCodec(config.registryUrl);
     this.indexed = new Counter({
       name: 'auditflow_indexer_documents_total',
@@ -148,11 +130,9 @@ export class Indexer {
       groupId: this.config.groupId,
       maxBytesPerPartition: 2 * 1_048_576,
     });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      if (e.payload.restart) return;
+    onConsumerCrash(this.consumer, this.deps.logger, (err) => {
       this.running = false;
-      this.deps.logger.fatal({ err: e.payload.error.message }, 'consumer crashed and will not restart');
-      this.deps.onFatal?.(e.payload.error);
+      this.deps.onFatal?.(err);
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.config.topic, fromBeginning: true });

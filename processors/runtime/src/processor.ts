@@ -4,15 +4,14 @@ import {
   CompressionTypes,
   type Consumer,
   type EachBatchPayload,
-  Kafka,
+  type Kafka,
   type KafkaMessage,
-  type LogEntry,
-  logLevel,
   type Message,
   type Producer,
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { kafkaWithLogger, onConsumerCrash } from './kafka.ts';
 import { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';
 
 /** What a transform decides for one event. */
@@ -91,17 +90,7 @@ export class Processor {
     private readonly transform: Transform,
     private readonly deps: ProcessorDeps,
   ) {
-    const log = deps.logger;
-    this.kafka = new Kafka({
-      clientId: `auditflow-${config.name}`,
-      brokers: [...config.brokers],
-      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
-      logLevel: logLevel.WARN,
-      logCreator:
-        () =>
-        ({ level, log: entry }: LogEntry) =>
-          log[level <= logLevel.ERROR ? 'warn' : 'debug']({ kafkajs: entry.message }, 'kafkajs'),
-    });
+    this.kafka = kafkaWithLogger(`auditflow-${config.name}`, config.brokers, deps.logger);
     this.codec = new WireCodec(config.registryUrl, config.maxMessageBytes);
     const registers = [deps.registry];
     this.processed = new Counter({
@@ -139,12 +128,9 @@ export class Processor {
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
     });
-    this.consumer.on(this.consumer.events.CRASH, (e) => {
-      if (e.payload.restart) return;
-      // kafkajs gave up: without a consumer the process only pretends to work.
+    onConsumerCrash(this.consumer, this.deps.logger, (err) => {
       this.running = false;
-      this.deps.logger.fatal({ err: e.payload.error.message }, 'consumer crashed and will not restart');
-      this.deps.onFatal?.(e.payload.error);
+      this.deps.onFatal?.(err);
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.config.inputTopic, fromBeginning: true });

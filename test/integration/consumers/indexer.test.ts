@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Indexer } from '@auditflow/indexer';
 import { createAuditProducer } from '@auditflow/producer';
-import { type AuditEvent, auditEventSchema } from '@auditflow/schemas';
+import { auditEventSchema } from '@auditflow/schemas';
 import { Client } from '@elastic/elasticsearch';
 import avro from 'avsc';
 import { pino } from 'pino';
@@ -19,6 +19,7 @@ import {
   unique,
 } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
+import { avroRecord } from '../../support/records.ts';
 import { TcpProxy } from '../../support/tcp-proxy.ts';
 
 async function topicsFor(prefix: string): Promise<{ clean: string; dlq: string }> {
@@ -117,7 +118,12 @@ describe('indexer against real Kafka and Elasticsearch', () => {
     await sleep(5000);
     expect(await countWhen(es, prefix, 500)).toBe(500);
 
-    const hit = await es.search<Record<string, any>>({
+    interface Doc {
+      '@timestamp': string;
+      organization?: { id: string };
+      audit?: { details?: { request?: { method?: string } } };
+    }
+    const hit = await es.search<Doc>({
       index: prefix,
       query: { term: { 'event.action': 'git.push' } },
       size: 1,
@@ -143,29 +149,10 @@ describe('indexer against real Kafka and Elasticsearch', () => {
     const writer = avro.Type.forSchema(auditEventSchema as unknown as avro.Schema);
     const header = Buffer.alloc(5);
     header.writeInt32BE(id, 1);
-    const far: AuditEvent = {
-      schema_version: 2,
+    const far = avroRecord({
       id: '0192f7a4-6b1e-7c3d-9a4b-00000000dead',
       occurred_at: 4_000_000_000_000_000, // year 128,724: beyond what Elasticsearch dates parse
-      action: 'git.push',
-      category: null,
-      actor: { type: 'user', id: 'x', name: null, email: null, ip: null, user_agent: null, session_id: null },
-      target: null,
-      outcome: 'success',
-      error: null,
-      correlation_id: null,
-      trace_id: null,
-      span_id: null,
-      tenant_id: 'acme',
-      service: { name: 's', version: null, instance: null, environment: null },
-      duration_ms: null,
-      authorization: null,
-      changes: [],
-      details: null,
-      producer: { id: 'foreign', sequence: 1 },
-      sanitization: null,
-      enrichment: null,
-    };
+    });
     const raw = kafkaClient('idx-reject').producer();
     await raw.connect();
     await raw.send({

@@ -12,6 +12,7 @@ import { endpoints, kafkaClient, registryClient } from '../../support/endpoints.
 import { sampleEvent } from '../../support/events.ts';
 import { createPipelineTopics, type PipelineTopics } from '../../support/pipeline-topics.ts';
 import { stageProcessor } from '../../support/processors.ts';
+import { avroRecord } from '../../support/records.ts';
 import { forbiddenFragments, ORDINARY_VALUES, secretEvents } from '../../support/secret-corpus.ts';
 
 const decode = (value: Buffer | null): AuditEvent =>
@@ -139,12 +140,7 @@ describe('sanitizer and enricher against real Kafka', () => {
 
 /** A well-formed Avro record built like the SDK builds one. */
 function decodeSample(i: number): AuditEvent {
-  return {
-    schema_version: 2,
-    id: '',
-    occurred_at: Date.now(),
-    action: 'git.push',
-    category: null,
+  return avroRecord({
     actor: {
       type: 'user',
       id: `u${i}`,
@@ -154,20 +150,7 @@ function decodeSample(i: number): AuditEvent {
       user_agent: null,
       session_id: null,
     },
-    target: null,
-    outcome: 'success',
-    error: null,
-    correlation_id: null,
-    trace_id: null,
-    span_id: null,
-    tenant_id: 'acme',
-    service: { name: 'poison-test', version: null, instance: null, environment: null },
-    duration_ms: null,
-    authorization: null,
-    changes: [],
     details: JSON.stringify(sampleEvent(i).details),
     producer: { id: 'poison-test', sequence: i },
-    sanitization: null,
-    enrichment: null,
-  };
+  });
 }
