@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createAuditProducer } from '@auditflow/producer';
+import { Client } from '@elastic/elasticsearch';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { z } from 'zod';
+import { createQueryApi, type QueryClient } from './server.ts';
+
+const logger = pino({ name: 'auditflow-query-api' });
+const env = z
+  .object({
+    ELASTICSEARCH_URL: z.url('set it to the Elasticsearch URL'),
+    KAFKA_BROKERS: z.string().min(1, 'needed to audit exports'),
+    SCHEMA_REGISTRY_URL: z.url(),
+    AUDITFLOW_QUERY_TOKEN: z.string().min(16).optional(),
+    AUDITFLOW_QUERY_CLIENTS_FILE: z.string().optional(),
+    AUDITFLOW_QUERY_PORT: z.coerce.number().int().min(0).default(8080),
+    AUDITFLOW_QUERY_HOST: z.string().default('127.0.0.1'),
+    AUDITFLOW_EXPORT_CAP: z.coerce.number().int().positive().default(10_000),
+    AUDITFLOW_SPOOL_DIR: z.string().default(join(homedir(), '.cache', 'auditflow', 'spool', 'query-api')),
+  })
+  .parse(process.env);
+
+const clients: QueryClient[] = [];
+if (env.AUDITFLOW_QUERY_TOKEN)
+  clients.push({ id: 'local', token: env.AUDITFLOW_QUERY_TOKEN, tenants: ['*'] });
+if (env.AUDITFLOW_QUERY_CLIENTS_FILE)
+  clients.push(...(JSON.parse(readFileSync(env.AUDITFLOW_QUERY_CLIENTS_FILE, 'utf8')) as QueryClient[]));
+if (clients.length === 0)
+  throw new Error('no query clients: set AUDITFLOW_QUERY_TOKEN or AUDITFLOW_QUERY_CLIENTS_FILE');
+
+const registry = new Registry();
+const producer = createAuditProducer(
+  {
+    brokers: env.KAFKA_BROKERS.split(','),
+    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL,
+    clientId: 'auditflow-query-api',
+    spool: { dir: env.AUDITFLOW_SPOOL_DIR },
+  },
+  { logger: logger.child({ component: 'producer' }), metricsRegistry: registry },
+);
+const es = new Client({ node: env.ELASTICSEARCH_URL });
+const api = createQueryApi({
+  config: {
+    host: env.AUDITFLOW_QUERY_HOST,
+    port: env.AUDITFLOW_QUERY_PORT,
+    index: 'audit-events*',
+    exportCap: env.AUDITFLOW_EXPORT_CAP,
+    clients,
+    selfTenant: 'auditflow',
+  },
+  es,
+  producer,
+  logger,
+  registry,
+});
+const address = await api.listen();
+logger.info({ address: `${address.address}:${address.port}` }, 'query API listening');
+const stop = async (): Promise<void> => {
+  await api.close();
+  await producer.close();
+  await es.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
