@@ -1,0 +1,199 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { indexFor, toEcsDocument } from '@auditflow/indexer';
+import { createAuditProducer } from '@auditflow/producer';
+import { createQueryApi } from '@auditflow/query-api';
+import { type AuditEvent, auditEventType, toAuditEvent } from '@auditflow/schemas';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumeAll } from '../../support/consume.ts';
+import { elasticsearchClient, endpoints, kafkaClient, unique } from '../../support/endpoints.ts';
+
+const ACME = 'tok_acme_reader_0123456789';
+const ALL = 'tok_all_reader_0123456789ab';
+const base = Date.parse('2026-11-20T10:00:00Z');
+
+function event(i: number): AuditEvent {
+  const tenant = i % 5 === 4 ? 'globex' : 'acme';
+  return toAuditEvent(
+    {
+      occurred_at: new Date(base + i * 60_000).toISOString(),
+      action: i % 3 === 0 ? 'agent.flow.started' : i % 3 === 1 ? 'agent.flow.failed' : 'git.push',
+      actor: { type: 'user', id: `u${i % 4}`, name: i === 7 ? '=HYPERLINK("http://evil")' : `User ${i % 4}` },
+      target: { type: 'repository', id: `repo-${i % 2}` },
+      outcome: i % 3 === 1 ? 'failure' : 'success',
+      correlation_id: `corr-${i % 6}`,
+      tenant_id: tenant,
+      service: { name: i % 2 === 0 ? 'chatops-bot' : 'agent-runner' },
+      details: { step: `step-${i}`, note: i === 11 ? 'contains needle-xyz here' : 'nothing' },
+    },
+    {
+      id: `0192f7a4-6b1e-7c3d-9a4b-${String(i).padStart(12, '0')}`,
+      occurredAt: 0,
+      producerId: 'q',
+      sequence: i + 1,
+    },
+  );
+}
+
+describe('query API against real Elasticsearch', () => {
+  const es = elasticsearchClient();
+  const prefix = `audit-events-${unique('q').toLowerCase()}`;
+  const auditTopic = unique('it.query-audit');
+  const events = Array.from({ length: 50 }, (_, i) => event(i));
+  let api: ReturnType<typeof createQueryApi>;
+  let url: string;
+  let producer: ReturnType<typeof createAuditProducer>;
+
+  beforeAll(async () => {
+    await es.bulk({
+      refresh: true,
+      operations: events.flatMap((e) => [
+        { create: { _index: indexFor({ mode: 'daily_indices', prefix }, e.occurred_at), _id: e.id } },
+        toEcsDocument(e, Date.now()),
+      ]),
+    });
+    const admin = kafkaClient('query-test').admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: auditTopic }], waitForLeaders: true });
+    await admin.disconnect();
+    producer = createAuditProducer(
+      {
+        brokers: endpoints().KAFKA_BROKERS.split(','),
+        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+        topic: auditTopic,
+        spool: { dir: mkdtempSync(join(tmpdir(), 'q-spool-')) },
+      },
+      { logger: pino({ level: 'silent' }) },
+    );
+    api = createQueryApi({
+      config: {
+        host: '127.0.0.1',
+        port: 0,
+        index: `${prefix}*`,
+        exportCap: 25,
+        selfTenant: 'auditflow',
+        clients: [
+          { id: 'acme-analyst', token: ACME, tenants: ['acme'] },
+          { id: 'auditor', token: ALL, tenants: ['*'] },
+        ],
+      },
+      es,
+      producer,
+      logger: pino({ level: 'silent' }),
+      registry: new Registry(),
+    });
+    url = `http://127.0.0.1:${(await api.listen()).port}`;
+  });
+
+  afterAll(async () => {
+    await api.close();
+    await producer.close();
+    await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true });
+    await es.close();
+  });
+
+  const get = async (path: string, token = ALL) =>
+    fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const json = async <T>(path: string, token = ALL): Promise<T> => {
+    const res = await get(path, token);
+    expect(res.status, path).toBe(200);
+    return (await res.json()) as T;
+  };
+  type Page = {
+    events: { event: { id: string; action: string }; organization: { id: string } }[];
+    next_cursor: string | null;
+  };
+
+  it('filters by action wildcard, outcome, actor, target, correlation id, time and text in details', async () => {
+    const ids = (page: Page) => page.events.map((e) => e.event.id).sort();
+    const expected = (pred: (e: AuditEvent) => boolean) =>
+      events
+        .filter(pred)
+        .map((e) => e.id)
+        .sort();
+    expect(ids(await json<Page>('/v1/events?action=agent.flow.*&size=100'))).toEqual(
+      expected((e) => e.action.startsWith('agent.flow.')),
+    );
+    expect(ids(await json<Page>('/v1/events?outcome=failure&size=100'))).toEqual(
+      expected((e) => e.outcome === 'failure'),
+    );
+    expect(ids(await json<Page>('/v1/events?actor=u2&target=repo-0&size=100'))).toEqual(
+      expected((e) => e.actor.id === 'u2' && e.target?.id === 'repo-0'),
+    );
+    expect(ids(await json<Page>('/v1/events?correlation_id=corr-3&size=100'))).toEqual(
+      expected((e) => e.correlation_id === 'corr-3'),
+    );
+    expect(
+      ids(await json<Page>(`/v1/events?from=${new Date(base + 40 * 60_000).toISOString()}&size=100`)),
+    ).toEqual(expected((e) => e.occurred_at >= base + 40 * 60_000));
+    expect(ids(await json<Page>('/v1/events?q=NEEDLE-xyz'))).toEqual([events[11]?.id]);
+  });
+
+  it('pages through everything with cursors: no gaps, no repeats, newest first', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page: Page = await json<Page>(`/v1/events?size=7${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.events.map((e) => e.event.id));
+      cursor = page.next_cursor;
+    }
+    expect(seen).toHaveLength(50);
+    expect(new Set(seen).size).toBe(50);
+    expect(seen).toEqual([...events].reverse().map((e) => e.id));
+  });
+
+  it('never shows a tenant-A token tenant B', async () => {
+    const acme = await json<Page>('/v1/events?size=100', ACME);
+    expect(acme.events.length).toBe(events.filter((e) => e.tenant_id === 'acme').length);
+    expect(acme.events.every((e) => e.organization.id === 'acme')).toBe(true);
+    expect((await get('/v1/events?tenant_id=globex', ACME)).status).toBe(403);
+    const trace = await json<{ events: { organization: { id: string } }[] }>('/v1/trace/corr-4', ACME);
+    expect(trace.events.every((e) => e.organization.id === 'acme')).toBe(true);
+    expect((await get('/v1/events')).status).toBe(200);
+    expect((await fetch(`${url}/v1/events`)).status).toBe(401);
+  });
+
+  it('exports CSV and NDJSON capped, with formula injection neutralised, and audits the export', async () => {
+    const ndjson = await (await get('/v1/export?format=ndjson&limit=100000')).text();
+    expect(ndjson.trim().split('\n')).toHaveLength(25); // the configured cap wins over the request
+    const csv = await (await get('/v1/export?format=csv&actor=u3')).text();
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toMatch(/^timestamp,event_id,action,outcome/);
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil"")"`);
+    expect(csv).not.toMatch(/(^|,)"=HYPERLINK/m);
+    await producer.flush();
+    const audited = (await consumeAll(auditTopic)).map(
+      (m) => auditEventType.fromBuffer((m.message.value as Buffer).subarray(5)) as AuditEvent,
+    );
+    const exports = audited.filter((e) => e.action === 'audit.log.exported');
+    expect(exports).toHaveLength(2);
+    expect(JSON.parse(exports[0]?.details as string)).toMatchObject({ format: 'ndjson', rows: 25, cap: 25 });
+    expect(exports[1]?.actor.id).toBe('auditor');
+  });
+
+  it('summarises counts by outcome, action and actor, with the failure rate', async () => {
+    const summary = await json<{
+      total: number;
+      failure_rate: number;
+      by_outcome: Record<string, number>;
+      top_actors: { actor: string }[];
+    }>('/v1/summary?interval=1h');
+    const failures = events.filter((e) => e.outcome === 'failure').length;
+    expect(summary.total).toBe(50);
+    expect(summary.by_outcome.failure).toBe(failures);
+    expect(summary.failure_rate).toBeCloseTo(failures / 50);
+    expect(summary.top_actors).toHaveLength(4);
+  });
+
+  it('traces one correlation id across services in time order', async () => {
+    const trace = await json<{ services: string[]; events: { '@timestamp': string }[] }>('/v1/trace/corr-1');
+    const expected = events.filter((e) => e.correlation_id === 'corr-1');
+    expect(trace.events).toHaveLength(expected.length);
+    const times = trace.events.map((e) => e['@timestamp']);
+    expect(times).toEqual([...times].sort());
+    expect(trace.services.sort()).toEqual(['agent-runner']);
+  });
+});
