@@ -1,6 +1,7 @@
 import { StackError } from '@auditflow/stack';
 import { Command, CommanderError } from 'commander';
 import { emitCommand } from './commands/emit.ts';
+import { queryCommands } from './commands/query.ts';
 import { schemasCommand } from './commands/schemas.ts';
 import { stackCommand } from './commands/stack.ts';
 import { topicsCommand } from './commands/topics.ts';
@@ -14,6 +15,7 @@ program.addCommand(stackCommand());
 program.addCommand(topicsCommand());
 program.addCommand(schemasCommand());
 program.addCommand(emitCommand());
+for (const command of queryCommands()) program.addCommand(command);
 
 try {
   await program.parseAsync(process.argv);

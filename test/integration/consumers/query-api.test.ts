@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { indexFor, toEcsDocument } from '@auditflow/indexer';
 import { createAuditProducer } from '@auditflow/producer';
 import { createQueryApi } from '@auditflow/query-api';
@@ -195,5 +197,40 @@ describe('query API against real Elasticsearch', () => {
     const times = trace.events.map((e) => e['@timestamp']);
     expect(times).toEqual([...times].sort());
     expect(trace.services.sort()).toEqual(['agent-runner']);
+  });
+
+  it('answers the CLI: search as a table, trace, and export as CSV', async () => {
+    const run = promisify(execFile);
+    const cli = (...args: string[]) =>
+      run('node', ['--import', 'tsx', 'infra/cli/src/main.ts', ...args], {
+        env: { ...process.env, AUDITFLOW_QUERY_URL: url, AUDITFLOW_QUERY_TOKEN: ACME },
+      });
+    const table = await cli('search', '--action', 'git.push', '--outcome', 'success', '--all', '--size', '3');
+    const rows = table.stdout.trim().split('\n');
+    expect(rows).toHaveLength(events.filter((e) => e.action === 'git.push' && e.tenant_id === 'acme').length);
+    expect(rows.every((r) => /^2026-11-20T\S+Z\s+success\s+git\.push\s+acme\//.test(r))).toBe(true);
+    const trace = await cli('trace', 'corr-2', '--format', 'ndjson');
+    expect(
+      trace.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).audit.correlation_id),
+    ).toEqual(
+      events.filter((e) => e.correlation_id === 'corr-2' && e.tenant_id === 'acme').map(() => 'corr-2'),
+    );
+    const csv = await cli(
+      'export',
+      '--format',
+      'csv',
+      '--from',
+      '2026-11-20T10:00:00Z',
+      '--to',
+      '2026-11-20T10:05:00Z',
+    );
+    expect(csv.stdout.trim().split('\r\n')).toHaveLength(
+      1 + events.filter((e) => e.tenant_id === 'acme' && e.occurred_at <= base + 5 * 60_000).length,
+    );
+    const refused = await cli('search', '--tenant', 'globex').catch((err: { stderr: string }) => err);
+    expect((refused as { stderr: string }).stderr).toMatch(/403: this token may not read tenant globex/);
   });
 });
