@@ -191,4 +191,21 @@ describe('indexer against real Kafka and Elasticsearch', () => {
     await proxy.open(); // back on the same port
     expect(await countWhen(es, prefix, 500)).toBe(500);
   });
+
+  it('drops daily indices past the search retention where the cluster has no ILM', async () => {
+    const topics = await topicsFor('it.idx-retention');
+    const prefix = track(`audit-events-${unique('s').toLowerCase()}`);
+    const run = indexer(topics, prefix, es);
+    running.push(run);
+    await run.start();
+    const today = new Date().toISOString().slice(0, 10).replaceAll('-', '.');
+    for (const day of ['2020.01.01', '2020.01.02', today])
+      await es.indices.create({ index: `${prefix}-${day}` });
+    const deleted = await run.sweepRetention();
+    expect(deleted.sort()).toEqual([`${prefix}-2020.01.01`, `${prefix}-2020.01.02`]);
+    const left = (await es.cat.indices({ index: `${prefix}-*`, format: 'json', h: 'index' })) as {
+      index: string;
+    }[];
+    expect(left.map((i) => i.index)).toEqual([`${prefix}-${today}`]);
+  });
 });
