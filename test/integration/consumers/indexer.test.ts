@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { consumeCount } from '../../support/consume.ts';
+import { dedicatedElasticsearch } from '../../support/dedicated-servers.ts';
 import {
   elasticsearchClient,
   endpoints,
@@ -20,7 +21,6 @@ import {
 } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
 import { avroRecord } from '../../support/records.ts';
-import { TcpProxy } from '../../support/tcp-proxy.ts';
 
 async function topicsFor(prefix: string): Promise<{ clean: string; dlq: string }> {
   const id = unique(prefix);
@@ -171,25 +171,32 @@ describe('indexer against real Kafka and Elasticsearch', () => {
     expect(dead?.message.headers?.['auditflow-error']?.toString()).toMatch(/parse|date|timestamp/i);
   });
 
-  it('waits out an Elasticsearch outage mid-stream and then indexes everything, nothing lost', async () => {
-    const topics = await topicsFor('it.idx-outage');
-    const prefix = track(`audit-events-${unique('o').toLowerCase()}`);
-    const target = new URL(endpoints().ELASTICSEARCH_URL);
-    const proxy = new TcpProxy(target.hostname, Number(target.port));
-    const port = await proxy.open();
-    const viaProxy = new Client({ node: `http://127.0.0.1:${port}`, requestTimeout: 5000, maxRetries: 0 });
-    await emit(topics.clean, 200);
-    const run = indexer(topics, prefix, viaProxy);
-    running.push(run);
-    await run.start();
-    expect(await countWhen(es, prefix, 200)).toBe(200);
+  it('waits while Elasticsearch is stopped mid-stream, then indexes everything once', {
+    timeout: 300_000,
+  }, async () => {
+    const own = dedicatedElasticsearch(19200);
+    await own.start();
+    const client = new Client({ node: own.url, requestTimeout: 5000, maxRetries: 0 });
+    try {
+      const topics = await topicsFor('it.idx-outage');
+      const prefix = `audit-events-${unique('o').toLowerCase()}`;
+      await emit(topics.clean, 200);
+      const run = indexer(topics, prefix, client);
+      running.push(run);
+      await run.start();
+      expect(await countWhen(client, prefix, 200)).toBe(200);
 
-    await proxy.cut(); // Elasticsearch unreachable for the indexer
-    await emit(topics.clean, 300, 200);
-    await sleep(15_000);
-    expect(await countWhen(es, prefix, 200, 1000)).toBe(200);
-    await proxy.open(); // back on the same port
-    expect(await countWhen(es, prefix, 500)).toBe(500);
+      await own.stop(); // Elasticsearch itself goes away
+      await emit(topics.clean, 300, 200);
+      await sleep(20_000);
+      await own.start(); // same data directory: the first 200 are still there
+      expect(await countWhen(client, prefix, 500)).toBe(500);
+      await sleep(3000);
+      expect(await countWhen(client, prefix, 500)).toBe(500); // and no duplicates came later
+    } finally {
+      await client.close();
+      await own.stop();
+    }
   });
 
   it('drops daily indices past the search retention where the cluster has no ILM', async () => {

@@ -8,7 +8,7 @@ import { type AuditEvent, auditEventType } from '@auditflow/schemas';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { consumeAll } from '../../support/consume.ts';
-import { dedicatedKafka } from '../../support/dedicated-kafka.ts';
+import { dedicatedKafka } from '../../support/dedicated-servers.ts';
 import { endpoints, kafkaClient, unique } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
 
