@@ -5,12 +5,14 @@ import { queryCommands } from './commands/query.ts';
 import { schemasCommand } from './commands/schemas.ts';
 import { stackCommand } from './commands/stack.ts';
 import { topicsCommand } from './commands/topics.ts';
+import { upCommands } from './commands/up.ts';
 
 const program = new Command('auditflow')
   .description('Auditflow: audit events from your services to Kafka, Elasticsearch, S3 and SIEM streams')
   .showHelpAfterError()
   .exitOverride();
 
+for (const command of upCommands()) program.addCommand(command);
 program.addCommand(stackCommand());
 program.addCommand(topicsCommand());
 program.addCommand(schemasCommand());

@@ -2,6 +2,7 @@ export { loadCredentials, type StackCredentials } from './credentials.ts';
 export { formatEnv, STACK_ENV_KEYS, type StackEnv, stackEnv } from './env.ts';
 export { StackError } from './errors.ts';
 export { resolvePaths, type StackPaths } from './paths.ts';
+export { launchDetached, portIsFree, runningPid, stopProcess, tail } from './process.ts';
 export { createElasticsearchServer, ELASTICSEARCH_VERSION } from './servers/elasticsearch.ts';
 export { createKafkaServer, KAFKA_VERSION, kafkaClasspath } from './servers/kafka.ts';
 export { localS3Client } from './servers/s3.ts';

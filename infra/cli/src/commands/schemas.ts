@@ -10,20 +10,29 @@ import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Command } from 'commander';
 import { commandEnv } from '../env.ts';
 
+/** Registers the AuditEvent schema as `<topic>-value` for the topics that carry events. */
+export async function registerSchemas(registryUrl: string): Promise<{ subject: string; id: number }[]> {
+  const registry = new SchemaRegistry({ host: registryUrl });
+  const out: { subject: string; id: number }[] = [];
+  for (const topic of [TOPICS.raw, TOPICS.sanitized, TOPICS.clean]) {
+    const subject = `${topic}-value`;
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(auditEventSchema) },
+      { subject },
+    );
+    out.push({ subject, id });
+  }
+  return out;
+}
+
 export function schemasCommand(): Command {
   const schemas = new Command('schemas').description('the Avro event contract');
   schemas
     .command('register')
     .description('register the AuditEvent schema for every topic that carries it (subject <topic>-value)')
     .action(async () => {
-      const registry = new SchemaRegistry({ host: commandEnv().SCHEMA_REGISTRY_URL });
-      for (const topic of [TOPICS.raw, TOPICS.sanitized, TOPICS.clean]) {
-        const subject = `${topic}-value`;
-        const { id } = await registry.register(
-          { type: SchemaType.AVRO, schema: JSON.stringify(auditEventSchema) },
-          { subject },
-        );
-        process.stdout.write(`${subject}\tschema id ${id}\n`);
+      for (const r of await registerSchemas(commandEnv().SCHEMA_REGISTRY_URL)) {
+        process.stdout.write(`${r.subject}\tschema id ${r.id}\n`);
       }
     });
   schemas

@@ -3,6 +3,34 @@ import { Kafka, logLevel } from 'kafkajs';
 import { commandEnv } from '../env.ts';
 import { topicSpecs } from '../topics.ts';
 
+/** Creates the five audit topics where missing; reports each with its partition count. */
+export async function ensureTopics(
+  brokers: string,
+  partitions: number,
+): Promise<{ topic: string; state: 'created' | 'exists'; partitions: number }[]> {
+  const admin = new Kafka({
+    clientId: 'auditflow-cli',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const cluster = await admin.describeCluster();
+    const existing = new Set(await admin.listTopics());
+    const specs = topicSpecs(partitions, cluster.brokers.length);
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    const metadata = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+    return metadata.topics.map((t) => ({
+      topic: t.name,
+      state: missing.some((s) => s.topic === t.name) ? 'created' : 'exists',
+      partitions: t.partitions.length,
+    }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export function topicsCommand(): Command {
   const topics = new Command('topics').description('the pipeline topics in Kafka');
   topics
@@ -13,26 +41,8 @@ export function topicsCommand(): Command {
       const partitions = Number(options.partitions);
       if (!Number.isInteger(partitions) || partitions < 1)
         throw new Error('--partitions must be a whole number >= 1');
-      const env = commandEnv();
-      const admin = new Kafka({
-        clientId: 'auditflow-cli',
-        brokers: env.KAFKA_BROKERS.split(','),
-        logLevel: logLevel.NOTHING,
-      }).admin();
-      await admin.connect();
-      try {
-        const { brokers } = await admin.describeCluster();
-        const existing = new Set(await admin.listTopics());
-        const specs = topicSpecs(partitions, brokers.length);
-        const missing = specs.filter((s) => !existing.has(s.topic));
-        if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-        const metadata = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
-        for (const topic of metadata.topics) {
-          const state = missing.some((s) => s.topic === topic.name) ? 'created' : 'exists';
-          process.stdout.write(`${topic.name}\t${state}\t${topic.partitions.length} partitions\n`);
-        }
-      } finally {
-        await admin.disconnect();
+      for (const t of await ensureTopics(commandEnv().KAFKA_BROKERS, partitions)) {
+        process.stdout.write(`${t.topic}\t${t.state}\t${t.partitions} partitions\n`);
       }
     });
   return topics;

@@ -1,0 +1,134 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import {
+  launchDetached,
+  portIsFree,
+  runningPid,
+  type StackEnv,
+  type StackPaths,
+  stopProcess,
+  tail,
+} from '@auditflow/stack';
+
+/** The repository root: services run from their sources through tsx. */
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface PipelineService {
+  readonly name: string;
+  readonly entry: string;
+  /** Port of /readyz; undefined for workers without one (the demo generator). */
+  readonly port?: number;
+  readonly env?: Record<string, string>;
+}
+
+/** Start order: processors before consumers, ingress last, so nothing waits on a missing stage. */
+export const PIPELINE: readonly PipelineService[] = [
+  {
+    name: 'sanitizer',
+    entry: 'processors/sanitizer/src/main.ts',
+    port: 8071,
+    env: { AUDITFLOW_HEALTH_PORT: '8071', AUDITFLOW_INSTANCE_ID: 'local-sanitizer-1' },
+  },
+  {
+    name: 'enricher',
+    entry: 'processors/enricher/src/main.ts',
+    port: 8072,
+    env: { AUDITFLOW_HEALTH_PORT: '8072', AUDITFLOW_INSTANCE_ID: 'local-enricher-1' },
+  },
+  {
+    name: 'indexer',
+    entry: 'consumers/indexer/src/main.ts',
+    port: 8073,
+    env: { AUDITFLOW_HEALTH_PORT: '8073' },
+  },
+  { name: 'query-api', entry: 'consumers/query-api/src/main.ts', port: 8080 },
+  { name: 'gateway', entry: 'producers/gateway/src/main.ts', port: 8070 },
+];
+
+export const DEMO: PipelineService = { name: 'demo', entry: 'infra/cli/src/demo-main.ts' };
+
+function dirs(paths: StackPaths, name: string) {
+  const root = join(paths.run, 'services', name);
+  return { root, log: join(root, `${name}.log`), pid: join(root, `${name}.pid`), spool: join(root, 'spool') };
+}
+
+async function ready(
+  service: PipelineService,
+  pid: number,
+  d: { log: string; pid: string },
+  timeoutMs = 90_000,
+): Promise<void> {
+  const log = d.log;
+  if (service.port === undefined) return;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${service.port}/readyz`, {
+        signal: AbortSignal.timeout(2000),
+      });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (runningPid(d.pid) !== pid) {
+      throw new Error(`${service.name} exited during start. Last log lines (${log}):\n${tail(log)}`);
+    }
+    await sleep(500);
+  }
+  throw new Error(
+    `${service.name} did not become ready within ${timeoutMs / 1000}s. Last log lines (${log}):\n${tail(log)}`,
+  );
+}
+
+/** Starts one service in the background (a no-op when it runs) and waits for /readyz. */
+export async function startService(
+  service: PipelineService,
+  paths: StackPaths,
+  env: StackEnv,
+  report: (line: string) => void,
+): Promise<void> {
+  const d = dirs(paths, service.name);
+  mkdirSync(d.root, { recursive: true });
+  const existing = runningPid(d.pid);
+  if (existing !== undefined) {
+    report(`${service.name}: already running (pid ${existing})`);
+    return;
+  }
+  if (service.port !== undefined && !(await portIsFree(service.port))) {
+    throw new Error(
+      `${service.name} cannot start: port ${service.port} on 127.0.0.1 is in use by another process`,
+    );
+  }
+  const pid = launchDetached(
+    {
+      command: process.execPath,
+      args: ['--import', 'tsx', service.entry],
+      cwd: REPO,
+      env: { ...process.env, ...env, AUDITFLOW_SPOOL_DIR: d.spool, ...service.env },
+    },
+    d.log,
+    d.pid,
+  );
+  await ready(service, pid, d);
+  report(
+    `${service.name}: ready${service.port ? ` on 127.0.0.1:${service.port}` : ''} (pid ${pid}, log ${d.log})`,
+  );
+}
+
+export async function stopService(
+  service: PipelineService,
+  paths: StackPaths,
+  report: (line: string) => void,
+): Promise<void> {
+  const pid = runningPid(dirs(paths, service.name).pid);
+  if (pid === undefined) return;
+  await stopProcess(pid, 30_000);
+  runningPid(dirs(paths, service.name).pid);
+  report(`${service.name}: stopped (pid ${pid})`);
+}
+
+export function serviceLog(paths: StackPaths, name: string): string {
+  return dirs(paths, name).log;
+}
