@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
 import { type AuditEventInput, auditEventType, toAuditEvent } from '@auditflow/schemas';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
@@ -66,7 +67,7 @@ export async function benchEmit(options: {
   });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+  await createTopicsReady(admin, [{ topic, numPartitions: 6 }]);
 
   // Baseline: bare kafkajs, idempotent, acks=all, same bytes, same batch size, same compression.
   const raw = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Indexer, indexFor, toEcsDocument } from '@auditflow/indexer';
+import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
 import { createQueryApi } from '@auditflow/query-api';
 import { type AuditEvent, toAuditEvent } from '@auditflow/schemas';
@@ -95,10 +96,7 @@ export async function benchIndexer(options: {
   const admin = kafka.admin();
   await admin.connect();
   const topic = `bench.indexer.${run}`;
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: 6 }, { topic: `${topic}.dlq` }],
-    waitForLeaders: true,
-  });
+  await createTopicsReady(admin, [{ topic, numPartitions: 6 }, { topic: `${topic}.dlq` }]);
   const spool = mkdtempSync(join(tmpdir(), 'bench-idx-'));
   const producer = createAuditProducer(
     {

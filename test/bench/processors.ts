@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Processor, type Transform } from '@auditflow/processor-runtime';
+import { createTopicsReady, Processor, type Transform } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
 import { type AuditEvent, toAuditEvent } from '@auditflow/schemas';
 import { Kafka, logLevel } from 'kafkajs';
@@ -69,10 +69,10 @@ async function stageRate(
   await admin.connect();
   const output = `${input}.${name}.out`;
   const extra = [`${output}`, `${input}.${name}.dlq`, `${input}.${name}.q`];
-  await admin.createTopics({
-    topics: extra.map((topic) => ({ topic, numPartitions: 6 })),
-    waitForLeaders: true,
-  });
+  await createTopicsReady(
+    admin,
+    extra.map((topic) => ({ topic, numPartitions: 6 })),
+  );
   const groupId = `${input}.${name}`;
   const processor = new Processor(
     {
@@ -136,7 +136,7 @@ export async function benchProcessors(options: {
   });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: input, numPartitions: 6 }], waitForLeaders: true });
+  await createTopicsReady(admin, [{ topic: input, numPartitions: 6 }]);
   await admin.disconnect();
   const spool = mkdtempSync(join(tmpdir(), 'bench-proc-'));
   const producer = createAuditProducer(

@@ -1,3 +1,4 @@
+import { createTopicsReady } from '@auditflow/processor-runtime';
 import { kafkaClient, unique } from './endpoints.ts';
 
 export interface PipelineTopics {
@@ -20,10 +21,10 @@ export async function createPipelineTopics(prefix: string, partitions = 3): Prom
   };
   const admin = kafkaClient('pipeline-topics').admin();
   await admin.connect();
-  await admin.createTopics({
-    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: partitions })),
-    waitForLeaders: true,
-  });
+  await createTopicsReady(
+    admin,
+    Object.values(topics).map((topic) => ({ topic, numPartitions: partitions })),
+  );
   await admin.disconnect();
   return topics;
 }

@@ -1,5 +1,5 @@
 export { serveHealth } from './health.ts';
-export { kafkaWithLogger, onConsumerCrash } from './kafka.ts';
+export { createTopicsReady, kafkaWithLogger, onConsumerCrash } from './kafka.ts';
 export { Processor, type ProcessorConfig, type Transform, type TransformOutcome } from './processor.ts';
 export { processorEnv, runProcessorService } from './service.ts';
 export { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';

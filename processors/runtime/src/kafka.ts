@@ -1,4 +1,5 @@
-import { type Consumer, Kafka, type LogEntry, logLevel } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Admin, type Consumer, type ITopicConfig, Kafka, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 
 /** A kafkajs client whose own logs go through our pino logger (errors as warnings: kafkajs retries). */
@@ -25,4 +26,32 @@ export function onConsumerCrash(consumer: Consumer, logger: Logger, onFatal: (er
     logger.fatal({ err: e.payload.error.message }, 'consumer crashed and will not restart');
     onFatal(e.payload.error);
   });
+}
+
+/**
+ * Creates topics and waits until every partition has a leader. kafkajs' own `waitForLeaders`
+ * gives up on UNKNOWN_TOPIC_OR_PARTITION, which a fresh KRaft broker answers for a moment.
+ */
+export async function createTopicsReady(
+  admin: Admin,
+  topics: ITopicConfig[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((t) => t.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: names });
+      const ready =
+        metadata.topics.length === names.length &&
+        metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (ready) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics ${names.join(', ')} have no leader after ${timeoutMs} ms`);
+    await sleep(100);
+  }
 }

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createTopicsReady } from '@auditflow/processor-runtime';
 import { type AuditEvent, auditEventType } from '@auditflow/schemas';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { consumeAll } from '../../support/consume.ts';
@@ -28,7 +29,7 @@ describe('auditflow emit', () => {
   beforeAll(async () => {
     const admin = kafkaClient('cli-test').admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsReady(admin, [{ topic, numPartitions: 1 }]);
     await admin.disconnect();
   });
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Indexer } from '@auditflow/indexer';
+import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
 import { auditEventSchema } from '@auditflow/schemas';
 import { Client } from '@elastic/elasticsearch';
@@ -27,10 +28,10 @@ async function topicsFor(prefix: string): Promise<{ clean: string; dlq: string }
   const topics = { clean: `${id}.clean`, dlq: `${id}.dlq` };
   const admin = kafkaClient('indexer-test').admin();
   await admin.connect();
-  await admin.createTopics({
-    topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 3 })),
-    waitForLeaders: true,
-  });
+  await createTopicsReady(
+    admin,
+    Object.values(topics).map((topic) => ({ topic, numPartitions: 3 })),
+  );
   await admin.disconnect();
   return topics;
 }

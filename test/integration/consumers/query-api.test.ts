@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { indexFor, toEcsDocument } from '@auditflow/indexer';
+import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
 import { createQueryApi } from '@auditflow/query-api';
 import { type AuditEvent, auditEventType, toAuditEvent } from '@auditflow/schemas';
@@ -59,7 +60,7 @@ describe('query API against real Elasticsearch', () => {
     });
     const admin = kafkaClient('query-test').admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: auditTopic }], waitForLeaders: true });
+    await createTopicsReady(admin, [{ topic: auditTopic }]);
     await admin.disconnect();
     producer = createAuditProducer(
       {

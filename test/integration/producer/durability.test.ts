@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
 import { type AuditEvent, auditEventType } from '@auditflow/schemas';
 import { pino } from 'pino';
@@ -18,7 +19,7 @@ const decode = (value: Buffer | null): AuditEvent =>
 async function createTopic(brokers: string, topic: string): Promise<void> {
   const admin = kafkaClient('durability-admin', brokers).admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await createTopicsReady(admin, [{ topic, numPartitions: 3 }]);
   await admin.disconnect();
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGateway, type Gateway, resolveGatewayConfig, signBody } from '@auditflow/gateway';
+import { createTopicsReady } from '@auditflow/processor-runtime';
 import { type AuditProducer, createAuditProducer } from '@auditflow/producer';
 import { type AuditEvent, auditEventType } from '@auditflow/schemas';
 import { pino } from 'pino';
@@ -23,7 +24,7 @@ describe('HTTP ingest gateway against real Kafka', () => {
   beforeAll(async () => {
     const admin = kafkaClient('gateway-test').admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await createTopicsReady(admin, [{ topic, numPartitions: 2 }]);
     await admin.disconnect();
     const registry = new Registry();
     producer = createAuditProducer(

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer, EventValidationError, withCorrelation } from '@auditflow/producer';
 import { type AuditEvent, auditEventType, toJsonForm } from '@auditflow/schemas';
 import { AvroDeserializer, SchemaRegistryClient, SerdeType } from '@confluentinc/schemaregistry';
@@ -15,7 +16,7 @@ describe('producer SDK against real Kafka and registry', () => {
 
   beforeAll(async () => {
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await createTopicsReady(admin, [{ topic, numPartitions: 3 }]);
   });
   afterAll(async () => {
     await admin.deleteTopics({ topics: [topic] }).catch(() => {});

@@ -1,3 +1,4 @@
+import { createTopicsReady } from '@auditflow/processor-runtime';
 import type { Admin, EachMessagePayload } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaClient, unique } from '../../support/endpoints.ts';
@@ -10,10 +11,7 @@ describe('Kafka (real broker)', () => {
   beforeAll(async () => {
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic, numPartitions: 2, replicationFactor: 1 }],
-      waitForLeaders: true,
-    });
+    await createTopicsReady(admin, [{ topic, numPartitions: 2, replicationFactor: 1 }]);
   });
 
   afterAll(async () => {
@@ -44,7 +42,7 @@ describe('Kafka (real broker)', () => {
 
   it('lets a read_committed consumer see a committed transaction and not an aborted one', async () => {
     const txTopic = unique('smoke.tx');
-    await admin.createTopics({ topics: [{ topic: txTopic, numPartitions: 1 }], waitForLeaders: true });
+    await createTopicsReady(admin, [{ topic: txTopic, numPartitions: 1 }]);
     const producer = kafka.producer({
       transactionalId: unique('smoke-tx'),
       idempotent: true,

@@ -1,3 +1,4 @@
+import { createTopicsReady } from '@auditflow/processor-runtime';
 import { Command } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';
 import { commandEnv } from '../env.ts';
@@ -19,7 +20,7 @@ export async function ensureTopics(
     const existing = new Set(await admin.listTopics());
     const specs = topicSpecs(partitions, cluster.brokers.length);
     const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    if (missing.length > 0) await createTopicsReady(admin, missing);
     const metadata = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
     return metadata.topics.map((t) => ({
       topic: t.name,
