@@ -191,6 +191,11 @@ describe('query API against real Elasticsearch', () => {
     expect(summary.top_actors).toHaveLength(4);
   });
 
+  it('is ready when Elasticsearch answers', async () => {
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
   it('traces one correlation id across services in time order', async () => {
     const trace = await json<{ services: string[]; events: { '@timestamp': string }[] }>('/v1/trace/corr-1');
     const expected = events.filter((e) => e.correlation_id === 'corr-1');
