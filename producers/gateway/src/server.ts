@@ -185,8 +185,12 @@ export function createGateway(options: {
     try {
       if (req.method === 'POST' && path === '/v1/events') {
         route = 'events';
-        status = draining ? 503 : await ingest(req, res);
-        if (draining) send(res, 503, { error: 'shutting_down' });
+        if (draining) {
+          status = 503;
+          send(res, 503, { error: 'shutting_down', message: 'the gateway is stopping; retry another instance' });
+        } else {
+          status = await ingest(req, res);
+        }
       } else if (req.method === 'GET' && path === '/healthz') {
         route = 'healthz';
         status = 200;
