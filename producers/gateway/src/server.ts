@@ -187,7 +187,10 @@ export function createGateway(options: {
         route = 'events';
         if (draining) {
           status = 503;
-          send(res, 503, { error: 'shutting_down', message: 'the gateway is stopping; retry another instance' });
+          send(res, 503, {
+            error: 'shutting_down',
+            message: 'the gateway is stopping; retry another instance',
+          });
         } else {
           status = await ingest(req, res);
         }
