@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Indexer, indexFor, toEcsDocument } from '@auditflow/indexer';
+import { Indexer, indexFor, templateBody, toEcsDocument } from '@auditflow/indexer';
 import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
 import { createQueryApi } from '@auditflow/query-api';
@@ -85,6 +85,11 @@ export async function benchIndexer(options: {
   const rawPrefix = `audit-events-bench-raw-${run}`;
   const idxPrefix = `audit-events-bench-idx-${run}`;
   const docs = events(n);
+  // The baseline writes into the same mappings the indexer installs.
+  await es.indices.putIndexTemplate({
+    name: rawPrefix,
+    ...(templateBody({ mode: 'daily_indices', prefix: rawPrefix }, { replicas: 0 }) as object),
+  });
   const rawRate = await rawBulk(es, rawPrefix, docs);
 
   // The indexer over the same events from a Kafka topic.
@@ -217,6 +222,7 @@ export async function benchIndexer(options: {
   await api.close();
   await es.indices.delete({ index: `audit-events-bench-*${run}*` }).catch(() => {});
   await es.indices.deleteIndexTemplate({ name: idxPrefix }).catch(() => {});
+  await es.indices.deleteIndexTemplate({ name: rawPrefix }).catch(() => {});
   await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => {});
   await admin.disconnect();
   await es.close();

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { indexFor, toEcsDocument } from '@auditflow/indexer';
+import { indexFor, templateBody, toEcsDocument } from '@auditflow/indexer';
 import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
 import { createQueryApi } from '@auditflow/query-api';
@@ -51,6 +51,11 @@ describe('query API against real Elasticsearch', () => {
   let producer: ReturnType<typeof createAuditProducer>;
 
   beforeAll(async () => {
+    // The mappings the indexer installs (keywords to sort and filter on), on a fresh cluster too.
+    await es.indices.putIndexTemplate({
+      name: prefix,
+      ...(templateBody({ mode: 'daily_indices', prefix }, { replicas: 0 }) as object),
+    });
     await es.bulk({
       refresh: true,
       operations: events.flatMap((e) => [
@@ -95,6 +100,7 @@ describe('query API against real Elasticsearch', () => {
     await api.close();
     await producer.close();
     await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true });
+    await es.indices.deleteIndexTemplate({ name: prefix }).catch(() => {});
     await es.close();
   });
 
