@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DecodeError, kafkaWithLogger, onConsumerCrash, WireCodec } from '@auditflow/processor-runtime';
+import {
+  DecodeError,
+  deadLetter,
+  kafkaWithLogger,
+  onConsumerCrash,
+  WireCodec,
+} from '@auditflow/processor-runtime';
 import type { AuditEvent } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
@@ -163,12 +169,6 @@ export class Indexer {
     const started = performance.now();
     const layout = this.layout as IndexLayout;
     const dead: Message[] = [];
-    const origin = (message: KafkaMessage) => ({
-      'auditflow-source-topic': batch.topic,
-      'auditflow-source-partition': String(batch.partition),
-      'auditflow-source-offset': message.offset,
-      'auditflow-stage': 'indexer',
-    });
     let pending: Pending[] = [];
     for (const message of batch.messages) {
       try {
@@ -181,16 +181,7 @@ export class Indexer {
         });
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
-        dead.push({
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            ...origin(message),
-            'auditflow-reason': err.reason,
-            'auditflow-error': err.message,
-          },
-        });
+        dead.push(deadLetter(batch, message, 'indexer', err.reason, err.message));
         this.indexed.inc({ result: 'undecodable' });
       }
     }
@@ -213,16 +204,7 @@ export class Indexer {
           else if (RETRIABLE(status)) retry.push(p);
           else {
             const reason = `${result?.error?.type ?? status}: ${result?.error?.reason ?? 'rejected'}`;
-            dead.push({
-              key: p.message.key,
-              value: p.message.value,
-              headers: {
-                ...p.message.headers,
-                ...origin(p.message),
-                'auditflow-reason': 'elasticsearch_rejected',
-                'auditflow-error': reason.slice(0, 2000),
-              },
-            });
+            dead.push(deadLetter(batch, p.message, 'indexer', 'elasticsearch_rejected', reason));
             this.indexed.inc({ result: 'rejected' });
           }
         });

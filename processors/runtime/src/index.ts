@@ -1,3 +1,4 @@
+export { deadLetter } from './dead-letter.ts';
 export { serveHealth } from './health.ts';
 export { createTopicsReady, kafkaWithLogger, onConsumerCrash } from './kafka.ts';
 export { Processor, type ProcessorConfig, type Transform, type TransformOutcome } from './processor.ts';

@@ -11,8 +11,9 @@ import {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { deadLetter } from './dead-letter.ts';
 import { kafkaWithLogger, onConsumerCrash } from './kafka.ts';
-import { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';
+import { DecodeError, WireCodec } from './wire.ts';
 
 /** What a transform decides for one event. */
 export type TransformOutcome =
@@ -170,27 +171,12 @@ export class Processor {
     };
     const counts = { forwarded: 0, quarantined: 0, dead_lettered: 0 };
     for (const message of batch.messages) {
-      const origin = {
-        'auditflow-source-topic': batch.topic,
-        'auditflow-source-partition': String(batch.partition),
-        'auditflow-source-offset': message.offset,
-        'auditflow-stage': this.config.name,
-      };
       let event: AuditEvent;
       try {
         event = await this.codec.decode(message.value);
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err; // registry down: the batch is retried
-        add(this.config.dlqTopic, {
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            ...origin,
-            'auditflow-reason': err.reason,
-            'auditflow-error': err.message,
-          },
-        });
+        add(this.config.dlqTopic, deadLetter(batch, message, this.config.name, err.reason, err.message));
         counts.dead_lettered += 1;
         continue;
       }
@@ -200,27 +186,17 @@ export class Processor {
       } catch (err) {
         outcome = { kind: 'quarantine', reason: `${this.config.name} failed: ${(err as Error).message}` };
         if (this.config.onTransformError === 'dlq') {
-          add(this.config.dlqTopic, {
-            key: message.key,
-            value: message.value,
-            headers: {
-              ...message.headers,
-              ...origin,
-              'auditflow-reason': 'transform_failed',
-              'auditflow-error': outcome.reason,
-            },
-          });
+          add(
+            this.config.dlqTopic,
+            deadLetter(batch, message, this.config.name, 'transform_failed', outcome.reason),
+          );
           counts.dead_lettered += 1;
           continue;
         }
       }
       if (outcome.kind === 'quarantine') {
         // The original bytes, unprocessed: the quarantine topic is restricted for that reason.
-        add(this.config.quarantineTopic, {
-          key: message.key,
-          value: message.value,
-          headers: { ...message.headers, ...origin, 'auditflow-reason': outcome.reason },
-        });
+        add(this.config.quarantineTopic, deadLetter(batch, message, this.config.name, outcome.reason));
         counts.quarantined += 1;
         continue;
       }
@@ -268,5 +244,3 @@ export class Processor {
     this.batchSeconds.observe((performance.now() - started) / 1000);
   }
 }
-
-export { DecodeError, RegistryUnavailableError };
