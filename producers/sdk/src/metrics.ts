@@ -13,7 +13,11 @@ export class ProducerMetrics {
   readonly spoolCorruptFrames: Counter;
   readonly emitLatency: Histogram;
 
-  constructor(registry = new Registry(), depth: () => number = () => 0) {
+  /** `spool` is read when the registry is scraped, so the hot path never updates a gauge. */
+  constructor(
+    registry = new Registry(),
+    spool: { depth(): number; bytes(): number } = { depth: () => 0, bytes: () => 0 },
+  ) {
     this.registry = registry;
     const registers = [registry];
     this.entries = new Counter({
@@ -44,13 +48,16 @@ export class ProducerMetrics {
       help: 'Events spooled and not yet acknowledged by Kafka',
       registers,
       collect() {
-        this.set(depth());
+        this.set(spool.depth());
       },
     });
     this.spoolBytes = new Gauge({
       name: 'audit_spool_bytes',
       help: 'Bytes the spool holds on disk',
       registers,
+      collect() {
+        this.set(spool.bytes());
+      },
     });
     this.spoolRejected = new Counter({
       name: 'audit_spool_rejected_total',

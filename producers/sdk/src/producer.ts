@@ -75,8 +75,10 @@ export class AuditProducer {
   constructor(config: AuditProducerConfig, options: AuditProducerOptions = {}) {
     this.config = resolveProducerConfig(config);
     this.log = options.logger ?? pino({ name: 'auditflow-producer' });
-    // The depth gauge is read when scraped, so emit() does not pay for it.
-    this.metrics = new ProducerMetrics(options.metricsRegistry, () => this.depth);
+    this.metrics = new ProducerMetrics(options.metricsRegistry, {
+      depth: () => this.depth,
+      bytes: () => this.spool.bytes,
+    });
     this.spool = new Spool({ dir: this.config.spool.dir, maxBytes: this.config.spool.maxBytes });
     const recovered = this.spool.recover();
     this.producerId = recovered.producerId ?? uuidv7();
@@ -91,7 +93,6 @@ export class AuditProducer {
     if (recovered.pending.length > 0) {
       this.log.info({ pending: recovered.pending.length }, 'replaying spooled audit events');
     }
-    this.updateSpoolGauges();
     const log = this.log;
     this.kafka = new Kafka({
       clientId: this.config.clientId,
@@ -351,7 +352,6 @@ export class AuditProducer {
     this.ackedSequence = last.sequence;
     this.spool.ack(last.sequence, this.producerId);
     this.metrics.delivered.inc(batch.length);
-    this.updateSpoolGauges();
     if (this.waiters.length > 0) {
       const still: Waiter[] = [];
       for (const waiter of this.waiters) {
@@ -361,10 +361,6 @@ export class AuditProducer {
       this.waiters = still;
     }
     for (const wake of this.roomWaiters.splice(0)) wake();
-  }
-
-  private updateSpoolGauges(): void {
-    this.metrics.spoolBytes.set(this.spool.bytes);
   }
 }
 

@@ -176,6 +176,7 @@ describe('HTTP ingest gateway against real Kafka', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/audit_log_entries_total\{action="git.push",outcome="[a-z]+"\} \d+/);
     expect(metrics).toMatch(/auditflow_gateway_requests_total\{route="events",status="413"\} 1/);
-    expect(metrics).toContain('audit_spool_depth_events');
+    expect(metrics).toMatch(/^audit_spool_depth_events \d+/m);
+    expect(metrics).toMatch(/^audit_spool_bytes \d+/m);
   });
 });
