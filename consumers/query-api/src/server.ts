@@ -106,11 +106,12 @@ export function createQueryApi(options: {
     let after: unknown[] | undefined;
     // Streamed page by page with search_after: memory stays flat whatever the cap.
     while (rows < limit) {
+      const pageSize = Math.min(1000, limit - rows);
       const page = await es.search({
         index: config.index,
         query,
         sort: SORT as never,
-        size: Math.min(1000, limit - rows),
+        size: pageSize,
         search_after: after as never,
         track_total_hits: false,
       });
@@ -124,7 +125,7 @@ export function createQueryApi(options: {
         if (!res.write(line)) await new Promise((resolve) => res.once('drain', resolve));
       }
       rows += hits.length;
-      if (hits.length === 0 || hits.length < Math.min(1000, limit - rows + hits.length)) break;
+      if (hits.length < pageSize) break; // the last page
       after = hits.at(-1)?.sort;
     }
     res.end();
