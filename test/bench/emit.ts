@@ -7,7 +7,7 @@ import { createAuditProducer } from '@auditflow/producer';
 import { type AuditEventInput, auditEventType, toAuditEvent } from '@auditflow/schemas';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
-import { sampleEvent } from '../support/events.ts';
+import { benchEvent } from '../support/events.ts';
 import { percentile, printTable, sortedCopy } from './stats.ts';
 
 export interface EmitBenchResult {
@@ -45,12 +45,7 @@ export async function benchEmit(options: {
   quick: boolean;
 }): Promise<EmitBenchResult> {
   const count = options.quick ? 30_000 : 150_000;
-  // ~1 KB once encoded, as the target says: a realistic event plus a longer free-text field.
-  const events = Array.from({ length: 1000 }, (_, i) => {
-    const base = sampleEvent(i, { correlation_id: `bench-${i % 64}` });
-    const reasoning = `step ${i}: `.padEnd(400, 'checked the diff and the tests; ');
-    return { ...base, details: { ...(base.details as object), reasoning } };
-  });
+  const events = Array.from({ length: 1000 }, (_, i) => benchEvent(i));
   const eventBytes = auditEventType.toBuffer(
     toAuditEvent(events[0], {
       id: '01a20ce8-9421-762f-8562-11570ac0a0bb',

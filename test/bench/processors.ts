@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTopicsReady, Processor, type Transform } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
-import { type AuditEvent, toAuditEvent } from '@auditflow/schemas';
+import { type AuditEvent, type AuditEventInput, toAuditEvent } from '@auditflow/schemas';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { sampleEvent } from '../support/events.ts';
+import { benchEvent } from '../support/events.ts';
 import { enricherTransform, sanitizerTransform } from '../support/processors.ts';
 import { secretEvents } from '../support/secret-corpus.ts';
 import { printTable } from './stats.ts';
@@ -24,29 +24,22 @@ export interface ProcessorsBenchResult {
 }
 
 /** ~1 KB realistic events; one in eight carries planted secrets. */
-function benchRecords(n: number): AuditEvent[] {
+function benchInputs(n: number): AuditEventInput[] {
   const secrets = secretEvents();
-  return Array.from({ length: n }, (_, i) => {
-    const input =
-      i % 8 === 0
-        ? secrets[i % secrets.length]
-        : (() => {
-            const base = sampleEvent(i, { correlation_id: `bench-${i % 64}` });
-            return {
-              ...base,
-              details: {
-                ...(base.details as object),
-                reasoning: `step ${i}: `.padEnd(400, 'checked the diff and the tests; '),
-              },
-            };
-          })();
-    return toAuditEvent(input, {
+  return Array.from({ length: n }, (_, i) =>
+    i % 8 === 0 ? (secrets[i % secrets.length] as AuditEventInput) : benchEvent(i),
+  );
+}
+
+function toRecords(inputs: readonly AuditEventInput[]): AuditEvent[] {
+  return inputs.map((input, i) =>
+    toAuditEvent(input, {
       id: `0192f7a4-6b1e-7c3d-9a4b-${String(i).padStart(12, '0')}`,
       occurredAt: Date.now(),
       producerId: 'bench',
       sequence: i + 1,
-    });
-  });
+    }),
+  );
 }
 
 function transformRate(transform: Transform, records: AuditEvent[]): number {
@@ -117,7 +110,8 @@ export async function benchProcessors(options: {
   quick: boolean;
 }): Promise<ProcessorsBenchResult> {
   const count = options.quick ? 20_000 : 60_000;
-  const records = benchRecords(count);
+  const inputs = benchInputs(count);
+  const records = toRecords(inputs);
   const sanitize = sanitizerTransform();
   const enrich = enricherTransform();
   const sanitizerTransformRate = transformRate(sanitize, records);
@@ -148,23 +142,7 @@ export async function benchProcessors(options: {
     },
     { logger: pino({ level: 'silent' }) },
   );
-  for (const r of records) {
-    const json = {
-      ...r,
-      occurred_at: new Date(r.occurred_at).toISOString(),
-      details: r.details ? JSON.parse(r.details) : undefined,
-    };
-    const { schema_version: _v, producer: _p, sanitization: _s, enrichment: _e, id: _i, ...rest } = json;
-    producer.emit({
-      ...rest,
-      changes: r.changes.map((c) => ({
-        field: c.field,
-        before: c.before && JSON.parse(c.before),
-        after: c.after && JSON.parse(c.after),
-      })),
-      authorization: null,
-    } as never);
-  }
+  for (const input of inputs) producer.emit(input);
   await producer.close(120_000);
   rmSync(spool, { recursive: true, force: true });
 

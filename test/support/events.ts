@@ -31,3 +31,10 @@ export function sampleEvent(i: number, overrides: Partial<AuditEventInput> = {})
     ...overrides,
   };
 }
+
+/** About 1 KB once encoded (the benchmarks' target size): a sample event plus longer free text. */
+export function benchEvent(i: number): AuditEventInput {
+  const base = sampleEvent(i, { correlation_id: `bench-${i % 64}` });
+  const reasoning = `step ${i}: `.padEnd(400, 'checked the diff and the tests; ');
+  return { ...base, details: { ...(base.details as object), reasoning } };
+}
