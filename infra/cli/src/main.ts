@@ -1,5 +1,6 @@
 import { StackError } from '@auditflow/stack';
 import { Command, CommanderError } from 'commander';
+import { doctorCommand } from './commands/doctor.ts';
 import { emitCommand } from './commands/emit.ts';
 import { queryCommands } from './commands/query.ts';
 import { schemasCommand } from './commands/schemas.ts';
@@ -18,6 +19,7 @@ program.addCommand(topicsCommand());
 program.addCommand(schemasCommand());
 program.addCommand(emitCommand());
 for (const command of queryCommands()) program.addCommand(command);
+program.addCommand(doctorCommand());
 
 try {
   await program.parseAsync(process.argv);
