@@ -1,0 +1,55 @@
+import { TOPICS } from '@auditflow/schemas';
+import { z } from 'zod';
+import { ConfigError, issuesText, readConfigFile } from './config-file.ts';
+import { type StreamClient, streamClientsSchema } from './tokens.ts';
+
+const envSchema = z.object({
+  KAFKA_BROKERS: z.string().min(1, 'set it to the Kafka bootstrap servers, e.g. 127.0.0.1:9092'),
+  SCHEMA_REGISTRY_URL: z.url('set it to the Confluent-compatible registry URL'),
+  AUDITFLOW_INSTANCE_ID: z.string().min(1).default('local'),
+  AUDITFLOW_STREAM_TOKEN: z
+    .string()
+    .min(16, 'at least 16 characters (eval "$(pnpm -s auditflow stack env)" sets one)')
+    .optional(),
+  AUDITFLOW_STREAM_TOKENS_FILE: z.string().min(1).optional(),
+  AUDITFLOW_STREAM_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  AUDITFLOW_STREAM_HOST: z.string().min(1).default('127.0.0.1'),
+  AUDITFLOW_STREAM_TOPIC: z.string().min(1).default(TOPICS.clean),
+  AUDITFLOW_STREAM_BUFFER: z.coerce.number().int().min(10, 'at least 10 events').default(1000),
+  AUDITFLOW_STREAM_MAX_SUBSCRIBERS: z.coerce.number().int().positive().default(1000),
+  AUDITFLOW_STREAM_MAX_CATCHUPS: z.coerce.number().int().positive().default(32),
+  AUDITFLOW_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+  AUDITFLOW_DESTINATIONS_FILE: z.string().min(1).optional(),
+});
+
+export type StreamerEnv = z.output<typeof envSchema>;
+
+export interface StreamerConfig {
+  readonly env: StreamerEnv;
+  readonly clients: StreamClient[];
+}
+
+/** Reads and checks the environment (and the tokens file) once at start. */
+export function loadStreamerConfig(env: NodeJS.ProcessEnv = process.env): StreamerConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(
+      `invalid configuration: ${issuesText(parsed.error)} (for the local stack: eval "$(pnpm -s auditflow stack env)")`,
+    );
+  const clients: StreamClient[] = [];
+  if (parsed.data.AUDITFLOW_STREAM_TOKEN)
+    clients.push({ id: 'local', token: parsed.data.AUDITFLOW_STREAM_TOKEN, tenants: ['*'] });
+  if (parsed.data.AUDITFLOW_STREAM_TOKENS_FILE)
+    clients.push(
+      ...readConfigFile(
+        parsed.data.AUDITFLOW_STREAM_TOKENS_FILE,
+        streamClientsSchema,
+        'AUDITFLOW_STREAM_TOKENS_FILE',
+      ),
+    );
+  if (clients.length === 0)
+    throw new ConfigError(
+      'no stream tokens: set AUDITFLOW_STREAM_TOKEN (reads every tenant) or AUDITFLOW_STREAM_TOKENS_FILE',
+    );
+  return { env: parsed.data, clients };
+}

@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import { kafkaWithLogger, WireCodec } from '@auditflow/processor-runtime';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Framer } from './frames.ts';
+import type { Since } from './position.ts';
+import { startReader } from './reader.ts';
+import { type Sink, Subscriber } from './subscriber.ts';
+import type { Scope } from './tokens.ts';
+
+export interface HubConfig {
+  readonly brokers: readonly string[];
+  readonly registryUrl: string;
+  readonly topic: string;
+  /** Frames a subscriber may have queued before it counts as fallen behind (L3). */
+  readonly maxBuffered: number;
+  readonly maxSubscribers: number;
+  /** Resumes reading history at the same time; each is a short-lived Kafka consumer. */
+  readonly maxCatchUps: number;
+  readonly instanceId: string;
+}
+
+export class CapacityError extends Error {
+  override readonly name = 'CapacityError';
+}
+
+export interface HubMetrics {
+  readonly subscribers: Gauge<'transport'>;
+  readonly overflows: Counter<'transport'>;
+  readonly catchUps: Gauge;
+  readonly lag: Gauge<'partition'>;
+  readonly undecodable: Counter;
+}
+
+/**
+ * The live feed: one Kafka reader of the clean topic, fanned out to every subscriber without
+ * ever waiting for one (L3); and catch-up readers for subscribers that resume from a position
+ * or a time (L2), handing over to the live feed partition by partition.
+ */
+export class StreamHub {
+  private readonly kafka: Kafka;
+  private readonly codec: WireCodec;
+  private admin: Admin | undefined;
+  private live: Consumer | undefined;
+  /** Next offset per partition that the live feed will hand out. */
+  private readonly liveNext = new Map<number, number>();
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly catchUps = new Set<Consumer>();
+  /** Stops the catch-up reader of a subscriber that goes away before it caught up. */
+  private readonly stopCatchUp = new Map<Subscriber, () => void>();
+  readonly metrics: HubMetrics;
+  private running = false;
+
+  constructor(
+    private readonly config: HubConfig,
+    private readonly deps: { logger: Logger; registry: Registry; onFatal?: (err: Error) => void },
+  ) {
+    this.kafka = kafkaWithLogger('auditflow-streamer', config.brokers, deps.logger);
+    this.codec = new WireCodec(config.registryUrl);
+    const registers = [deps.registry];
+    this.metrics = {
+      subscribers: new Gauge({
+        name: 'auditflow_streamer_subscribers',
+        help: 'Connected live subscribers by transport',
+        labelNames: ['transport'],
+        registers,
+      }),
+      overflows: new Counter({
+        name: 'auditflow_streamer_overflows_total',
+        help: 'Subscribers disconnected with an overflow message because they fell behind',
+        labelNames: ['transport'],
+        registers,
+      }),
+      catchUps: new Gauge({
+        name: 'auditflow_streamer_catchups',
+        help: 'Resuming subscribers whose history is being read',
+        registers,
+      }),
+      lag: new Gauge({
+        name: 'auditflow_streamer_live_lag_messages',
+        help: 'Records of the clean topic the live feed has not read yet, per partition',
+        labelNames: ['partition'],
+        registers,
+      }),
+      undecodable: new Counter({
+        name: 'auditflow_streamer_undecodable_total',
+        help: 'Records of the clean topic that did not decode (skipped, position still advances)',
+        registers,
+      }),
+    };
+  }
+
+  get ready(): boolean {
+    return this.running;
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  async start(): Promise<void> {
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    // The live feed starts at the end of every partition as it is now; nothing older is "live".
+    for (const p of await this.admin.fetchTopicOffsets(this.config.topic))
+      this.liveNext.set(p.partition, Number(p.high));
+    this.live = await startReader({
+      kafka: this.kafka,
+      codec: this.codec,
+      topic: this.config.topic,
+      groupId: `auditflow-streamer-live-${this.config.instanceId}-${randomUUID()}`,
+      start: this.liveNext,
+      logger: this.deps.logger,
+      onFatal: (err) => {
+        this.running = false;
+        this.deps.onFatal?.(err);
+      },
+      handlers: {
+        onRecords: (partition, offers, highWatermark) => {
+          for (const offer of offers) {
+            if (offer.offset < (this.liveNext.get(partition) ?? 0)) continue;
+            this.liveNext.set(partition, offer.offset + 1);
+            for (const s of this.subscribers) s.offerLive(offer);
+          }
+          this.metrics.lag.set(
+            { partition: String(partition) },
+            Math.max(0, highWatermark - (this.liveNext.get(partition) ?? 0)),
+          );
+        },
+        onAdvance: (partition, next) => {
+          if (next <= (this.liveNext.get(partition) ?? 0)) return;
+          this.liveNext.set(partition, next);
+          for (const s of this.subscribers) s.advanceLive(partition, next);
+        },
+        onUndecodable: (err) => {
+          this.metrics.undecodable.inc();
+          this.deps.logger.warn({ err: err.message }, 'skipping an undecodable record of the clean topic');
+        },
+      },
+    });
+    this.running = true;
+    this.deps.logger.info(
+      { topic: this.config.topic, start: Object.fromEntries(this.liveNext) },
+      'live feed running',
+    );
+  }
+
+  /**
+   * Attaches a subscriber: live from now, or from a position/time with its history read first.
+   * Between taking the live feed's position and joining the subscriber set there is no `await`,
+   * so every record the live feed hands out afterwards reaches the subscriber.
+   */
+  async attach(options: {
+    scope: Scope;
+    since: Since | undefined;
+    sink: Sink;
+    framer: Framer;
+    transport: string;
+  }): Promise<Subscriber> {
+    if (this.subscribers.size >= this.config.maxSubscribers)
+      throw new CapacityError(`the streamer has ${this.config.maxSubscribers} subscribers already`);
+    let start: Map<number, number>;
+    if (options.since === undefined) start = new Map(this.liveNext);
+    else if (options.since.kind === 'position') {
+      // Partitions the position does not name are read from their beginning: no gap, ever.
+      start = new Map([...this.liveNext.keys()].map((p) => [p, 0]));
+      for (const [p, o] of options.since.position) start.set(p, o);
+    } else {
+      const offsets = await (this.admin as Admin).fetchTopicOffsetsByTimestamp(
+        this.config.topic,
+        options.since.at,
+      );
+      start = new Map(offsets.map((o) => [o.partition, Number(o.offset)]));
+    }
+    if (this.subscribers.size >= this.config.maxSubscribers)
+      throw new CapacityError(`the streamer has ${this.config.maxSubscribers} subscribers already`);
+    const handover = new Map(this.liveNext);
+    const subscriber = new Subscriber({
+      scope: options.scope,
+      start,
+      handover,
+      sink: options.sink,
+      framer: options.framer,
+      maxBuffered: this.config.maxBuffered,
+      onOverflow: (position) => {
+        this.metrics.overflows.inc({ transport: options.transport });
+        this.deps.logger.warn({ transport: options.transport, position }, 'subscriber fell behind: overflow');
+        this.detach(subscriber, options.transport);
+      },
+    });
+    const pending = subscriber.catchingUpPartitions;
+    if (pending.length > 0 && this.catchUps.size >= this.config.maxCatchUps)
+      throw new CapacityError(`${this.config.maxCatchUps} subscribers are already resuming; retry shortly`);
+    this.subscribers.add(subscriber);
+    this.metrics.subscribers.inc({ transport: options.transport });
+    if (pending.length > 0) await this.catchUp(subscriber, start, pending);
+    return subscriber;
+  }
+
+  detach(subscriber: Subscriber, transport: string): void {
+    if (!this.subscribers.delete(subscriber)) return;
+    subscriber.close();
+    this.stopCatchUp.get(subscriber)?.();
+    this.metrics.subscribers.dec({ transport });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all([...this.catchUps].map((c) => c.disconnect().catch(() => {})));
+    await this.live?.disconnect();
+    await this.admin?.disconnect();
+  }
+
+  /** Reads a resuming subscriber's history until every partition reached the live feed. */
+  private async catchUp(
+    subscriber: Subscriber,
+    start: Map<number, number>,
+    partitions: number[],
+  ): Promise<void> {
+    const topic = this.config.topic;
+    let consumer: Consumer | undefined;
+    let finished = false;
+    const release = (): void => {
+      const c = consumer;
+      if (!c || !this.catchUps.delete(c)) return;
+      this.stopCatchUp.delete(subscriber);
+      this.metrics.catchUps.set(this.catchUps.size);
+      // Not awaited: disconnecting from inside eachBatch would wait for itself.
+      setImmediate(() => void c.disconnect().catch(() => {}));
+    };
+    const check = (): void => {
+      const left = subscriber.catchingUpPartitions;
+      if (subscriber.isClosed || left.length === 0) {
+        finished = true;
+        release();
+      } else if (consumer) {
+        const done = partitions.filter((p) => !left.includes(p));
+        if (done.length > 0) consumer.pause([{ topic, partitions: done }]);
+      }
+    };
+    consumer = await startReader({
+      kafka: this.kafka,
+      codec: this.codec,
+      topic,
+      groupId: `auditflow-streamer-resume-${this.config.instanceId}-${randomUUID()}`,
+      start: new Map(partitions.map((p) => [p, start.get(p) ?? 0])),
+      logger: this.deps.logger,
+      handlers: {
+        onRecords: async (_partition, offers) => {
+          for (const offer of offers) subscriber.offerCatchUp(offer);
+          check();
+          // History is read only as fast as this subscriber takes it.
+          await subscriber.waitForRoom();
+        },
+        onAdvance: (partition, next) => {
+          subscriber.advanceCatchUp(partition, next);
+          check();
+        },
+        onUndecodable: () => this.metrics.undecodable.inc(),
+      },
+    });
+    this.catchUps.add(consumer);
+    this.stopCatchUp.set(subscriber, release);
+    this.metrics.catchUps.set(this.catchUps.size);
+    const idle = [...this.liveNext.keys()].filter((p) => !partitions.includes(p));
+    if (idle.length > 0) consumer.pause([{ topic, partitions: idle }]);
+    check();
+    if (finished) release();
+  }
+}

@@ -1,0 +1,82 @@
+import { DecodeError, onConsumerCrash, type WireCodec } from '@auditflow/processor-runtime';
+import { toJsonForm } from '@auditflow/schemas';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Offer } from './subscriber.ts';
+
+export interface ReaderHandlers {
+  /** Records of one fetched batch, decoded, in offset order. May wait (catch-up backpressure). */
+  onRecords(partition: number, offers: Offer[], highWatermark: number): Promise<void> | void;
+  /** The reader has passed `next` on a partition (including transaction markers it skips). */
+  onAdvance(partition: number, next: number): void;
+  onUndecodable?(err: DecodeError): void;
+}
+
+/**
+ * Reads a topic from given offsets without committing anything. kafkajs has no manual
+ * `assign()`, so each reader is a consumer in a group of its own (one member gets every
+ * partition) that seeks once it has run. A fetch before the seek takes effect reads from the
+ * earliest offset, never past the start, and the subscriber's cursor drops what it already has:
+ * seeking only saves reading, correctness never depends on it.
+ */
+export async function startReader(options: {
+  kafka: Kafka;
+  codec: WireCodec;
+  topic: string;
+  groupId: string;
+  start: ReadonlyMap<number, number>;
+  logger: Logger;
+  handlers: ReaderHandlers;
+  onFatal?: (err: Error) => void;
+}): Promise<Consumer> {
+  const { handlers, topic } = options;
+  const consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3000,
+    retry: { retries: 10 },
+  });
+  if (options.onFatal) onConsumerCrash(consumer, options.logger, options.onFatal);
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    // Batches of only transaction markers never reach eachBatch; this moves cursors past them.
+    if (payload.topic === topic) handlers.onAdvance(payload.partition, Number(payload.lastOffset) + 1);
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 1,
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+      const offers: Offer[] = [];
+      for (const message of batch.messages) {
+        try {
+          const event = toJsonForm(await options.codec.decode(message.value));
+          offers.push({
+            partition: batch.partition,
+            offset: Number(message.offset),
+            event,
+            json: JSON.stringify(event),
+          });
+        } catch (err) {
+          if (!(err instanceof DecodeError)) throw err; // registry down: kafkajs retries the batch
+          handlers.onUndecodable?.(err);
+          offers.push({
+            partition: batch.partition,
+            offset: Number(message.offset),
+            event: null,
+            json: null,
+          });
+        }
+      }
+      if (!isRunning() || isStale()) return;
+      await handlers.onRecords(batch.partition, offers, Number(batch.highWatermark));
+      handlers.onAdvance(batch.partition, Number(batch.lastOffset()) + 1);
+      await heartbeat();
+    },
+  });
+  for (const [partition, offset] of options.start)
+    consumer.seek({ topic, partition, offset: String(offset) });
+  return consumer;
+}

@@ -1,0 +1,93 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createAuditProducer } from '@auditflow/producer';
+import type { AuditEventInput } from '@auditflow/schemas';
+import { createStreamServer, type StreamClient, StreamHub } from '@auditflow/streamer';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { endpoints, kafkaClient, unique } from '../../support/endpoints.ts';
+
+export const ALL_TOKEN = 'local-stream-token-0123456789';
+export const GLOBEX_TOKEN = 'globex-stream-token-0123456789';
+export const CLIENTS: StreamClient[] = [
+  { id: 'local', token: ALL_TOKEN, tenants: ['*'] },
+  { id: 'globex-siem', token: GLOBEX_TOKEN, tenants: ['globex'] },
+];
+
+/** A clean-like topic of its own (3 partitions). */
+export async function streamTopic(prefix: string): Promise<string> {
+  const topic = `${unique(prefix)}.clean`;
+  const admin = kafkaClient('streamer-test').admin();
+  await admin.connect();
+  await createTopicsReady(admin, [{ topic, numPartitions: 3 }]);
+  await admin.disconnect();
+  return topic;
+}
+
+/** Emits events through the SDK and returns their ids in emit order once Kafka has them. */
+export async function emitEvents(topic: string, events: AuditEventInput[]): Promise<string[]> {
+  const producer = createAuditProducer(
+    {
+      brokers: endpoints().KAFKA_BROKERS.split(','),
+      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+      topic,
+      spool: { dir: mkdtempSync(join(tmpdir(), 'stream-spool-')) },
+    },
+    { logger: pino({ level: 'silent' }) },
+  );
+  const ids = events.map((e) => producer.emit(e).id);
+  await producer.close(60_000);
+  return ids;
+}
+
+export interface RunningStreamer {
+  readonly url: string;
+  readonly hub: StreamHub;
+  readonly registry: Registry;
+  stop(): Promise<void>;
+}
+
+export async function startStreamer(
+  topic: string,
+  options: { maxBuffered?: number; heartbeatMs?: number } = {},
+): Promise<RunningStreamer> {
+  const logger = pino({ level: process.env.STREAMER_TEST_LOG ?? 'silent' });
+  const registry = new Registry();
+  const hub = new StreamHub(
+    {
+      brokers: endpoints().KAFKA_BROKERS.split(','),
+      registryUrl: endpoints().SCHEMA_REGISTRY_URL,
+      topic,
+      maxBuffered: options.maxBuffered ?? 1000,
+      maxSubscribers: 100,
+      maxCatchUps: 8,
+      instanceId: 'test',
+    },
+    { logger, registry },
+  );
+  await hub.start();
+  const server = createStreamServer({
+    config: {
+      host: '127.0.0.1',
+      port: 0,
+      clients: CLIENTS,
+      heartbeatMs: options.heartbeatMs ?? 15_000,
+      wsHighWaterBytes: 256 * 1024,
+    },
+    hub,
+    logger,
+    registry,
+  });
+  const address = await server.listen();
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    hub,
+    registry,
+    stop: async () => {
+      await server.close();
+      await hub.stop();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { request } from 'node:http';
+
+export interface SseFrame {
+  readonly id?: string;
+  readonly event: string;
+  readonly data: string;
+}
+
+/**
+ * A minimal SSE client on node:http (not fetch) so a test can stop reading the socket at will:
+ * `pause()` leaves bytes in the kernel, which is how a slow subscriber looks to the server.
+ */
+export class SseClient {
+  readonly frames: SseFrame[] = [];
+  comments = 0;
+  status = 0;
+  private buffer = '';
+  private waiters: { test: () => boolean; resolve: () => void }[] = [];
+  private response: import('node:http').IncomingMessage | undefined;
+  private req: import('node:http').ClientRequest | undefined;
+  ended = false;
+
+  static open(
+    url: string,
+    token: string | undefined,
+    headers: Record<string, string> = {},
+  ): Promise<SseClient> {
+    const client = new SseClient();
+    return new Promise((resolve, reject) => {
+      client.req = request(
+        url,
+        { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } },
+        (res) => {
+          client.status = res.statusCode ?? 0;
+          client.response = res;
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => client.feed(chunk));
+          res.on('end', () => {
+            client.ended = true;
+            client.notify();
+          });
+          res.on('error', () => {
+            client.ended = true;
+            client.notify();
+          });
+          resolve(client);
+        },
+      );
+      client.req.on('error', reject);
+      client.req.end();
+    });
+  }
+
+  get events(): { id: string; event: { id: string; tenant_id: string; action: string; outcome: string } }[] {
+    return this.frames
+      .filter((f) => f.event === 'message')
+      .map((f) => ({ id: f.id as string, event: JSON.parse(f.data) }));
+  }
+
+  pause(): void {
+    this.response?.pause();
+  }
+
+  resume(): void {
+    this.response?.resume();
+  }
+
+  close(): void {
+    this.req?.destroy();
+  }
+
+  until(test: () => boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {
+    if (test()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; have ${this.frames.length} frames`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        test,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  private feed(chunk: string): void {
+    this.buffer += chunk;
+    for (;;) {
+      const end = this.buffer.indexOf('\n\n');
+      if (end < 0) break;
+      const block = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 2);
+      let id: string | undefined;
+      let event = 'message';
+      const data: string[] = [];
+      let fields = 0;
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) {
+          this.comments++;
+          continue;
+        }
+        const colon = line.indexOf(':');
+        const name = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        fields++;
+        if (name === 'id') id = value;
+        else if (name === 'event') event = value;
+        else if (name === 'data') data.push(value);
+      }
+      if (fields > 0 && data.length > 0) this.frames.push({ id, event, data: data.join('\n') });
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (w.test() || this.ended) {
+        w.resolve();
+        return false;
+      }
+      return true;
+    });
+  }
+}
