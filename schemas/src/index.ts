@@ -14,6 +14,7 @@ export {
   type AuditEventInput,
   type AuditEventJson,
   auditEventInputSchema,
+  fromJsonForm,
   MAX_DETAILS_DEPTH,
   type ProducerStampInput,
   toAuditEvent,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventValidationError } from './errors.ts';
-import { toAuditEvent, toJsonForm } from './json-form.ts';
+import { fromJsonForm, toAuditEvent, toJsonForm } from './json-form.ts';
 import { auditEventType } from './schema.ts';
 
 const stamp = {
@@ -86,6 +86,36 @@ describe('JSON form', () => {
     expect(json.error).toEqual({ class: 'rate_limit', code: '429', message: 'slow down' });
     expect(json.authorization?.verified_at).toBe('2026-11-24T09:00:00.000Z');
     expect(json.actor).toEqual(input.actor);
+  });
+
+  it('reads the JSON form back into the same Avro record (archive replay)', () => {
+    const event = toAuditEvent(
+      {
+        ...minimal,
+        authorization: { verified_at: '2026-11-24T09:00:00Z', method: 'oauth', scopes: ['api'] },
+        changes: [{ field: 'enabled', before: false, after: { on: true } }],
+        details: { nested: [1, 'two', null] },
+      },
+      stamp,
+    );
+    const enriched = {
+      ...event,
+      enrichment: {
+        processed_at: Date.parse('2026-11-24T10:00:01.5Z'),
+        known_action: true,
+        category: 'git',
+        severity: 'low',
+        compliance: ['soc2'],
+        retention_class: 'extended',
+        retention_days: 1095,
+        legal_hold: false,
+        tenant_name: null,
+        service_owner: null,
+        fingerprint: 'f'.repeat(64),
+      },
+    };
+    const back = fromJsonForm(JSON.parse(JSON.stringify(toJsonForm(enriched))));
+    expect(auditEventType.toBuffer(back).equals(auditEventType.toBuffer(enriched))).toBe(true);
   });
 
   it('names the field and the rule for each mistake', () => {

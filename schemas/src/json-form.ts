@@ -293,6 +293,32 @@ export function toJsonForm(event: AuditEvent): AuditEventJson {
   };
 }
 
+const millisOf = (text: string | null): number | null => (text === null ? null : Date.parse(text));
+const compactJson = (value: unknown): string | null => (value === null ? null : JSON.stringify(value));
+
+/**
+ * The Avro record of an event read back in its JSON form (archive replay): the inverse of
+ * `toJsonForm`. JSON-valued fields are re-serialised compactly, which is how producers write them.
+ */
+export function fromJsonForm(json: AuditEventJson): AuditEvent {
+  return {
+    ...json,
+    occurred_at: Date.parse(json.occurred_at),
+    authorization: json.authorization
+      ? { ...json.authorization, verified_at: millisOf(json.authorization.verified_at) }
+      : null,
+    changes: json.changes.map((c) => ({
+      field: c.field,
+      before: compactJson(c.before),
+      after: compactJson(c.after),
+    })),
+    details: compactJson(json.details),
+    enrichment: json.enrichment
+      ? { ...json.enrichment, processed_at: Date.parse(json.enrichment.processed_at) }
+      : null,
+  };
+}
+
 /** The problems with an event, or an empty list: validation without building anything to keep. */
 export function validateEvent(input: unknown): readonly FieldIssue[] {
   try {

@@ -4,11 +4,15 @@ import { join } from 'node:path';
 import {
   createElasticsearchServer,
   createKafkaServer,
+  createS3Server,
   type LocalServer,
+  localS3Client,
   resolvePaths,
+  type StackPaths,
   startServer,
   stopServer,
 } from '@auditflow/stack';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 /**
  * A server of this test's own (same install as the stack, other ports, its own data), for tests
@@ -22,12 +26,13 @@ export interface DedicatedServer {
   kill(): Promise<void>;
 }
 
-function dedicated(server: LocalServer, label: string): DedicatedServer {
+function dedicated(server: LocalServer, label: string): DedicatedServer & { readonly paths: StackPaths } {
   const run = mkdtempSync(join(tmpdir(), `auditflow-${label}-`));
   // Elasticsearch runs as the service user when we are root: it must be able to enter.
   chmodSync(run, 0o755);
   const paths = { cache: resolvePaths().cache, run };
   return {
+    paths,
     start: async () => void (await startServer(server, paths)),
     stop: async () => void (await stopServer(server, paths)),
     kill: async () => void (await stopServer(server, paths, 0)),
@@ -43,4 +48,14 @@ export function dedicatedElasticsearch(port: number): DedicatedServer & { readon
     ...dedicated(createElasticsearchServer(port, port + 100), `es-${port}`),
     url: `http://127.0.0.1:${port}`,
   };
+}
+
+/** MinIO with its own data (the archive bucket with Object Lock is made on start). */
+export function dedicatedS3(
+  port: number,
+): DedicatedServer & { readonly endpoint: string; client(): S3Client } {
+  const server = dedicated(createS3Server(port, port + 1), `s3-${port}`);
+  const endpoint = `http://127.0.0.1:${port}`;
+  // Its own credentials, made in its own run directory.
+  return { ...server, endpoint, client: () => localS3Client(server.paths, endpoint) };
 }

@@ -4,6 +4,7 @@ import {
   type ArchivedObject,
   type Digest,
   digestHash,
+  type StoredState,
   sha256Hex,
   signDigest,
   verifyArchive,
@@ -46,7 +47,7 @@ function archive() {
     { key: 'digests/2026-11-24T10.json', signed: signDigest(first, privateKey) },
     { key: 'digests/2026-11-24T11.json', signed: signDigest(second, privateKey) },
   ];
-  const stored = new Map(
+  const stored = new Map<string, StoredState>(
     [...bodies].map(([k, body]) => [k, { sha256: sha256Hex(body), size: Buffer.byteLength(body) }]),
   );
   return { digests, stored, keys };
@@ -55,7 +56,7 @@ function archive() {
 describe('verifyArchive', () => {
   it('passes an untouched archive', () => {
     const { digests, stored } = archive();
-    expect(verifyArchive(digests, stored, publicKey)).toMatchObject({ ok: true, digests: 2, objects: 3 });
+    expect(verifyArchive([digests], stored, publicKey)).toMatchObject({ ok: true, digests: 2, objects: 3 });
   });
 
   it('names an altered, a deleted and an extra object', () => {
@@ -63,7 +64,7 @@ describe('verifyArchive', () => {
     stored.set(keys[0] as string, { sha256: sha256Hex('tampered'), size: 8 });
     stored.delete(keys[2] as string);
     stored.set('tenant=acme/date=2026-11-24/hour=12/planted.ndjson.gz', { sha256: sha256Hex('x'), size: 1 });
-    expect(verifyArchive(digests, stored, publicKey)).toMatchObject({
+    expect(verifyArchive([digests], stored, publicKey)).toMatchObject({
       ok: false,
       altered: [keys[0]],
       missing: [keys[2]],
@@ -75,7 +76,7 @@ describe('verifyArchive', () => {
     const { digests, stored } = archive();
     const [first, second] = digests as [(typeof digests)[number], (typeof digests)[number]];
     // Dropping the first digest breaks the chain of the second.
-    expect(verifyArchive([second], stored, publicKey).brokenChain).toEqual([second.key]);
+    expect(verifyArchive([[second]], stored, publicKey).brokenChain).toEqual([second.key]);
     // Editing a listed hash without re-signing breaks the signature.
     const edited = {
       ...first,
@@ -84,12 +85,35 @@ describe('verifyArchive', () => {
         digest: { ...first.signed.digest, objects: first.signed.digest.objects.slice(1) },
       },
     };
-    expect(verifyArchive([edited, second], stored, publicKey).badSignatures).toEqual([first.key]);
+    expect(verifyArchive([[edited, second]], stored, publicKey).badSignatures).toEqual([first.key]);
+  });
+
+  it('accepts swept objects, checks event counts and only the objects in scope', () => {
+    const { digests, stored, keys } = archive();
+    stored.delete(keys[0] as string);
+    stored.set(keys[1] as string, {
+      ...(stored.get(keys[1] as string) as { sha256: string; size: number }),
+      events: 9,
+    });
+    stored.set('tenant=other/date=2026-11-24/hour=10/x.ndjson.gz', { sha256: sha256Hex('x'), size: 1 });
+    const report = verifyArchive([digests], stored, publicKey, {
+      deleted: new Set([keys[0] as string]),
+      inScope: (key) => key.startsWith('tenant=acme/'),
+    });
+    expect(report).toMatchObject({ ok: false, missing: [], altered: [keys[1]], extra: [] });
+  });
+
+  it('checks each chain from its own start', () => {
+    const { digests, stored } = archive();
+    expect(verifyArchive([digests, digests.slice(0, 1)], stored, publicKey)).toMatchObject({
+      ok: true,
+      digests: 3,
+    });
   });
 
   it('refuses signatures from another key', () => {
     const { digests, stored } = archive();
     const other = generateKeyPairSync('ed25519').publicKey;
-    expect(verifyArchive(digests, stored, other).badSignatures).toHaveLength(2);
+    expect(verifyArchive([digests], stored, other).badSignatures).toHaveLength(2);
   });
 });

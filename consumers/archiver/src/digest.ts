@@ -73,16 +73,33 @@ export interface VerifyReport {
   readonly extra: string[];
 }
 
+export interface StoredState {
+  readonly sha256: string;
+  readonly size: number;
+  /** Lines counted in the object, when it was read. */
+  readonly events?: number;
+}
+
+export interface VerifyOptions {
+  /** Keys removed by the retention sweeper, as its signed deletion records say. */
+  readonly deleted?: ReadonlySet<string>;
+  /** Only objects for which this holds are checked (a tenant or time range); all by default. */
+  readonly inScope?: (key: string) => boolean;
+}
+
 /**
- * Checks digests (oldest first) against what the store holds: every signature, the chain, and
- * each listed object's hash and size. Objects in the store that no digest lists are `extra`.
- * `stored` maps key -> recomputed {sha256, size} of the object as it is now.
+ * Checks digest chains (each oldest first) against what the store holds: every signature, each
+ * chain link, and each listed object's hash, size and event count. Objects in the store that no
+ * digest lists are `extra`; listed objects that are gone, and not swept, are `missing`.
+ * `stored` maps key -> the object as it is now (only in-scope keys need be there).
  */
 export function verifyArchive(
-  digests: readonly { key: string; signed: SignedDigest }[],
-  stored: ReadonlyMap<string, { sha256: string; size: number }>,
+  chains: readonly (readonly { key: string; signed: SignedDigest }[])[],
+  stored: ReadonlyMap<string, StoredState>,
   publicKey: KeyObject,
+  options: VerifyOptions = {},
 ): VerifyReport {
+  const inScope = options.inScope ?? (() => true);
   const report = {
     badSignatures: [] as string[],
     brokenChain: [] as string[],
@@ -91,19 +108,59 @@ export function verifyArchive(
     extra: [] as string[],
   };
   const listed = new Set<string>();
-  let previous: string | null = null;
-  for (const { key, signed } of digests) {
-    if (!checkSignature(signed, publicKey)) report.badSignatures.push(key);
-    if (signed.digest.previous !== previous) report.brokenChain.push(key);
-    previous = digestHash(signed.digest);
-    for (const object of signed.digest.objects) {
-      listed.add(object.key);
-      const now = stored.get(object.key);
-      if (!now) report.missing.push(object.key);
-      else if (now.sha256 !== object.sha256 || now.size !== object.size) report.altered.push(object.key);
+  let digests = 0;
+  for (const chain of chains) {
+    let previous: string | null = null;
+    for (const { key, signed } of chain) {
+      digests++;
+      if (!checkSignature(signed, publicKey)) report.badSignatures.push(key);
+      if (signed.digest.previous !== previous) report.brokenChain.push(key);
+      previous = digestHash(signed.digest);
+      for (const object of signed.digest.objects) {
+        listed.add(object.key);
+        if (!inScope(object.key)) continue;
+        const now = stored.get(object.key);
+        if (!now) {
+          if (!options.deleted?.has(object.key)) report.missing.push(object.key);
+        } else if (
+          now.sha256 !== object.sha256 ||
+          now.size !== object.size ||
+          (now.events !== undefined && now.events !== object.events)
+        ) {
+          report.altered.push(object.key);
+        }
+      }
     }
   }
-  for (const key of stored.keys()) if (!listed.has(key)) report.extra.push(key);
+  for (const key of stored.keys()) if (!listed.has(key) && inScope(key)) report.extra.push(key);
   const problems = Object.values(report).reduce((n, list) => n + list.length, 0);
-  return { ok: problems === 0, digests: digests.length, objects: listed.size, ...report };
+  return { ok: problems === 0, digests, objects: listed.size, ...report };
+}
+
+/** A record of objects the retention sweeper deleted, signed like a digest so `verify` can trust it. */
+export interface DeletionRecord {
+  readonly version: 1;
+  readonly deleted_at: string;
+  readonly keys: readonly string[];
+  readonly reason: string;
+}
+
+export interface SignedDeletion {
+  readonly deletion: DeletionRecord;
+  readonly signature: string;
+  readonly keyId: string;
+}
+
+export function signDeletion(deletion: DeletionRecord, privateKey: KeyObject): SignedDeletion {
+  const signature = sign(null, Buffer.from(canonicalize(deletion)), privateKey).toString('base64');
+  return { deletion, signature, keyId: keyId(createPublicKey(privateKey)) };
+}
+
+export function checkDeletion(signed: SignedDeletion, publicKey: KeyObject): boolean {
+  return verify(
+    null,
+    Buffer.from(canonicalize(signed.deletion)),
+    publicKey,
+    Buffer.from(signed.signature, 'base64'),
+  );
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { StackPaths } from './paths.ts';
@@ -15,6 +15,8 @@ export interface StackCredentials {
   readonly queryToken: string;
   /** Key of the sanitizer's keyed pseudonyms (hex, 32 bytes). */
   readonly pseudonymKey: string;
+  /** Ed25519 private key signing the archive's digests (PKCS#8 DER, base64). */
+  readonly archiveSigningKey: string;
 }
 
 const token = (prefix: string): string => `${prefix}_${randomBytes(24).toString('base64url')}`;
@@ -26,6 +28,7 @@ const KEYS = [
   'streamToken',
   'queryToken',
   'pseudonymKey',
+  'archiveSigningKey',
 ] as const;
 
 function isComplete(value: Partial<StackCredentials>): value is StackCredentials {
@@ -46,6 +49,9 @@ export function loadCredentials(paths: StackPaths): StackCredentials {
     streamToken: token('afst'),
     queryToken: token('afq'),
     pseudonymKey: randomBytes(32).toString('hex'),
+    archiveSigningKey: generateKeyPairSync('ed25519')
+      .privateKey.export({ type: 'pkcs8', format: 'der' })
+      .toString('base64'),
     ...existing,
   };
   mkdirSync(dirname(file), { recursive: true });

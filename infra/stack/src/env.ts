@@ -20,6 +20,7 @@ export const STACK_ENV_KEYS = [
   'AUDITFLOW_QUERY_TOKEN',
   // Beyond the SPEC's list (extensions): what the processors need locally.
   'AUDITFLOW_PSEUDONYM_KEY',
+  'AUDITFLOW_ARCHIVE_SIGNING_KEY',
 ] as const;
 
 export type StackEnv = Record<(typeof STACK_ENV_KEYS)[number], string>;
@@ -39,6 +40,7 @@ export function stackEnv(paths: StackPaths): StackEnv {
     AUDITFLOW_STREAM_TOKEN: credentials.streamToken,
     AUDITFLOW_QUERY_TOKEN: credentials.queryToken,
     AUDITFLOW_PSEUDONYM_KEY: credentials.pseudonymKey,
+    AUDITFLOW_ARCHIVE_SIGNING_KEY: credentials.archiveSigningKey,
   };
 }
 

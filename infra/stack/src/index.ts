@@ -1,11 +1,12 @@
 export { loadCredentials, type StackCredentials } from './credentials.ts';
 export { formatEnv, STACK_ENV_KEYS, type StackEnv, stackEnv } from './env.ts';
 export { StackError } from './errors.ts';
+export { pickJdk } from './jdk.ts';
 export { resolvePaths, type StackPaths } from './paths.ts';
 export { launchDetached, portIsFree, runningPid, stopProcess, tail } from './process.ts';
 export { createElasticsearchServer, ELASTICSEARCH_VERSION } from './servers/elasticsearch.ts';
 export { createKafkaServer, KAFKA_VERSION, kafkaClasspath } from './servers/kafka.ts';
-export { localS3Client } from './servers/s3.ts';
+export { createS3Server, localS3Client } from './servers/s3.ts';
 export type { LocalServer } from './servers/server.ts';
 export {
   logFile,

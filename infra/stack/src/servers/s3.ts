@@ -24,10 +24,10 @@ function binDir(paths: StackPaths): string {
 }
 
 /** An S3 client set up the way S3-compatible stores need: path-style, checksums only when required. */
-export function localS3Client(paths: StackPaths): S3Client {
+export function localS3Client(paths: StackPaths, endpoint = S3_ENDPOINT): S3Client {
   const credentials = loadCredentials(paths);
   return new S3Client({
-    endpoint: S3_ENDPOINT,
+    endpoint,
     region: S3_REGION,
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -36,63 +36,69 @@ export function localS3Client(paths: StackPaths): S3Client {
   });
 }
 
-export const s3: LocalServer = {
-  name: 's3',
-  title: 'MinIO (S3 with versioning and Object Lock)',
-  version: MINIO_VERSION,
-  ports: [S3_PORT, CONSOLE_PORT],
-  startTimeoutS: 60,
+/** MinIO on the given ports (tests run a second one that they can stop). */
+export function createS3Server(port = S3_PORT, consolePort = CONSOLE_PORT): LocalServer {
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    name: 's3',
+    title: 'MinIO (S3 with versioning and Object Lock)',
+    version: MINIO_VERSION,
+    ports: [port, consolePort],
+    startTimeoutS: 60,
 
-  install: (paths) => installGoBinary(binDir(paths), 'github.com/minio/minio', MINIO_VERSION),
+    install: (paths) => installGoBinary(binDir(paths), 'github.com/minio/minio', MINIO_VERSION),
 
-  async prepare(_paths, dirs) {
-    mkdirSync(dirs.data, { recursive: true });
-  },
+    async prepare(_paths, dirs) {
+      mkdirSync(dirs.data, { recursive: true });
+    },
 
-  launch(paths, dirs) {
-    const credentials = loadCredentials(paths);
-    return {
-      command: join(binDir(paths), 'bin', 'minio'),
-      args: [
-        'server',
-        dirs.data,
-        '--address',
-        `127.0.0.1:${S3_PORT}`,
-        '--console-address',
-        `127.0.0.1:${CONSOLE_PORT}`,
-      ],
-      cwd: dirs.root,
-      env: {
-        ...process.env,
-        MINIO_ROOT_USER: credentials.s3AccessKey,
-        MINIO_ROOT_PASSWORD: credentials.s3SecretKey,
-        MINIO_UPDATE: 'off',
-        MINIO_REGION: S3_REGION,
-      },
-    };
-  },
+    launch(paths, dirs) {
+      const credentials = loadCredentials(paths);
+      return {
+        command: join(binDir(paths), 'bin', 'minio'),
+        args: [
+          'server',
+          dirs.data,
+          '--address',
+          `127.0.0.1:${port}`,
+          '--console-address',
+          `127.0.0.1:${consolePort}`,
+        ],
+        cwd: dirs.root,
+        env: {
+          ...process.env,
+          MINIO_ROOT_USER: credentials.s3AccessKey,
+          MINIO_ROOT_PASSWORD: credentials.s3SecretKey,
+          MINIO_UPDATE: 'off',
+          MINIO_REGION: S3_REGION,
+        },
+      };
+    },
 
-  async ready() {
-    return (await probe(`${S3_ENDPOINT}/minio/health/ready`))?.status === 200;
-  },
+    async ready() {
+      return (await probe(`${endpoint}/minio/health/ready`))?.status === 200;
+    },
 
-  /** Creates the archive bucket with Object Lock (which turns versioning on), once. */
-  async afterReady(paths) {
-    const client = localS3Client(paths);
-    try {
+    /** Creates the archive bucket with Object Lock (which turns versioning on), once. */
+    async afterReady(paths) {
+      const client = localS3Client(paths, endpoint);
       try {
-        await client.send(new HeadBucketCommand({ Bucket: S3_BUCKET }));
-      } catch {
-        await client.send(new CreateBucketCommand({ Bucket: S3_BUCKET, ObjectLockEnabledForBucket: true }));
+        try {
+          await client.send(new HeadBucketCommand({ Bucket: S3_BUCKET }));
+        } catch {
+          await client.send(new CreateBucketCommand({ Bucket: S3_BUCKET, ObjectLockEnabledForBucket: true }));
+        }
+        await client.send(new GetObjectLockConfigurationCommand({ Bucket: S3_BUCKET }));
+      } finally {
+        client.destroy();
       }
-      await client.send(new GetObjectLockConfigurationCommand({ Bucket: S3_BUCKET }));
-    } finally {
-      client.destroy();
-    }
-  },
+    },
 
-  async runningVersion() {
-    const res = await probe(`${S3_ENDPOINT}/minio/health/live`);
-    return res?.status === 200 ? MINIO_VERSION : undefined;
-  },
-};
+    async runningVersion() {
+      const res = await probe(`${endpoint}/minio/health/live`);
+      return res?.status === 200 ? MINIO_VERSION : undefined;
+    },
+  };
+}
+
+export const s3: LocalServer = createS3Server();

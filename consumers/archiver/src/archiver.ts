@@ -1,0 +1,485 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import {
+  DecodeError,
+  deadLetter,
+  kafkaWithLogger,
+  onConsumerCrash,
+  WireCodec,
+} from '@auditflow/processor-runtime';
+import { toJsonForm } from '@auditflow/schemas';
+import type { ObjectLockMode } from '@aws-sdk/client-s3';
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import pRetry from 'p-retry';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import {
+  type ArchivedObject,
+  type Digest,
+  digestHash,
+  keyId,
+  type SignedDigest,
+  signDigest,
+} from './digest.ts';
+import { loadHolds } from './holds.ts';
+import { chainPrefix, digestKey, KEYS_PREFIX } from './keys.ts';
+import { type LegalHold, type OpenRoll, planRoll, type RollLimits, rollIsDue, rollRecord } from './roll.ts';
+import type { ArchiveStore } from './store.ts';
+
+const gzip = promisify(gzipCallback);
+
+export interface ArchiverConfig {
+  readonly brokers: readonly string[];
+  readonly registryUrl: string;
+  readonly groupId: string;
+  readonly topic: string;
+  readonly dlqTopic: string;
+  readonly roll: RollLimits;
+  /** Object Lock mode for data objects and digests; undefined where the bucket has no lock. */
+  readonly lockMode: ObjectLockMode | undefined;
+  /** Days kept for events that carry no retention class (not enriched). */
+  readonly defaultRetentionDays: number;
+  /** How often legal holds are re-read from the bucket. */
+  readonly holdsRefreshMs: number;
+  /** Holds written in the retention policy file (the bucket holds those set by `retention hold`). */
+  readonly policyHolds: readonly LegalHold[];
+}
+
+/** The roll a run promised to write, kept in the consumer group's offset metadata. */
+interface RollIntent {
+  readonly v: 1;
+  /** Last offset of the roll: a restart must end its first roll exactly there. */
+  readonly end: string;
+}
+
+interface PartitionState {
+  /** Offset of the first message the open roll covers (the committed position). */
+  next: bigint;
+  /** Last offset read into the open roll (archived, skipped or dead-lettered). */
+  lastSeen: bigint | undefined;
+  /** End of a roll an earlier run started: this roll must end exactly there. */
+  boundary: bigint | undefined;
+  roll: OpenRoll;
+  /** Hash of the newest digest in this partition's chain; undefined until looked up. */
+  previousDigest: string | null | undefined;
+  /** Serialises the fetch loop and the quiet-partition timer on one partition. */
+  busy: Promise<void>;
+}
+
+const REPLAYED_HEADER = 'auditflow-replayed';
+
+/** Runs `work` while calling `heartbeat` every few seconds, so a long wait keeps the group membership. */
+async function withHeartbeat<T>(work: Promise<T>, heartbeat: (() => Promise<void>) | undefined): Promise<T> {
+  if (!heartbeat) return work;
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), 3000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Archives audit.clean.v1 to S3 (SPEC A1–A3). Delivery guarantee: exactly once per object key.
+ * Each partition's records are collected into a roll; before a roll is written, its last offset
+ * is committed as the group's offset metadata (the roll's intent), then every object and the
+ * roll's signed digest are written create-only, and only then the offset moves past the roll.
+ * A restart finds the intent and ends its first roll at the same offset, so it rebuilds the same
+ * keys and bytes; keys already written are kept as they are. S3 failures are retried without
+ * end while the partition waits (backpressure); nothing is committed that is not stored.
+ */
+export class Archiver {
+  private readonly kafka: Kafka;
+  private readonly codec: WireCodec;
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private readonly partitions = new Map<number, PartitionState>();
+  private holds: readonly LegalHold[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private holdsTimer: NodeJS.Timeout | undefined;
+  private readonly stopping = new AbortController();
+  private running = false;
+  private draining = false;
+  private readonly publicKeyId: string;
+  private readonly metrics;
+
+  constructor(
+    private readonly config: ArchiverConfig,
+    private readonly store: ArchiveStore,
+    private readonly signingKey: KeyObject,
+    private readonly deps: { logger: Logger; registry: Registry; onFatal?: (err: Error) => void },
+  ) {
+    this.kafka = kafkaWithLogger('auditflow-archiver', config.brokers, deps.logger);
+    this.codec = new WireCodec(config.registryUrl);
+    this.publicKeyId = keyId(createPublicKey(signingKey));
+    const registers = [deps.registry];
+    this.metrics = {
+      events: new Counter({
+        name: 'auditflow_archiver_events_total',
+        help: 'Records by result: archived, replayed (skipped: already archived), undecodable (to the DLQ)',
+        labelNames: ['result'],
+        registers,
+      }),
+      objects: new Counter({
+        name: 'auditflow_archiver_objects_total',
+        help: 'Data objects by result: created, existing (written by an earlier attempt)',
+        labelNames: ['result'],
+        registers,
+      }),
+      bytes: new Counter({
+        name: 'auditflow_archiver_bytes_total',
+        help: 'Compressed bytes written',
+        registers,
+      }),
+      retries: new Counter({
+        name: 'auditflow_archiver_s3_retries_total',
+        help: 'S3 requests retried (the store was unreachable or failed)',
+        registers,
+      }),
+      rollSeconds: new Histogram({
+        name: 'auditflow_archiver_roll_seconds',
+        help: 'Time to write one roll: objects, digest and commit',
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+        registers,
+      }),
+      open: new Gauge({
+        name: 'auditflow_archiver_open_roll_bytes',
+        help: 'Bytes buffered in open rolls, not yet written',
+        registers,
+        collect: () => {
+          let bytes = 0;
+          for (const state of this.partitions.values()) bytes += state.roll.bytes;
+          this.metrics.open.set(bytes);
+        },
+      }),
+    };
+  }
+
+  get ready(): boolean {
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    await this.s3(() =>
+      this.store.putOnce(
+        `${KEYS_PREFIX}${this.publicKeyId}.pem`,
+        Buffer.from(createPublicKey(this.signingKey).export({ type: 'spki', format: 'pem' })),
+        { contentType: 'application/x-pem-file' },
+      ),
+    );
+    await this.refreshHolds();
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({ groupId: this.config.groupId, maxBytesPerPartition: 1_048_576 });
+    onConsumerCrash(this.consumer, this.deps.logger, (err) => {
+      this.running = false;
+      this.deps.onFatal?.(err);
+    });
+    // Partitions this member no longer owns: drop their open rolls (the new owner re-reads them).
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      const owned = new Set(payload.memberAssignment[this.config.topic] ?? []);
+      for (const partition of this.partitions.keys())
+        if (!owned.has(partition)) this.partitions.delete(partition);
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.config.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: (payload) => this.processBatch(payload),
+    });
+    this.timer = setInterval(() => this.flushQuiet(), Math.min(1000, this.config.roll.maxAgeMs));
+    this.holdsTimer = setInterval(
+      () => void this.refreshHolds().catch(() => undefined),
+      this.config.holdsRefreshMs,
+    );
+    this.running = true;
+    this.deps.logger.info(
+      {
+        topic: this.config.topic,
+        roll: this.config.roll,
+        lockMode: this.config.lockMode,
+        keyId: this.publicKeyId,
+      },
+      'archiver running',
+    );
+  }
+
+  /**
+   * Graceful stop: stop taking records, write every open roll and commit it (commits need the
+   * group membership, so before the consumer stops), then disconnect.
+   */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.draining = true;
+    clearInterval(this.timer);
+    clearInterval(this.holdsTimer);
+    for (const [partition, state] of this.partitions) {
+      await this.exclusive(state, () => this.flush(partition, state, undefined)).catch((err: Error) =>
+        this.deps.logger.warn(
+          { err: err.message, partition },
+          'open roll not written; it is read again on restart',
+        ),
+      );
+    }
+    this.stopping.abort();
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    await this.admin?.disconnect();
+  }
+
+  private async refreshHolds(): Promise<void> {
+    this.holds = await loadHolds(this.store, this.config.policyHolds);
+  }
+
+  /** Retries an S3 call until it succeeds or the archiver stops; nothing is skipped meanwhile. */
+  private s3<T>(call: () => Promise<T>, heartbeat?: () => Promise<void>): Promise<T> {
+    return pRetry(call, {
+      forever: true,
+      minTimeout: 250,
+      maxTimeout: 10_000,
+      signal: this.stopping.signal,
+      onFailedAttempt: (err) => {
+        this.metrics.retries.inc();
+        this.deps.logger.warn(
+          { err: err.message, attempt: err.attemptNumber },
+          'S3 request failed; retrying',
+        );
+        void heartbeat?.().catch(() => undefined);
+      },
+    });
+  }
+
+  private exclusive(state: PartitionState, work: () => Promise<void>): Promise<void> {
+    const run = state.busy.then(work);
+    state.busy = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The partition's state, reading an unfinished roll's intent from the group the first time. */
+  private async partition(partition: number, firstOffset: string): Promise<PartitionState> {
+    const known = this.partitions.get(partition);
+    if (known) return known;
+    const committed = (
+      await (this.admin as Admin).fetchOffsets({
+        groupId: this.config.groupId,
+        topics: [this.config.topic],
+      })
+    )[0]?.partitions.find((p) => p.partition === partition);
+    let boundary: bigint | undefined;
+    if (committed?.metadata && committed.offset !== '-1') {
+      try {
+        const intent = JSON.parse(committed.metadata) as RollIntent;
+        if (intent.v === 1) boundary = BigInt(intent.end);
+      } catch {
+        // metadata from another tool: no intent to honour
+      }
+    }
+    const state: PartitionState = {
+      next: BigInt(committed && committed.offset !== '-1' ? committed.offset : firstOffset),
+      lastSeen: undefined,
+      boundary,
+      roll: { records: [], bytes: 0, openedAt: 0 },
+      previousDigest: undefined,
+      busy: Promise.resolve(),
+    };
+    if (boundary !== undefined) {
+      this.deps.logger.info(
+        { partition, from: String(state.next), end: String(boundary) },
+        'finishing an interrupted roll',
+      );
+    }
+    this.partitions.set(partition, state);
+    return state;
+  }
+
+  private async processBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const first = batch.messages[0];
+    if (!first || this.draining || !isRunning() || isStale()) return;
+    const state = await this.partition(batch.partition, first.offset);
+    await withHeartbeat(
+      this.exclusive(state, async () => {
+        for (const message of batch.messages) {
+          if (this.draining || !isRunning() || isStale()) break;
+          const offset = BigInt(message.offset);
+          // Already in a written roll or in the open one: fetched again after a rebalance.
+          if (offset < state.next || (state.lastSeen !== undefined && offset <= state.lastSeen)) continue;
+          if (message.headers?.[REPLAYED_HEADER] !== undefined) {
+            this.metrics.events.inc({ result: 'replayed' });
+          } else {
+            try {
+              const event = await this.codec.decode(message.value);
+              const line = JSON.stringify(toJsonForm(event));
+              if (state.roll.records.length === 0) state.roll.openedAt = Date.now();
+              state.roll.records.push(
+                rollRecord(
+                  message.offset,
+                  Number(message.timestamp),
+                  event,
+                  line,
+                  this.config.defaultRetentionDays,
+                ),
+              );
+              state.roll.bytes += line.length + 1;
+            } catch (err) {
+              if (!(err instanceof DecodeError)) throw err;
+              this.metrics.events.inc({ result: 'undecodable' });
+              await (this.producer as Producer).send({
+                topic: this.config.dlqTopic,
+                acks: -1,
+                messages: [deadLetter(batch, message, 'archiver', err.reason, err.message)],
+              });
+            }
+          }
+          state.lastSeen = offset;
+          resolveOffset(message.offset);
+          if (
+            state.boundary !== undefined
+              ? offset >= state.boundary
+              : rollIsDue(state.roll, this.config.roll, Date.now())
+          ) {
+            await this.flush(batch.partition, state, heartbeat);
+          }
+        }
+      }),
+      heartbeat,
+    );
+  }
+
+  /** Writes rolls that have waited their time on partitions with no new records. */
+  private flushQuiet(): void {
+    const now = Date.now();
+    for (const [partition, state] of this.partitions) {
+      if (state.boundary !== undefined || !rollIsDue(state.roll, this.config.roll, now)) continue;
+      void this.exclusive(state, async () => {
+        if (this.partitions.get(partition) === state && rollIsDue(state.roll, this.config.roll, Date.now())) {
+          await this.flush(partition, state, undefined);
+        }
+      }).catch((err: Error) => this.deps.logger.error({ err: err.message, partition }, 'roll failed'));
+    }
+  }
+
+  private async flush(
+    partition: number,
+    state: PartitionState,
+    heartbeat: (() => Promise<void>) | undefined,
+  ) {
+    const end = state.lastSeen;
+    if (end === undefined || end < state.next) return;
+    const started = performance.now();
+    const consumer = this.consumer as Consumer;
+    const { topic } = this.config;
+    const records = state.roll.records;
+    if (records.length > 0) {
+      if (state.boundary === undefined) {
+        const intent: RollIntent = { v: 1, end: String(end) };
+        await consumer.commitOffsets([
+          { topic, partition, offset: String(state.next), metadata: JSON.stringify(intent) },
+        ]);
+      }
+      const objects: ArchivedObject[] = [];
+      let retainUntil = 0;
+      for (const planned of planRoll(topic, partition, records, this.holds)) {
+        const body = await gzip(planned.body);
+        const stored = await this.s3(
+          () =>
+            this.store.putOnce(planned.key, body, {
+              contentType: 'application/x-ndjson',
+              retainUntil: planned.retainUntil,
+              lockMode: this.config.lockMode,
+              legalHold: planned.legalHold,
+              metadata: {
+                events: String(planned.events),
+                'retain-until': new Date(planned.retainUntil).toISOString(),
+              },
+            }),
+          heartbeat,
+        );
+        this.metrics.objects.inc({ result: stored.created ? 'created' : 'existing' });
+        if (stored.created) this.metrics.bytes.inc(stored.size);
+        retainUntil = Math.max(retainUntil, planned.retainUntil);
+        objects.push({
+          key: planned.key,
+          sha256: stored.sha256,
+          size: stored.size,
+          topic,
+          partition,
+          firstOffset: planned.location.firstOffset,
+          lastOffset: planned.location.lastOffset,
+          events: planned.events,
+        });
+      }
+      const firstRecord = records[0] as (typeof records)[number];
+      const lastRecord = records[records.length - 1] as (typeof records)[number];
+      await this.writeDigest(
+        partition,
+        state,
+        {
+          version: 1,
+          from: new Date(firstRecord.timestamp).toISOString(),
+          to: new Date(lastRecord.timestamp).toISOString(),
+          previous: null,
+          objects,
+        },
+        retainUntil,
+        heartbeat,
+      );
+      this.metrics.events.inc({ result: 'archived' }, records.length);
+    }
+    await consumer.commitOffsets([{ topic, partition, offset: String(end + 1n), metadata: null }]);
+    state.next = end + 1n;
+    state.boundary = undefined;
+    state.roll = { records: [], bytes: 0, openedAt: 0 };
+    this.metrics.rollSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  /** Signs the roll's digest, chained to the partition's previous one, and stores it create-only. */
+  private async writeDigest(
+    partition: number,
+    state: PartitionState,
+    unchained: Digest,
+    retainUntil: number,
+    heartbeat: (() => Promise<void>) | undefined,
+  ): Promise<void> {
+    const first = unchained.objects[0] as ArchivedObject;
+    const key = digestKey(this.config.topic, partition, first.firstOffset, first.lastOffset);
+    if (state.previousDigest === undefined) {
+      state.previousDigest = await this.s3(() => this.previousDigestHash(partition, key), heartbeat);
+    }
+    const signed = signDigest({ ...unchained, previous: state.previousDigest }, this.signingKey);
+    const stored = await this.s3(
+      () =>
+        this.store.putOnce(key, Buffer.from(`${JSON.stringify(signed)}\n`), {
+          contentType: 'application/json',
+          retainUntil,
+          lockMode: this.config.lockMode,
+        }),
+      heartbeat,
+    );
+    // An earlier attempt's digest stands; the chain continues from what is stored.
+    state.previousDigest = stored.created
+      ? digestHash(signed.digest)
+      : digestHash((await this.s3(() => this.store.getJson<SignedDigest>(key), heartbeat)).digest);
+  }
+
+  /** Hash of the newest digest of the partition's chain written before `key`; null when none. */
+  private async previousDigestHash(partition: number, key: string): Promise<string | null> {
+    const chain = (await this.store.list(chainPrefix(this.config.topic, partition))).filter(
+      (o) => o.key < key,
+    );
+    const last = chain[chain.length - 1];
+    if (!last) return null;
+    return digestHash((await this.store.getJson<SignedDigest>(last.key)).digest);
+  }
+}

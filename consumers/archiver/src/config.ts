@@ -1,0 +1,106 @@
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { S3Settings } from './store.ts';
+
+const s3Schema = z.object({
+  S3_ENDPOINT: z.url('set it to the S3 endpoint, e.g. http://127.0.0.1:9000 (unset for AWS)').optional(),
+  S3_BUCKET: z.string().min(3, 'set it to the archive bucket, e.g. audit-archive').default('audit-archive'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+});
+
+const keySchema = z.object({
+  AUDITFLOW_ARCHIVE_SIGNING_KEY: z.string().min(1).optional(),
+  AUDITFLOW_ARCHIVE_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  AUDITFLOW_ARCHIVE_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+});
+
+const archiverSchema = z.object({
+  AUDITFLOW_ARCHIVE_ROLL_SECONDS: z.coerce.number().positive().default(30),
+  AUDITFLOW_ARCHIVE_ROLL_MB: z.coerce.number().positive().default(64),
+  AUDITFLOW_ARCHIVE_MULTIPART_MB: z.coerce.number().min(5, 'S3 parts are at least 5 MB').default(16),
+  AUDITFLOW_ARCHIVE_LOCK_MODE: z.enum(['GOVERNANCE', 'COMPLIANCE', 'none', 'auto']).default('auto'),
+  AUDITFLOW_ARCHIVE_DEFAULT_RETENTION_DAYS: z.coerce.number().int().positive().default(365),
+  AUDITFLOW_RETENTION_FILE: z.string().min(1).optional(),
+  AUDITFLOW_HEALTH_PORT: z.coerce.number().int().min(0).default(8074),
+  /** Everything under one folder of the bucket (e.g. `prod/`); empty: the bucket root. */
+  AUDITFLOW_ARCHIVE_PREFIX: z
+    .string()
+    .regex(/^$|^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/, 'must be empty or folder names ending in /')
+    .default(''),
+});
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(
+    `invalid configuration: ${lines.join('; ')} (for the local stack: eval "$(pnpm -s auditflow stack env)")`,
+  );
+}
+
+export function s3Settings(env: NodeJS.ProcessEnv = process.env): S3Settings {
+  const e = parse(s3Schema, env);
+  return {
+    endpoint: e.S3_ENDPOINT,
+    region: e.AWS_REGION,
+    bucket: e.S3_BUCKET,
+    accessKeyId: e.AWS_ACCESS_KEY_ID,
+    secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+  };
+}
+
+export const archiverSettings = (env: NodeJS.ProcessEnv = process.env) => parse(archiverSchema, env);
+
+/** A key given as PEM text or as base64 DER (one line, so it fits an env variable). */
+function readKey(text: string, kind: 'private' | 'public'): KeyObject {
+  const pem = text.includes('-----BEGIN');
+  if (kind === 'private') {
+    return pem
+      ? createPrivateKey(text)
+      : createPrivateKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'pkcs8' });
+  }
+  return pem
+    ? createPublicKey(text)
+    : createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'spki' });
+}
+
+/** The Ed25519 key signing digests: AUDITFLOW_ARCHIVE_SIGNING_KEY or …_FILE. */
+export function signingKey(env: NodeJS.ProcessEnv = process.env): KeyObject {
+  const e = parse(keySchema, env);
+  const text =
+    e.AUDITFLOW_ARCHIVE_SIGNING_KEY ??
+    (e.AUDITFLOW_ARCHIVE_SIGNING_KEY_FILE
+      ? readFileSync(e.AUDITFLOW_ARCHIVE_SIGNING_KEY_FILE, 'utf8')
+      : undefined);
+  if (!text) {
+    throw new ConfigError(
+      'invalid configuration: AUDITFLOW_ARCHIVE_SIGNING_KEY: set it (Ed25519 private key, PEM or base64 PKCS#8 DER) or AUDITFLOW_ARCHIVE_SIGNING_KEY_FILE; make one with `openssl genpkey -algorithm ed25519`',
+    );
+  }
+  const key = readKey(text.trim(), 'private');
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new ConfigError(
+      `AUDITFLOW_ARCHIVE_SIGNING_KEY: must be an Ed25519 key, not ${key.asymmetricKeyType}`,
+    );
+  }
+  return key;
+}
+
+/**
+ * The key `verify` trusts: AUDITFLOW_ARCHIVE_PUBLIC_KEY_FILE, else the public half of the signing
+ * key. Never the copy published in the bucket: whoever could alter the archive could swap it.
+ */
+export function verifyingKey(env: NodeJS.ProcessEnv = process.env): KeyObject {
+  const e = parse(keySchema, env);
+  if (e.AUDITFLOW_ARCHIVE_PUBLIC_KEY_FILE) {
+    return readKey(readFileSync(e.AUDITFLOW_ARCHIVE_PUBLIC_KEY_FILE, 'utf8').trim(), 'public');
+  }
+  return createPublicKey(signingKey(env));
+}
