@@ -33,7 +33,7 @@ export function testArchiver(
       dlqTopic: topics.dlq,
       roll: { maxAgeMs: 2000, maxBytes: 256 * 1024 },
       lockMode: 'GOVERNANCE',
-      defaultRetentionDays: 365,
+      defaultRetention: { retentionClass: 'standard', days: 365 },
       holdsRefreshMs: 5000,
       policyHolds: [],
       ...overrides,

@@ -24,6 +24,8 @@ import {
 } from './digest.ts';
 import { loadHolds } from './holds.ts';
 import { chainPrefix, digestKey, KEYS_PREFIX } from './keys.ts';
+import { REPLAYED_HEADER } from './replay.ts';
+import { CLASS_TAG } from './retention.ts';
 import { type LegalHold, type OpenRoll, planRoll, type RollLimits, rollIsDue, rollRecord } from './roll.ts';
 import type { ArchiveStore } from './store.ts';
 
@@ -38,8 +40,8 @@ export interface ArchiverConfig {
   readonly roll: RollLimits;
   /** Object Lock mode for data objects and digests; undefined where the bucket has no lock. */
   readonly lockMode: ObjectLockMode | undefined;
-  /** Days kept for events that carry no retention class (not enriched). */
-  readonly defaultRetentionDays: number;
+  /** Retention of events that carry no retention class (not enriched): the policy's default. */
+  readonly defaultRetention: { readonly retentionClass: string; readonly days: number };
   /** How often legal holds are re-read from the bucket. */
   readonly holdsRefreshMs: number;
   /** Holds written in the retention policy file (the bucket holds those set by `retention hold`). */
@@ -66,8 +68,6 @@ interface PartitionState {
   /** Serialises the fetch loop and the quiet-partition timer on one partition. */
   busy: Promise<void>;
 }
-
-const REPLAYED_HEADER = 'auditflow-replayed';
 
 /** Runs `work` while calling `heartbeat` every few seconds, so a long wait keeps the group membership. */
 async function withHeartbeat<T>(work: Promise<T>, heartbeat: (() => Promise<void>) | undefined): Promise<T> {
@@ -328,7 +328,7 @@ export class Archiver {
                   Number(message.timestamp),
                   event,
                   line,
-                  this.config.defaultRetentionDays,
+                  this.config.defaultRetention,
                 ),
               );
               state.roll.bytes += line.length + 1;
@@ -399,6 +399,7 @@ export class Archiver {
               retainUntil: planned.retainUntil,
               lockMode: this.config.lockMode,
               legalHold: planned.legalHold,
+              tags: { [CLASS_TAG]: planned.retentionClass },
               metadata: {
                 events: String(planned.events),
                 'retain-until': new Date(planned.retainUntil).toISOString(),

@@ -48,7 +48,10 @@ const archiver = new Archiver(
       maxBytes: settings.AUDITFLOW_ARCHIVE_ROLL_MB * 1_048_576,
     },
     lockMode: await lockMode(),
-    defaultRetentionDays: settings.AUDITFLOW_ARCHIVE_DEFAULT_RETENTION_DAYS,
+    defaultRetention: {
+      retentionClass: policy.default,
+      days: policy.classes[policy.default]?.days ?? settings.AUDITFLOW_ARCHIVE_DEFAULT_RETENTION_DAYS,
+    },
     holdsRefreshMs: 60_000,
     policyHolds: policyHoldsOf(policy.legalHolds),
   },

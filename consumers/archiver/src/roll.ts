@@ -8,7 +8,8 @@ export interface RollRecord {
   readonly timestamp: number;
   readonly tenant: string;
   readonly occurredAt: number;
-  /** Days the event must be kept (the enricher's retention class). */
+  /** The enricher's retention class and its days. */
+  readonly retentionClass: string;
   readonly retentionDays: number;
   readonly line: string;
 }
@@ -18,14 +19,15 @@ export function rollRecord(
   timestamp: number,
   event: AuditEvent,
   line: string,
-  defaultDays: number,
+  defaults: { readonly retentionClass: string; readonly days: number },
 ) {
   return {
     offset,
     timestamp,
     tenant: event.tenant_id,
     occurredAt: event.occurred_at,
-    retentionDays: event.enrichment?.retention_days ?? defaultDays,
+    retentionClass: event.enrichment?.retention_class ?? defaults.retentionClass,
+    retentionDays: event.enrichment?.retention_days ?? defaults.days,
     line,
   } satisfies RollRecord;
 }
@@ -47,8 +49,9 @@ export interface PlannedObject {
   /** NDJSON, one event per line, in offset order. */
   readonly body: string;
   readonly events: number;
-  /** The latest date any event in it must be kept until (ms). */
+  /** The latest date any event in it must be kept until (ms), and the class that sets it. */
   readonly retainUntil: number;
+  readonly retentionClass: string;
   readonly legalHold: boolean;
 }
 
@@ -86,14 +89,27 @@ export function planRoll(
       lastOffset: last.offset,
     };
     let retainUntil = 0;
+    let retentionClass = head.retentionClass;
     let legalHold = false;
     let body = '';
     for (const record of list) {
-      retainUntil = Math.max(retainUntil, record.occurredAt + record.retentionDays * DAY);
+      const until = record.occurredAt + record.retentionDays * DAY;
+      if (until > retainUntil) {
+        retainUntil = until;
+        retentionClass = record.retentionClass;
+      }
       legalHold ||= holds.some((h) => holdCovers(h, record.tenant, record.occurredAt));
       body += `${record.line}\n`;
     }
-    objects.push({ key: objectKey(location), location, body, events: list.length, retainUntil, legalHold });
+    objects.push({
+      key: objectKey(location),
+      location,
+      body,
+      events: list.length,
+      retainUntil,
+      retentionClass,
+      legalHold,
+    });
   }
   return objects.sort((a, b) => (a.key < b.key ? -1 : 1));
 }

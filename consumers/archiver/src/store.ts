@@ -49,6 +49,8 @@ export interface PutOptions {
   readonly lockMode?: ObjectLockMode;
   readonly legalHold?: boolean;
   readonly metadata?: Record<string, string>;
+  /** Object tags (lifecycle rules select by them). */
+  readonly tags?: Record<string, string>;
 }
 
 export interface StoredObject {
@@ -93,6 +95,7 @@ export class ArchiveStore {
       Metadata: { sha256, ...options.metadata },
       ...lock,
       ...(options.legalHold ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
+      ...(options.tags ? { Tagging: new URLSearchParams(options.tags).toString() } : {}),
     };
     try {
       if (body.length > this.multipartBytes) {

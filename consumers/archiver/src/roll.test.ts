@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { parseObjectKey } from './keys.ts';
+import { planRoll, type RollRecord, rollIsDue } from './roll.ts';
+
+const at = (iso: string) => Date.parse(iso);
+const record = (offset: number, tenant: string, occurred: string, days = 365): RollRecord => ({
+  offset: String(offset),
+  timestamp: 1000 + offset,
+  tenant,
+  occurredAt: at(occurred),
+  retentionClass: days === 365 ? 'standard' : 'extended',
+  retentionDays: days,
+  line: `{"offset":${offset}}`,
+});
+
+describe('planRoll', () => {
+  const records = [
+    record(10, 'acme', '2026-11-24T10:59:59Z'),
+    record(11, 'globex', '2026-11-24T10:10:00Z'),
+    record(12, 'acme', '2026-11-24T11:00:00Z', 1095),
+    record(14, 'acme', '2026-11-24T10:01:00Z'),
+  ];
+
+  it('splits a roll into one object per tenant and hour, keyed by the roll range, deterministically', () => {
+    const objects = planRoll('audit.clean.v1', 4, records, []);
+    expect(objects.map((o) => o.key)).toEqual([
+      'tenant=acme/date=2026-11-24/hour=10/audit.clean.v1+4+00000000000000000010-00000000000000000014.ndjson.gz',
+      'tenant=acme/date=2026-11-24/hour=11/audit.clean.v1+4+00000000000000000010-00000000000000000014.ndjson.gz',
+      'tenant=globex/date=2026-11-24/hour=10/audit.clean.v1+4+00000000000000000010-00000000000000000014.ndjson.gz',
+    ]);
+    expect(objects[0]?.body).toBe('{"offset":10}\n{"offset":14}\n');
+    expect(objects[1]).toMatchObject({ events: 1, retentionClass: 'extended' });
+    expect(objects[1]?.retainUntil).toBe(at('2026-11-24T11:00:00Z') + 1095 * 86_400_000);
+    expect(planRoll('audit.clean.v1', 4, records, [])).toEqual(objects);
+    expect(parseObjectKey(objects[2]?.key as string)).toEqual({
+      tenant: 'globex',
+      hour: at('2026-11-24T10:00:00Z'),
+      topic: 'audit.clean.v1',
+      partition: 4,
+      firstOffset: '10',
+      lastOffset: '14',
+    });
+  });
+
+  it('marks objects a legal hold covers', () => {
+    const hold = {
+      id: 'h',
+      tenant: 'globex',
+      from: '2026-11-24T00:00:00Z',
+      to: '2026-11-25T00:00:00Z',
+      reason: 'r',
+    };
+    expect(planRoll('t', 0, records, [hold]).map((o) => o.legalHold)).toEqual([false, false, true]);
+  });
+
+  it('escapes tenant ids that would change the key shape', () => {
+    const [object] = planRoll('t', 0, [record(1, 'a/b c', '2026-11-24T10:00:00Z')], []);
+    expect(object?.key.startsWith('tenant=a%2Fb%20c/')).toBe(true);
+    expect(parseObjectKey(object?.key as string)?.tenant).toBe('a/b c');
+  });
+
+  it('rolls by size, by record time and by waiting time', () => {
+    const limits = { maxBytes: 100, maxAgeMs: 30_000 };
+    const roll = { records: records.slice(0, 2), bytes: 50, openedAt: 0 };
+    expect(rollIsDue(roll, limits, 1000)).toBe(false);
+    expect(rollIsDue({ ...roll, bytes: 100 }, limits, 1000)).toBe(true);
+    expect(rollIsDue(roll, limits, 30_000)).toBe(true);
+    expect(rollIsDue({ ...roll, records: [] }, limits, 99_999)).toBe(false);
+  });
+});
