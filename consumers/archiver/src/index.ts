@@ -17,4 +17,5 @@ export {
 } from './retention.ts';
 export { type LegalHold, planRoll, type RollRecord } from './roll.ts';
 export { ArchiveStore, type S3Settings, s3Client } from './store.ts';
+export { parseWhen } from './time.ts';
 export { type ArchiveVerification, type VerifyScope, verifyStore } from './verify.ts';

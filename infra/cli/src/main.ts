@@ -1,5 +1,6 @@
 import { StackError } from '@auditflow/stack';
 import { Command, CommanderError } from 'commander';
+import { archiveCommands } from './commands/archive.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { emitCommand } from './commands/emit.ts';
 import { queryCommands } from './commands/query.ts';
@@ -19,6 +20,7 @@ program.addCommand(topicsCommand());
 program.addCommand(schemasCommand());
 program.addCommand(emitCommand());
 for (const command of queryCommands()) program.addCommand(command);
+for (const command of archiveCommands()) program.addCommand(command);
 program.addCommand(doctorCommand());
 
 try {

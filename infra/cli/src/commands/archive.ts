@@ -1,0 +1,293 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ArchiveStore,
+  applyLifecycle,
+  archiverSettings,
+  lifecycleRules,
+  loadHolds,
+  markHold,
+  parseWhen,
+  policyHoldsOf,
+  putHold,
+  reconcile,
+  releaseHold,
+  replay,
+  s3Client,
+  s3Settings,
+  signingKey,
+  sweep,
+  verifyingKey,
+  verifyStore,
+} from '@auditflow/archiver';
+import { WireCodec } from '@auditflow/processor-runtime';
+import { createAuditProducer } from '@auditflow/producer';
+import { loadRetentionPolicy, TOPICS } from '@auditflow/schemas';
+import { Client } from '@elastic/elasticsearch';
+import { Command } from 'commander';
+import { Kafka, logLevel } from 'kafkajs';
+import { pino } from 'pino';
+import { commandEnv } from '../env.ts';
+
+/**
+ * Archive commands (SPEC A2–A5): verify, replay, retention, reconcile. They talk to the store
+ * and Kafka directly (not through a service), with the same settings as the archiver.
+ */
+
+/** The process environment over the local stack's, with a key file taking over from the stack's key. */
+function archiveEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...commandEnv() };
+  if (process.env.AUDITFLOW_ARCHIVE_SIGNING_KEY_FILE && !process.env.AUDITFLOW_ARCHIVE_SIGNING_KEY) {
+    delete env.AUDITFLOW_ARCHIVE_SIGNING_KEY;
+  }
+  return env;
+}
+
+function openStore(env: NodeJS.ProcessEnv): ArchiveStore {
+  const s3 = s3Settings(env);
+  const settings = archiverSettings(env);
+  return new ArchiveStore(
+    s3Client(s3),
+    s3.bucket,
+    settings.AUDITFLOW_ARCHIVE_MULTIPART_MB * 1_048_576,
+    settings.AUDITFLOW_ARCHIVE_PREFIX,
+  );
+}
+
+const kafkaFor = (env: NodeJS.ProcessEnv): Kafka =>
+  new Kafka({
+    clientId: 'auditflow-cli',
+    brokers: (env.KAFKA_BROKERS ?? '').split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5 },
+  });
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+function verifyCommand(): Command {
+  return new Command('verify')
+    .description('check the archive: digest signatures and chain, each object hash, size and event count')
+    .option('--from <time>', 'only objects of events from this time (ISO, or an age like 7d)')
+    .option('--to <time>', 'only objects of events up to this time')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: { from?: string; to?: string; tenant?: string; json?: boolean }) => {
+      const env = archiveEnv();
+      const store = openStore(env);
+      const report = await verifyStore(store, verifyingKey(env), {
+        from: o.from ? parseWhen(o.from, '--from') : undefined,
+        to: o.to ? parseWhen(o.to, '--to') : undefined,
+        tenant: o.tenant,
+      });
+      if (o.json) out(JSON.stringify(report));
+      else {
+        out(
+          `digests: ${report.digests}, objects listed: ${report.objects}, events in scope: ${report.events}`,
+        );
+        const lists = [
+          ['bad signature', report.badSignatures],
+          ['broken chain', report.brokenChain],
+          ['missing', report.missing],
+          ['altered', report.altered],
+          ['extra (in no digest)', report.extra],
+          ['deletion record with a bad signature', report.badDeletions],
+        ] as const;
+        for (const [label, keys] of lists) for (const key of keys) out(`${label}: ${key}`);
+        out(report.ok ? 'archive verified: no problems' : 'archive NOT verified: see the problems above');
+      }
+      process.exitCode = report.ok ? 0 : 1;
+    });
+}
+
+function replayCommand(): Command {
+  return new Command('replay')
+    .description('re-publish archived events to a topic (marked as replayed), e.g. to rebuild the index')
+    .requiredOption('--from <time>', 'events from this time (ISO, or an age like 7d)')
+    .requiredOption('--to <time>', 'events up to this time', 'now')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--topic <name>', 'topic to publish to', TOPICS.clean)
+    .action(async (o: { from: string; to: string; tenant?: string; topic: string }) => {
+      const env = archiveEnv();
+      const result = await replay(openStore(env), kafkaFor(env), env.SCHEMA_REGISTRY_URL ?? '', {
+        from: parseWhen(o.from, '--from'),
+        to: parseWhen(o.to, '--to'),
+        tenant: o.tenant,
+        topic: o.topic,
+      });
+      out(`replayed ${result.events} events from ${result.objects} objects to ${result.topic}`);
+    });
+}
+
+/** One audit event per deletion batch, through the SDK like any other producer. */
+async function auditDeletion(
+  env: NodeJS.ProcessEnv,
+  deleted: readonly string[],
+  recordKey: string,
+): Promise<void> {
+  const producer = createAuditProducer(
+    {
+      brokers: (env.KAFKA_BROKERS ?? '').split(','),
+      schemaRegistryUrl: env.SCHEMA_REGISTRY_URL ?? '',
+      topic: env.AUDITFLOW_AUDIT_TOPIC ?? TOPICS.raw,
+      spool: { dir: mkdtempSync(join(tmpdir(), 'auditflow-retention-')) },
+    },
+    { logger: pino({ level: 'warn' }, process.stderr) },
+  );
+  producer.emit({
+    action: 'audit.archive.deleted',
+    category: 'security_tool',
+    actor: { type: 'system', id: 'auditflow-retention-sweeper' },
+    target: { type: 'archive', id: recordKey, name: env.S3_BUCKET ?? 'audit-archive' },
+    outcome: 'success',
+    tenant_id: env.AUDITFLOW_SYSTEM_TENANT ?? 'auditflow',
+    service: { name: 'auditflow-cli', instance: process.env.HOSTNAME ?? null },
+    details: { objects: deleted.length, keys: deleted.slice(0, 100), deletion_record: recordKey },
+  });
+  await producer.close(30_000);
+}
+
+function retentionCommand(): Command {
+  const retention = new Command('retention').description(
+    'archive retention: lifecycle rules, sweeper, legal holds',
+  );
+  retention
+    .command('apply')
+    .description('set the bucket lifecycle rules from the policy, then delete expired objects not under hold')
+    .option('--dry-run', 'print what would be set and deleted; change nothing')
+    .option('--policy <file>', 'retention policy file (default: schemas/policies/retention.json)')
+    .action(async (o: { dryRun?: boolean; policy?: string }) => {
+      const env = archiveEnv();
+      const store = openStore(env);
+      const policy = loadRetentionPolicy(o.policy ?? env.AUDITFLOW_RETENTION_FILE);
+      if (o.dryRun) {
+        for (const rule of lifecycleRules(policy, store.prefix)) {
+          out(
+            `rule ${rule.ID}: expire after ${rule.Expiration?.Days} days, transitions ${JSON.stringify(rule.Transitions)}`,
+          );
+        }
+      } else {
+        const applied = await applyLifecycle(store, policy);
+        out(`lifecycle: ${applied.rules.length} rules set (${applied.rules.map((r) => r.ID).join(', ')})`);
+        if (applied.transitionsRefused) {
+          out(
+            `lifecycle: the store refused storage-class transitions (${applied.transitionsRefused}); expiry only`,
+          );
+        }
+      }
+      const report = await sweep(store, {
+        signingKey: signingKey(env),
+        policyHolds: policyHoldsOf(policy.legalHolds),
+        dryRun: o.dryRun,
+        audit: (deleted, recordKey) => auditDeletion(env, deleted, recordKey),
+      });
+      for (const key of report.deleted) out(`${o.dryRun ? 'would delete' : 'deleted'}: ${key}`);
+      for (const key of report.held) out(`kept (legal hold): ${key}`);
+      for (const key of report.locked) out(`kept (Object Lock still in force): ${key}`);
+      out(
+        `sweeper: ${report.examined} objects examined, ${report.deleted.length} ${o.dryRun ? 'expired' : 'deleted'}, ${report.held.length} held, ${report.locked.length} locked${report.deletionRecord ? `; record ${report.deletionRecord}` : ''}`,
+      );
+    });
+  retention
+    .command('hold')
+    .description('place a legal hold on a tenant and time range (nothing in it can be deleted)')
+    .requiredOption('--tenant <id>', 'tenant')
+    .requiredOption('--from <time>', 'start of the range (ISO, or an age like 30d)')
+    .requiredOption('--to <time>', 'end of the range', 'now')
+    .requiredOption('--reason <text>', 'why (case number, request)')
+    .action(async (o: { tenant: string; from: string; to: string; reason: string }) => {
+      const store = openStore(archiveEnv());
+      const hold = await putHold(store, {
+        tenant: o.tenant,
+        from: new Date(parseWhen(o.from, '--from')).toISOString(),
+        to: new Date(parseWhen(o.to, '--to')).toISOString(),
+        reason: o.reason,
+      });
+      const marked = await markHold(store, hold, true);
+      out(`hold ${hold.id}: tenant ${hold.tenant} ${hold.from} .. ${hold.to}; ${marked.length} objects held`);
+    });
+  retention
+    .command('release <id>')
+    .description('release a legal hold set with `retention hold`')
+    .action(async (id: string) => {
+      const env = archiveEnv();
+      const policy = loadRetentionPolicy(env.AUDITFLOW_RETENTION_FILE);
+      const { hold, released } = await releaseHold(openStore(env), id, policyHoldsOf(policy.legalHolds));
+      out(`released hold ${hold.id} (tenant ${hold.tenant}); ${released.length} objects no longer held`);
+    });
+  retention
+    .command('holds')
+    .description('list legal holds (from the bucket and the policy file)')
+    .action(async () => {
+      const env = archiveEnv();
+      const policy = loadRetentionPolicy(env.AUDITFLOW_RETENTION_FILE);
+      for (const h of await loadHolds(openStore(env), policyHoldsOf(policy.legalHolds))) {
+        out(`${h.id}\t${h.tenant}\t${h.from}\t${h.to}\t${h.reason}`);
+      }
+    });
+  return retention;
+}
+
+function reconcileCommand(): Command {
+  return new Command('reconcile')
+    .description(
+      'prove every emitted event reached the clean topic, the index and the archive, or a DLQ record',
+    )
+    .requiredOption('--from <time>', 'window start (ISO, or an age like 24h)')
+    .requiredOption('--to <time>', 'window end', 'now')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--index <pattern>', 'Elasticsearch indices', 'audit-events*')
+    .option('--raw-topic <name>', 'raw topic', TOPICS.raw)
+    .option('--clean-topic <name>', 'clean topic', TOPICS.clean)
+    .option('--dlq-topic <name>', 'DLQ topic', TOPICS.dlq)
+    .option('--quarantine-topic <name>', 'quarantine topic', TOPICS.quarantine)
+    .option('--json', 'print the report as JSON')
+    .action(
+      async (o: {
+        from: string;
+        to: string;
+        tenant?: string;
+        index: string;
+        rawTopic: string;
+        cleanTopic: string;
+        dlqTopic: string;
+        quarantineTopic: string;
+        json?: boolean;
+      }) => {
+        const env = archiveEnv();
+        const es = new Client({ node: env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200' });
+        const report = await reconcile(
+          {
+            kafka: kafkaFor(env),
+            codec: new WireCodec(env.SCHEMA_REGISTRY_URL ?? ''),
+            es,
+            store: openStore(env),
+          },
+          {
+            from: parseWhen(o.from, '--from'),
+            to: parseWhen(o.to, '--to'),
+            tenant: o.tenant,
+            topics: { raw: o.rawTopic, clean: o.cleanTopic, dlq: o.dlqTopic, quarantine: o.quarantineTopic },
+            indexPattern: o.index,
+          },
+        );
+        await es.close();
+        if (o.json) out(JSON.stringify(report));
+        else {
+          const c = report.counts;
+          out(
+            `emitted ${c.emitted} | raw ${c.raw} | clean ${c.clean} | indexed ${c.indexed} | archived ${c.archived} | dead-lettered ${c.deadLettered}`,
+          );
+          for (const [reason, n] of Object.entries(report.deadLetterReasons))
+            out(`dead-lettered (${reason}): ${n}`);
+          for (const gap of report.gaps) out(`GAP ${gap.stage}: ${gap.detail}`);
+          out(report.gaps.length === 0 ? 'no gaps' : `${report.gaps.length} gaps`);
+        }
+        process.exitCode = report.gaps.length === 0 ? 0 : 1;
+      },
+    );
+}
+
+export function archiveCommands(): Command[] {
+  return [verifyCommand(), replayCommand(), retentionCommand(), reconcileCommand()];
+}
