@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';
 import { kafkaWithLogger, WireCodec } from '@auditflow/processor-runtime';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -20,6 +21,11 @@ export interface HubConfig {
   readonly maxCatchUps: number;
   readonly instanceId: string;
 }
+
+/** Records the live feed hands out before it lets the event loop run (socket writes, drains). */
+const LIVE_SLICE = 64;
+/** A catch-up reader waiting for its subscriber heartbeats this often (session timeout is 30 s). */
+const HEARTBEAT_EVERY_MS = 3000;
 
 export class CapacityError extends Error {
   override readonly name = 'CapacityError';
@@ -103,8 +109,7 @@ export class StreamHub {
     this.admin = this.kafka.admin();
     await this.admin.connect();
     // The live feed starts at the end of every partition as it is now; nothing older is "live".
-    for (const p of await this.admin.fetchTopicOffsets(this.config.topic))
-      this.liveNext.set(p.partition, Number(p.high));
+    for (const p of await this.endOffsets()) this.liveNext.set(p.partition, Number(p.high));
     this.live = await startReader({
       kafka: this.kafka,
       codec: this.codec,
@@ -117,8 +122,12 @@ export class StreamHub {
         this.deps.onFatal?.(err);
       },
       handlers: {
-        onRecords: (partition, offers, highWatermark) => {
-          for (const offer of offers) {
+        onRecords: async (partition, offers, highWatermark) => {
+          for (const [i, offer] of offers.entries()) {
+            // One gzipped fetch can hold thousands of records: handing them out in slices,
+            // with the event loop free in between, lets sockets drain so a subscriber that
+            // keeps up never sees the whole burst queued at once. Never waits for any one.
+            if (i > 0 && i % LIVE_SLICE === 0) await yieldToIo();
             if (offer.offset < (this.liveNext.get(partition) ?? 0)) continue;
             this.liveNext.set(partition, offer.offset + 1);
             for (const s of this.subscribers) s.offerLive(offer);
@@ -127,6 +136,7 @@ export class StreamHub {
             { partition: String(partition) },
             Math.max(0, highWatermark - (this.liveNext.get(partition) ?? 0)),
           );
+          await yieldToIo();
         },
         onAdvance: (partition, next) => {
           if (next <= (this.liveNext.get(partition) ?? 0)) return;
@@ -144,6 +154,18 @@ export class StreamHub {
       { topic: this.config.topic, start: Object.fromEntries(this.liveNext) },
       'live feed running',
     );
+  }
+
+  /** High watermarks, retried: a topic just created answers NOT_LEADER for a moment. */
+  private async endOffsets(): Promise<{ partition: number; high: string }[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await (this.admin as Admin).fetchTopicOffsets(this.config.topic);
+      } catch (err) {
+        if (attempt >= 20) throw err;
+        await sleep(250);
+      }
+    }
   }
 
   /**
@@ -185,7 +207,10 @@ export class StreamHub {
       maxBuffered: this.config.maxBuffered,
       onOverflow: (position) => {
         this.metrics.overflows.inc({ transport: options.transport });
-        this.deps.logger.warn({ transport: options.transport, position }, 'subscriber fell behind: overflow');
+        this.deps.logger.warn(
+          { transport: options.transport, position, sent: subscriber.sent },
+          'subscriber fell behind: overflow',
+        );
         this.detach(subscriber, options.transport);
       },
     });
@@ -247,11 +272,17 @@ export class StreamHub {
       start: new Map(partitions.map((p) => [p, start.get(p) ?? 0])),
       logger: this.deps.logger,
       handlers: {
-        onRecords: async (_partition, offers) => {
-          for (const offer of offers) subscriber.offerCatchUp(offer);
+        onRecords: async (_partition, offers, _high, heartbeat) => {
+          for (const offer of offers) {
+            // History is read only as fast as this subscriber takes it, record by record: a
+            // batch can be larger than the subscriber's whole buffer.
+            while (!subscriber.hasRoom) {
+              await Promise.race([subscriber.waitForRoom(), sleep(HEARTBEAT_EVERY_MS)]);
+              await heartbeat();
+            }
+            subscriber.offerCatchUp(offer);
+          }
           check();
-          // History is read only as fast as this subscriber takes it.
-          await subscriber.waitForRoom();
         },
         onAdvance: (partition, next) => {
           subscriber.advanceCatchUp(partition, next);

@@ -5,8 +5,17 @@ import type { Logger } from 'pino';
 import type { Offer } from './subscriber.ts';
 
 export interface ReaderHandlers {
-  /** Records of one fetched batch, decoded, in offset order. May wait (catch-up backpressure). */
-  onRecords(partition: number, offers: Offer[], highWatermark: number): Promise<void> | void;
+  /**
+   * Records of one fetched batch, decoded, in offset order. May wait (catch-up backpressure);
+   * a handler that waits long calls `heartbeat` so the reader keeps its group membership.
+   * One batch can hold thousands of records (the SDK gzips, fetch limits count compressed bytes).
+   */
+  onRecords(
+    partition: number,
+    offers: Offer[],
+    highWatermark: number,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> | void;
   /** The reader has passed `next` on a partition (including transaction markers it skips). */
   onAdvance(partition: number, next: number): void;
   onUndecodable?(err: DecodeError): void;
@@ -33,6 +42,8 @@ export async function startReader(options: {
   const consumer = options.kafka.consumer({
     groupId: options.groupId,
     maxWaitTimeInMs: 100,
+    // Small fetches: a batch is handed to subscribers in one go, so it bounds the burst.
+    maxBytesPerPartition: 256 * 1024,
     sessionTimeout: 30_000,
     heartbeatInterval: 3000,
     retry: { retries: 10 },
@@ -71,7 +82,7 @@ export async function startReader(options: {
         }
       }
       if (!isRunning() || isStale()) return;
-      await handlers.onRecords(batch.partition, offers, Number(batch.highWatermark));
+      await handlers.onRecords(batch.partition, offers, Number(batch.highWatermark), heartbeat);
       handlers.onAdvance(batch.partition, Number(batch.lastOffset()) + 1);
       await heartbeat();
     },

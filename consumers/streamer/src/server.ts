@@ -17,8 +17,11 @@ export interface StreamServerConfig {
   readonly clients: readonly StreamClient[];
   /** A heartbeat goes to a connection idle this long (keeps proxies from closing it). */
   readonly heartbeatMs: number;
-  /** WebSocket: bytes buffered in the socket before the subscriber's own queue takes over. */
-  readonly wsHighWaterBytes: number;
+  /**
+   * Bytes a connection may hold in Node's socket buffer before the subscriber's own bounded
+   * queue takes over; it absorbs the burst of one Kafka fetch for a subscriber that keeps up.
+   */
+  readonly socketBufferBytes: number;
 }
 
 class RequestError extends Error {
@@ -86,7 +89,12 @@ export function createStreamServer(options: {
     res.setHeader('x-accel-buffering', 'no');
     res.socket?.setNoDelay(true);
     const sink: Sink = {
-      write: (frame) => res.write(frame),
+      write: (frame) => {
+        res.write(frame);
+        // 'drain' only follows a write that returned false, which Node does past its own
+        // high-water mark (16 KB): a smaller limit here would wait for a drain that never comes.
+        return res.writableLength < Math.max(config.socketBufferBytes, res.writableHighWaterMark);
+      },
       onDrain: (listener) => res.on('drain', listener),
       close: () => {
         res.end();
@@ -149,9 +157,9 @@ export function createStreamServer(options: {
     const sink: Sink = {
       write: (frame) => {
         ws.send(frame, () => {
-          if (ws.bufferedAmount < config.wsHighWaterBytes / 2) for (const l of drainListeners) l();
+          if (ws.bufferedAmount < config.socketBufferBytes / 2) for (const l of drainListeners) l();
         });
-        return ws.bufferedAmount < config.wsHighWaterBytes;
+        return ws.bufferedAmount < config.socketBufferBytes;
       },
       onDrain: (listener) => drainListeners.push(listener),
       close: () => {

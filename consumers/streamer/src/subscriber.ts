@@ -126,9 +126,14 @@ export class Subscriber {
     if ((this.cursor.get(partition) ?? 0) >= handover) this.handOver(partition);
   }
 
+  /** False while the queue is half full or more: catch-up readers stop offering then. */
+  get hasRoom(): boolean {
+    return this.closed || this.queue.length < this.options.maxBuffered / 2;
+  }
+
   /** Resolves when the queue has room again (catch-up readers wait here instead of overflowing). */
   waitForRoom(): Promise<void> {
-    if (this.closed || this.queue.length < this.options.maxBuffered / 2) return Promise.resolve();
+    if (this.hasRoom) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
 import type { AuditEventInput } from '@auditflow/schemas';
@@ -27,7 +28,11 @@ export async function streamTopic(prefix: string): Promise<string> {
 }
 
 /** Emits events through the SDK and returns their ids in emit order once Kafka has them. */
-export async function emitEvents(topic: string, events: AuditEventInput[]): Promise<string[]> {
+export async function emitEvents(
+  topic: string,
+  events: AuditEventInput[],
+  pace?: { perStep: number; stepMs: number },
+): Promise<string[]> {
   const producer = createAuditProducer(
     {
       brokers: endpoints().KAFKA_BROKERS.split(','),
@@ -37,7 +42,11 @@ export async function emitEvents(topic: string, events: AuditEventInput[]): Prom
     },
     { logger: pino({ level: 'silent' }) },
   );
-  const ids = events.map((e) => producer.emit(e).id);
+  const ids: string[] = [];
+  for (const [i, e] of events.entries()) {
+    ids.push(producer.emit(e).id);
+    if (pace && (i + 1) % pace.perStep === 0) await sleep(pace.stepMs);
+  }
   await producer.close(60_000);
   return ids;
 }
@@ -51,7 +60,7 @@ export interface RunningStreamer {
 
 export async function startStreamer(
   topic: string,
-  options: { maxBuffered?: number; heartbeatMs?: number } = {},
+  options: { maxBuffered?: number; heartbeatMs?: number; socketBufferBytes?: number } = {},
 ): Promise<RunningStreamer> {
   const logger = pino({ level: process.env.STREAMER_TEST_LOG ?? 'silent' });
   const registry = new Registry();
@@ -74,7 +83,7 @@ export async function startStreamer(
       port: 0,
       clients: CLIENTS,
       heartbeatMs: options.heartbeatMs ?? 15_000,
-      wsHighWaterBytes: 256 * 1024,
+      socketBufferBytes: options.socketBufferBytes ?? 1024 * 1024,
     },
     hub,
     logger,

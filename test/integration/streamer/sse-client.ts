@@ -51,11 +51,11 @@ export class SseClient {
     });
   }
 
-  get events(): { id: string; event: { id: string; tenant_id: string; action: string; outcome: string } }[] {
-    return this.frames
-      .filter((f) => f.event === 'message')
-      .map((f) => ({ id: f.id as string, event: JSON.parse(f.data) }));
-  }
+  /** Event frames, parsed once as they arrive (a getter re-parsing all would be quadratic). */
+  readonly events: {
+    id: string;
+    event: { id: string; tenant_id: string; action: string; outcome: string };
+  }[] = [];
 
   pause(): void {
     this.response?.pause();
@@ -110,7 +110,11 @@ export class SseClient {
         else if (name === 'event') event = value;
         else if (name === 'data') data.push(value);
       }
-      if (fields > 0 && data.length > 0) this.frames.push({ id, event, data: data.join('\n') });
+      if (fields > 0 && data.length > 0) {
+        const frame = { id, event, data: data.join('\n') };
+        this.frames.push(frame);
+        if (event === 'message') this.events.push({ id: id as string, event: JSON.parse(frame.data) });
+      }
     }
     this.notify();
   }
