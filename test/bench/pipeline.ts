@@ -1,0 +1,278 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Indexer } from '@auditflow/indexer';
+import { createAuditProducer } from '@auditflow/producer';
+import { type AuditEventInput, auditEventType, toAuditEvent } from '@auditflow/schemas';
+import { Client } from '@elastic/elasticsearch';
+import { Kafka, logLevel } from 'kafkajs';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { benchEvent } from '../support/events.ts';
+import { createPipelineTopics, type PipelineTopics } from '../support/pipeline-topics.ts';
+import { secretEvents } from '../support/secret-corpus.ts';
+import { rssOf } from './rss.ts';
+import { printTable } from './stats.ts';
+
+export interface PipelineBenchResult {
+  pipeline_events_per_s: number;
+  pipeline_events: number;
+  /** Seconds from the first emit() until the SDK had every event acknowledged on the raw topic. */
+  pipeline_sdk_delivered_s: number;
+  pipeline_seconds: number;
+  pipeline_record_bytes: number;
+  pipeline_sanitizer_rss_mb: number;
+  pipeline_enricher_rss_mb: number;
+  pipeline_indexer_rss_mb: number;
+}
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const INDEXER_CHILD = '--indexer-child';
+
+/** ~1 KB events; one in eight carries planted secrets, so the sanitizer does real work. */
+export function pipelineInputs(): AuditEventInput[] {
+  const secrets = secretEvents();
+  return Array.from({ length: 1000 }, (_, i) =>
+    i % 8 === 0 ? (secrets[i % secrets.length] as AuditEventInput) : benchEvent(i),
+  );
+}
+
+/**
+ * Mean size of these events as Kafka record values: Avro plus the 5-byte Confluent framing
+ * (magic byte, schema id). The perf-test baseline sends records of this size.
+ */
+export function recordBytes(inputs: readonly AuditEventInput[]): number {
+  let total = 0;
+  inputs.forEach((input, i) => {
+    const event = toAuditEvent(input, {
+      id: `01a20ce8-9421-762f-8562-${String(i).padStart(12, '0')}`,
+      occurredAt: Date.now(),
+      producerId: 'bench',
+      sequence: i + 1,
+    });
+    total += auditEventType.toBuffer(event).length + 5;
+  });
+  return Math.round(total / inputs.length);
+}
+
+/** Spawns a child and resolves once it prints "started" (rejects if it exits first). */
+async function startChild(what: string, args: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: REPO,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolveStarted, reject) => {
+    const early = (code: number | null) =>
+      reject(new Error(`bench ${what} exited with ${code} before starting`));
+    child.once('exit', early);
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('started')) {
+        child.off('exit', early);
+        resolveStarted();
+      }
+    });
+  });
+  return child;
+}
+
+/** A sanitizer or enricher in its own process (one core each, as `auditflow up` runs them). */
+function startStage(stage: 'sanitizer' | 'enricher', topics: PipelineTopics): Promise<ChildProcess> {
+  return startChild(stage, [
+    'test/support/processor-child.ts',
+    stage,
+    JSON.stringify(topics),
+    `bench-${stage}`,
+  ]);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
+}
+
+/**
+ * End-to-end throughput SDK -> raw -> sanitizer -> sanitized -> enricher -> clean, with both
+ * processors in their own processes and the indexer (a consumer of the clean topic) running in a
+ * third, as SPEC O asks ("with the consumers running"): on a small machine they compete for the
+ * same cores, and that cost belongs in the number. A read_committed consumer counts what lands on
+ * the clean topic (records, not offsets: transaction markers take offsets too). The rate is
+ * events over the time from the first emit() to the last event on the clean topic.
+ */
+export async function benchPipeline(options: {
+  brokers: string;
+  registryUrl: string;
+  elasticsearchUrl: string;
+  quick: boolean;
+}): Promise<PipelineBenchResult> {
+  const count = options.quick ? 30_000 : 150_000;
+  const inputs = pipelineInputs();
+  const topics = await createPipelineTopics('bench.pipe', 6);
+  const indexPrefix = `audit-events-bench-pipe-${Date.now().toString(36)}`;
+  const kafka = new Kafka({
+    clientId: 'bench',
+    brokers: options.brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const counter = kafka.consumer({ groupId: `${topics.clean}.counter`, readUncommitted: false });
+  const spool = mkdtempSync(join(tmpdir(), 'bench-pipe-'));
+  const producer = createAuditProducer(
+    {
+      brokers: options.brokers.split(','),
+      schemaRegistryUrl: options.registryUrl,
+      topic: topics.raw,
+      spool: { dir: spool, maxBytes: 2 ** 30 },
+    },
+    { logger: pino({ level: 'silent' }) },
+  );
+  const children: ChildProcess[] = [];
+  try {
+    const sanitizer = await startStage('sanitizer', topics);
+    children.push(sanitizer);
+    const enricher = await startStage('enricher', topics);
+    children.push(enricher);
+    const indexer = await startChild('indexer', [
+      THIS_FILE,
+      INDEXER_CHILD,
+      JSON.stringify({ topics, indexPrefix, elasticsearchUrl: options.elasticsearchUrl }),
+    ]);
+    children.push(indexer);
+
+    let landed = 0;
+    await counter.connect();
+    await counter.subscribe({ topic: topics.clean, fromBeginning: true });
+    await counter.run({
+      eachBatch: async ({ batch }) => {
+        landed += batch.messages.length;
+      },
+    });
+
+    // One event through every stage first: groups joined, schemas registered, producers connected.
+    producer.emit(inputs[1] as AuditEventInput);
+    const warmDeadline = Date.now() + 120_000;
+    while (landed < 1) {
+      if (Date.now() > warmDeadline)
+        throw new Error('pipeline bench: the warm-up event never reached the clean topic');
+      await sleep(50);
+    }
+
+    const started = performance.now();
+    for (let i = 0; i < count; i++) {
+      producer.emit(inputs[i % inputs.length] as AuditEventInput);
+      if (i % 500 === 499) await yieldToLoop();
+    }
+    let deliveredAt = Number.NaN;
+    void producer.flush(600_000).then(
+      () => {
+        deliveredAt = performance.now();
+      },
+      () => {},
+    );
+    const deadline = Date.now() + (options.quick ? 240_000 : 900_000);
+    const peak = { sanitizer: 0, enricher: 0, indexer: 0 };
+    while (landed < count + 1) {
+      if (Date.now() > deadline)
+        throw new Error(`pipeline bench: only ${landed - 1} of ${count} events reached the clean topic`);
+      for (const [name, child] of [
+        ['sanitizer', sanitizer],
+        ['enricher', enricher],
+        ['indexer', indexer],
+      ] as const) {
+        if (child.exitCode !== null)
+          throw new Error(`pipeline bench: the ${name} exited (${child.exitCode})`);
+        peak[name] = Math.max(peak[name], rssOf(child.pid) ?? 0);
+      }
+      await sleep(50);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const perS = count / seconds;
+    const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+    const result: PipelineBenchResult = {
+      pipeline_events_per_s: perS,
+      pipeline_events: count,
+      pipeline_sdk_delivered_s: (deliveredAt - started) / 1000,
+      pipeline_seconds: seconds,
+      pipeline_record_bytes: recordBytes(inputs),
+      pipeline_sanitizer_rss_mb: mb(peak.sanitizer),
+      pipeline_enricher_rss_mb: mb(peak.enricher),
+      pipeline_indexer_rss_mb: mb(peak.indexer),
+    };
+    printTable(
+      `pipeline — ${count.toLocaleString('en')} events SDK -> sanitizer -> enricher -> clean topic (indexer consuming)`,
+      [
+        [
+          'end-to-end events/s (6 partitions, one instance each)',
+          `${Math.round(perS).toLocaleString('en')} /s (${seconds.toFixed(1)} s)`,
+        ],
+        ['SDK had every event on the raw topic after', `${result.pipeline_sdk_delivered_s.toFixed(1)} s`],
+        [
+          'peak RSS sanitizer / enricher / indexer',
+          `${result.pipeline_sanitizer_rss_mb} / ${result.pipeline_enricher_rss_mb} / ${result.pipeline_indexer_rss_mb} MiB`,
+        ],
+      ],
+    );
+    return result;
+  } finally {
+    await producer.close().catch(() => {});
+    await counter.disconnect().catch(() => {});
+    for (const child of children) await stop(child);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => {});
+    await admin.disconnect();
+    const es = new Client({ node: options.elasticsearchUrl });
+    // The indexer picks a data stream (with an ILM policy) or daily indices: remove either.
+    await es.indices.deleteDataStream({ name: `${indexPrefix}*` }).catch(() => {});
+    await es.indices.delete({ index: `${indexPrefix}*`, ignore_unavailable: true }).catch(() => {});
+    await es.indices.deleteIndexTemplate({ name: indexPrefix }).catch(() => {});
+    await es.ilm.deleteLifecycle({ name: `${indexPrefix}-policy` }).catch(() => {});
+    await es.close();
+    rmSync(spool, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Child mode: the indexer consuming the bench's clean topic into throw-away indices, in its own
+ * process like the real service. `tsx pipeline.ts --indexer-child <JSON>`; prints "started".
+ */
+async function indexerChild(json: string): Promise<void> {
+  const { topics, indexPrefix, elasticsearchUrl } = JSON.parse(json) as {
+    topics: PipelineTopics;
+    indexPrefix: string;
+    elasticsearchUrl: string;
+  };
+  const es = new Client({ node: elasticsearchUrl });
+  const indexer = new Indexer(
+    {
+      brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
+      registryUrl: process.env.SCHEMA_REGISTRY_URL ?? '',
+      groupId: `${topics.clean}.indexer`,
+      topic: topics.clean,
+      dlqTopic: topics.dlq,
+      indexPrefix,
+      searchRetentionDays: 30,
+      replicas: 0,
+      concurrency: 3,
+    },
+    es,
+    { logger: pino({ level: process.env.AUDITFLOW_TEST_LOG ?? 'silent' }), registry: new Registry() },
+  );
+  await indexer.start();
+  process.stdout.write('started\n');
+  process.on('SIGTERM', () => {
+    void indexer
+      .stop()
+      .then(() => es.close())
+      .then(() => process.exit(0));
+  });
+}
+
+if (resolve(process.argv[1] ?? '') === THIS_FILE && process.argv[2] === INDEXER_CHILD) {
+  await indexerChild(process.argv[3] ?? '{}');
+}

@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolvePaths, runningPid, stackStatus } from '@auditflow/stack';
+
+/** Resident set size of a process in bytes (Linux /proc), or undefined when it is gone. */
+export function rssOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * RSS (MiB) of every stack server and every pipeline service `auditflow up` started (their pid
+ * files under <run>/services/<name>/), keyed `rss_<name>_mb`.
+ */
+export async function collectRss(): Promise<Record<string, number>> {
+  const paths = resolvePaths();
+  const out: Record<string, number> = {};
+  for (const s of await stackStatus(paths)) {
+    if (s.rssBytes !== undefined) out[`rss_${s.name}_mb`] = Math.round(s.rssBytes / 2 ** 20);
+  }
+  const services = join(paths.run, 'services');
+  let names: string[] = [];
+  try {
+    names = readdirSync(services);
+  } catch {
+    // `up` never ran here
+  }
+  for (const name of names) {
+    const rss = rssOf(runningPid(join(services, name, `${name}.pid`)));
+    if (rss !== undefined) out[`rss_${name.replaceAll('-', '_')}_mb`] = Math.round(rss / 2 ** 20);
+  }
+  out.rss_bench_mb = Math.round(process.memoryUsage.rss() / 2 ** 20);
+  return out;
+}
