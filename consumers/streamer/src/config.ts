@@ -3,22 +3,45 @@ import { z } from 'zod';
 import { ConfigError, issuesText, readConfigFile } from './config-file.ts';
 import { type StreamClient, streamClientsSchema } from './tokens.ts';
 
+const BROKERS_FIX = 'set it to the Kafka bootstrap servers, e.g. 127.0.0.1:9092';
+
 const envSchema = z.object({
-  KAFKA_BROKERS: z.string().min(1, 'set it to the Kafka bootstrap servers, e.g. 127.0.0.1:9092'),
-  SCHEMA_REGISTRY_URL: z.url('set it to the Confluent-compatible registry URL'),
+  KAFKA_BROKERS: z.string({ error: BROKERS_FIX }).min(1, BROKERS_FIX),
+  SCHEMA_REGISTRY_URL: z.url({ error: 'set it to the Confluent-compatible registry URL' }),
   AUDITFLOW_INSTANCE_ID: z.string().min(1).default('local'),
   AUDITFLOW_STREAM_TOKEN: z
     .string()
     .min(16, 'at least 16 characters (eval "$(pnpm -s auditflow stack env)" sets one)')
     .optional(),
   AUDITFLOW_STREAM_TOKENS_FILE: z.string().min(1).optional(),
-  AUDITFLOW_STREAM_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  AUDITFLOW_STREAM_PORT: z.coerce
+    .number({ error: 'a TCP port number (default 8090)' })
+    .int()
+    .min(0)
+    .max(65535)
+    .default(8090),
   AUDITFLOW_STREAM_HOST: z.string().min(1).default('127.0.0.1'),
   AUDITFLOW_STREAM_TOPIC: z.string().min(1).default(TOPICS.clean),
-  AUDITFLOW_STREAM_BUFFER: z.coerce.number().int().min(10, 'at least 10 events').default(1000),
-  AUDITFLOW_STREAM_MAX_SUBSCRIBERS: z.coerce.number().int().positive().default(1000),
-  AUDITFLOW_STREAM_MAX_CATCHUPS: z.coerce.number().int().positive().default(32),
-  AUDITFLOW_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+  AUDITFLOW_STREAM_BUFFER: z.coerce
+    .number({ error: 'events queued per subscriber (default 1000)' })
+    .int()
+    .min(10, 'at least 10 events')
+    .default(1000),
+  AUDITFLOW_STREAM_MAX_SUBSCRIBERS: z.coerce
+    .number({ error: 'a number (default 1000)' })
+    .int()
+    .positive()
+    .default(1000),
+  AUDITFLOW_STREAM_MAX_CATCHUPS: z.coerce
+    .number({ error: 'a number (default 32)' })
+    .int()
+    .positive()
+    .default(32),
+  AUDITFLOW_STREAM_HEARTBEAT_MS: z.coerce
+    .number({ error: 'milliseconds (default 15000)' })
+    .int()
+    .min(100)
+    .default(15_000),
   AUDITFLOW_DESTINATIONS_FILE: z.string().min(1).optional(),
 });
 
