@@ -236,7 +236,6 @@ export class ArchiveStore {
         Bucket: this.bucket,
         Key: this.at(key),
         LegalHold: { Status: on ? 'ON' : 'OFF' },
-        ContentMD5: md5Of(Buffer.from('')),
       }),
     );
   }

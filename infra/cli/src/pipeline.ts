@@ -43,6 +43,12 @@ export const PIPELINE: readonly PipelineService[] = [
     port: 8073,
     env: { AUDITFLOW_HEALTH_PORT: '8073' },
   },
+  {
+    name: 'archiver',
+    entry: 'consumers/archiver/src/main.ts',
+    port: 8074,
+    env: { AUDITFLOW_HEALTH_PORT: '8074' },
+  },
   { name: 'query-api', entry: 'consumers/query-api/src/main.ts', port: 8080 },
   { name: 'gateway', entry: 'producers/gateway/src/main.ts', port: 8070 },
 ];

@@ -36,6 +36,8 @@ Auditflow is running (${((Date.now() - started) / 1000).toFixed(0)}s). Where to 
   curl -H "Authorization: Bearer $AUDITFLOW_GATEWAY_TOKEN" -H 'content-type: application/json' \\
        -d @event.json http://127.0.0.1:8070/v1/events      ingest over HTTP
   curl http://127.0.0.1:9200/audit-events/_search           the index (Kibana under docker compose)
+  pnpm auditflow verify                      check the S3 archive's signed digests (MinIO console :9001)
+  pnpm auditflow reconcile --from 1h         account for every event at every stage
   pnpm auditflow stack logs kafka / services' logs under ${paths.run}/services
   eval "$(pnpm -s auditflow stack env)"      endpoints and tokens for any client
 Stop everything with: pnpm auditflow down`);

@@ -1,0 +1,386 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { type Archiver, type ArchiveStore, parseObjectKey, sweep, verifyStore } from '@auditflow/archiver';
+import { Indexer } from '@auditflow/indexer';
+import type { Processor } from '@auditflow/processor-runtime';
+import { createAuditProducer } from '@auditflow/producer';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Client } from '@elastic/elasticsearch';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARCHIVE_KEYS,
+  ARCHIVE_SIGNING_KEY_ENV,
+  archivedWhen,
+  testArchiver,
+  testArchiveStore,
+} from '../../support/archive.ts';
+import { consumeCount } from '../../support/consume.ts';
+import { elasticsearchClient, endpoints, kafkaClient, s3Client, unique } from '../../support/endpoints.ts';
+import { sampleEvent } from '../../support/events.ts';
+import { createPipelineTopics, type PipelineTopics } from '../../support/pipeline-topics.ts';
+import { stageProcessor } from '../../support/processors.ts';
+
+const exec = promisify(execFile);
+const COUNT = 300;
+
+/** Runs the real CLI against this test's archive folder; resolves with its exit code and output. */
+async function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec('node', ['--import', 'tsx', 'infra/cli/src/main.ts', ...args], {
+      env: { ...process.env, AUDITFLOW_ARCHIVE_SIGNING_KEY: ARCHIVE_SIGNING_KEY_ENV, ...env },
+      maxBuffer: 32 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+async function emit(
+  topic: string,
+  count: number,
+  event: (i: number) => ReturnType<typeof sampleEvent>,
+): Promise<string[]> {
+  const producer = createAuditProducer(
+    {
+      brokers: endpoints().KAFKA_BROKERS.split(','),
+      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+      topic,
+      spool: { dir: mkdtempSync(join(tmpdir(), 'integrity-spool-')) },
+    },
+    { logger: pino({ level: 'silent' }) },
+  );
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) ids.push(producer.emit(event(i)).id);
+  await producer.close(60_000);
+  return ids;
+}
+
+function indexer(topic: string, dlqTopic: string, prefix: string, es: Client): Indexer {
+  return new Indexer(
+    {
+      brokers: endpoints().KAFKA_BROKERS.split(','),
+      registryUrl: endpoints().SCHEMA_REGISTRY_URL,
+      groupId: unique('integrity-idx'),
+      topic,
+      dlqTopic,
+      indexPrefix: prefix,
+      searchRetentionDays: 30,
+      replicas: 0,
+      concurrency: 3,
+    },
+    es,
+    { logger: pino({ level: 'silent' }), registry: new Registry() },
+  );
+}
+
+async function indexedWhen(
+  es: Client,
+  prefix: string,
+  expected: number,
+  timeoutMs = 90_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let count = -1;
+  while (Date.now() < deadline) {
+    await es.indices.refresh({ index: `${prefix}-*` }).catch(() => {});
+    count = (await es.count({ index: `${prefix}-*` }).catch(() => ({ count: -1 }))).count;
+    if (count >= expected) break;
+    await sleep(500);
+  }
+  return count;
+}
+
+async function dataKeys(store: ArchiveStore): Promise<string[]> {
+  return (await store.list('tenant=')).map((o) => o.key).filter((k) => parseObjectKey(k));
+}
+
+describe('archive integrity: reconcile, verify, replay (real Kafka, Elasticsearch, S3 store)', () => {
+  const es = elasticsearchClient();
+  const running: { stop(): Promise<void> }[] = [];
+  const prefixes: string[] = [];
+  let topics: PipelineTopics;
+  let store: ArchiveStore;
+  let ids: string[];
+  let indexPrefix: string;
+  const started = Date.now() - 60_000;
+  let cliEnv: Record<string, string>;
+
+  beforeAll(async () => {
+    topics = await createPipelineTopics('integrity');
+    store = testArchiveStore();
+    indexPrefix = `audit-events-${unique('integrity').toLowerCase()}`;
+    prefixes.push(indexPrefix);
+    cliEnv = { AUDITFLOW_ARCHIVE_PREFIX: store.prefix };
+    const stages: Processor[] = [stageProcessor('sanitizer', topics), stageProcessor('enricher', topics)];
+    const idx = indexer(topics.clean, topics.dlq, indexPrefix, es);
+    // Small rolls, so each partition's digest chain has several links to break.
+    const archiver: Archiver = testArchiver(topics, store, { roll: { maxAgeMs: 2000, maxBytes: 24 * 1024 } });
+    running.push(...stages, idx, archiver);
+    for (const s of stages) await s.start();
+    await idx.start();
+    await archiver.start();
+
+    ids = await emit(topics.raw, COUNT, (i) =>
+      sampleEvent(i, { tenant_id: i % 2 === 0 ? 'acme' : 'globex' }),
+    );
+    // A record no decoder can read, in the middle of the traffic: it must be accounted as dead-lettered.
+    const producer = kafkaClient('integrity-bad').producer();
+    await producer.connect();
+    await producer.send({ topic: topics.raw, messages: [{ value: Buffer.from('not avro at all') }] });
+    await producer.disconnect();
+
+    expect(await indexedWhen(es, indexPrefix, COUNT)).toBe(COUNT);
+    expect(await archivedWhen(store, COUNT)).toHaveLength(COUNT);
+    await consumeCount(topics.dlq, 1);
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const r of running.reverse()) await r.stop().catch(() => {});
+    for (const prefix of prefixes)
+      await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true }).catch(() => {});
+    await es.close();
+  });
+
+  const reconcileArgs = () => [
+    'reconcile',
+    '--from',
+    new Date(started).toISOString(),
+    '--to',
+    new Date(Date.now() + 60_000).toISOString(),
+    '--index',
+    `${indexPrefix}-*`,
+    '--raw-topic',
+    topics.raw,
+    '--clean-topic',
+    topics.clean,
+    '--dlq-topic',
+    topics.dlq,
+    '--quarantine-topic',
+    topics.quarantine,
+    '--json',
+  ];
+
+  it('reconcile accounts for every event after a clean run, and names an event missing from the index', async () => {
+    const clean = await cli(reconcileArgs(), cliEnv);
+    expect(clean.stderr).not.toMatch(/Error/);
+    const report = JSON.parse(clean.stdout.trim().split('\n').at(-1) as string);
+    expect(report.gaps).toEqual([]);
+    expect(clean.code).toBe(0);
+    expect(report.counts).toMatchObject({
+      emitted: COUNT + 1, // the undecodable record counts as emitted: it reached the raw topic
+      raw: COUNT + 1,
+      clean: COUNT,
+      indexed: COUNT,
+      archived: COUNT,
+      deadLettered: 1,
+    });
+
+    // The gap: one document vanishes from the index.
+    const lost = ids[123] as string;
+    const hit = await es.search({ index: `${indexPrefix}-*`, query: { ids: { values: [lost] } } });
+    const doc = hit.hits.hits[0];
+    await es.delete({ index: doc?._index as string, id: lost, refresh: true });
+    const gapped = await cli(reconcileArgs(), cliEnv);
+    expect(gapped.code).toBe(1);
+    const gaps = JSON.parse(gapped.stdout.trim().split('\n').at(-1) as string).gaps;
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toMatchObject({ stage: 'index', id: lost });
+  }, 120_000);
+
+  it('replay into an empty index restores every event, and a second replay adds no duplicate', async () => {
+    const id = unique('integrity-replay');
+    const replayTopics = { clean: `${id}.clean`, dlq: `${id}.dlq` };
+    const admin = kafkaClient('integrity-replay').admin();
+    await admin.connect();
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: replayTopics.clean, numPartitions: 3 },
+        { topic: replayTopics.dlq, numPartitions: 1 },
+      ],
+    });
+    await admin.disconnect();
+    const rebuilt = `audit-events-${unique('rebuilt').toLowerCase()}`;
+    prefixes.push(rebuilt);
+
+    const args = [
+      'replay',
+      '--from',
+      new Date(started).toISOString(),
+      '--to',
+      new Date(Date.now() + 60_000).toISOString(),
+      '--topic',
+      replayTopics.clean,
+    ];
+    const first = await cli(args, cliEnv);
+    expect(first.stdout).toContain(`replayed ${COUNT} events`);
+    const idx = indexer(replayTopics.clean, replayTopics.dlq, rebuilt, es);
+    running.push(idx);
+    await idx.start();
+    expect(await indexedWhen(es, rebuilt, COUNT)).toBe(COUNT);
+
+    const second = await cli(args, cliEnv);
+    expect(second.code).toBe(0);
+    await consumeCount(replayTopics.clean, 2 * COUNT);
+    await sleep(3000); // the indexer has had the second copy; ids make it a no-op
+    expect(await indexedWhen(es, rebuilt, COUNT)).toBe(COUNT);
+    const found = await es.search({
+      index: `${rebuilt}-*`,
+      size: COUNT,
+      _source: false,
+      query: { match_all: {} },
+    });
+    expect(new Set(found.hits.hits.map((h) => h._id))).toEqual(new Set(ids));
+
+    // Replay restricted to one tenant republishes only that tenant.
+    const acmeOnly = await cli([...args, '--tenant', 'acme'], cliEnv);
+    expect(acmeOnly.stdout).toContain(`replayed ${COUNT / 2} events`);
+  }, 180_000);
+
+  it('verify passes on the untouched archive and names an altered, a deleted and an extra object and a broken chain', async () => {
+    const untouched = await cli(['verify', '--json'], cliEnv);
+    const okReport = JSON.parse(untouched.stdout.trim());
+    expect(okReport).toMatchObject({ ok: true, events: COUNT, missing: [], altered: [], extra: [] });
+    expect(untouched.code).toBe(0);
+    const scoped = JSON.parse((await cli(['verify', '--tenant', 'globex', '--json'], cliEnv)).stdout);
+    expect(scoped).toMatchObject({ ok: true, events: COUNT / 2 });
+
+    const s3 = s3Client();
+    const bucket = store.bucket;
+    const digests = (await store.list('_digests/'))
+      .map((o) => o.key)
+      .filter((k) => !k.startsWith('_digests/keys/'))
+      .sort();
+    // A digest with a successor in its chain: removing it must break the chain. Its own objects
+    // then belong to no digest, so the other tampering is done in other partitions.
+    const chainOf = (k: string) => k.slice(0, k.lastIndexOf('/'));
+    const middle = digests.find((k, i) => chainOf(digests[i + 1] ?? '') === chainOf(k)) as string;
+    expect(middle).toBeDefined();
+    const brokenPartition = Number(chainOf(middle).split('/').at(-1));
+    const keys = (await dataKeys(store)).filter((k) => parseObjectKey(k)?.partition !== brokenPartition);
+    expect(keys.length).toBeGreaterThanOrEqual(3);
+    const [altered, deleted, neighbour] = keys as [string, string, string];
+    // Object Lock keeps old versions, but the current one is what a reader gets: both count as tampering.
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: store.prefix + altered, Body: Buffer.from('rewritten') }),
+    );
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: store.prefix + deleted }));
+    const extra = neighbour.replace(/\/[^/]+$/, '/planted.ndjson.gz');
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: store.prefix + extra, Body: Buffer.from('x') }),
+    );
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: store.prefix + middle }));
+
+    const tampered = await cli(['verify'], cliEnv);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toContain(`altered: ${altered}`);
+    expect(tampered.stdout).toContain(`missing: ${deleted}`);
+    expect(tampered.stdout).toContain(`extra (in no digest): ${extra}`);
+    expect(tampered.stdout).toMatch(/broken chain: /);
+    expect(tampered.stdout).toContain('archive NOT verified');
+
+    const report = await verifyStore(store, ARCHIVE_KEYS.publicKey);
+    expect(report.ok).toBe(false);
+    expect(report.altered).toEqual([altered]);
+    expect(report.missing).toEqual([deleted]);
+    expect(report.extra).toContain(extra);
+    expect(report.brokenChain.length).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe('retention sweeper (real Kafka and S3 store)', () => {
+  const DAY = 86_400_000;
+  const running: { stop(): Promise<void> }[] = [];
+  afterAll(async () => {
+    for (const r of running) await r.stop().catch(() => {});
+  });
+
+  it('deletes only expired objects, keeps those under legal hold until released, and records each deletion', async () => {
+    const topics = await createPipelineTopics('sweep');
+    const auditTopic = `${topics.raw}.audit`;
+    const admin = kafkaClient('sweep').admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: auditTopic, numPartitions: 1 }] });
+    await admin.disconnect();
+    const store = testArchiveStore();
+    const env = { AUDITFLOW_ARCHIVE_PREFIX: store.prefix, AUDITFLOW_AUDIT_TOPIC: auditTopic };
+    const archiver = testArchiver(topics, store);
+    running.push(archiver);
+    await archiver.start();
+
+    const old = Date.now() - 400 * DAY; // past the default 365 days
+    await emit(topics.clean, 90, (i) =>
+      sampleEvent(i, {
+        tenant_id: ['acme', 'globex', 'acme'][i % 3] as string,
+        occurred_at: new Date(i % 3 === 2 ? Date.now() - 60_000 : old + i * 1000).toISOString(),
+      }),
+    );
+    await archivedWhen(store, 90);
+    await archiver.stop();
+    const before = await dataKeys(store);
+    const tenantOf = (k: string) => parseObjectKey(k)?.tenant;
+    const isOld = (k: string) => (parseObjectKey(k)?.hour ?? Date.now()) < Date.now() - 300 * DAY;
+    const oldAcme = before.filter((k) => tenantOf(k) === 'acme' && isOld(k));
+    const oldGlobex = before.filter((k) => tenantOf(k) === 'globex' && isOld(k));
+    const recent = before.filter((k) => !isOld(k));
+    expect(oldAcme.length).toBeGreaterThan(0);
+    expect(oldGlobex.length).toBeGreaterThan(0);
+    expect(recent.length).toBeGreaterThan(0);
+
+    const hold = await cli(
+      [
+        'retention',
+        'hold',
+        '--tenant',
+        'globex',
+        '--from',
+        new Date(old - DAY).toISOString(),
+        '--to',
+        new Date(old + DAY).toISOString(),
+        '--reason',
+        'case 4711',
+      ],
+      env,
+    );
+    expect(hold.code, hold.stderr).toBe(0);
+    const holdId = /hold (\S+):/.exec(hold.stdout)?.[1] as string;
+    expect(hold.stdout).toContain(`${oldGlobex.length} objects held`);
+
+    const dry = await cli(['retention', 'apply', '--dry-run'], env);
+    expect(dry.code).toBe(0);
+    for (const k of oldAcme) expect(dry.stdout).toContain(`would delete: ${k}`);
+    expect(await dataKeys(store)).toEqual(before); // a dry run changes nothing
+
+    const applied = await cli(['retention', 'apply'], env);
+    expect(applied.code, applied.stderr).toBe(0);
+    for (const k of oldAcme) expect(applied.stdout).toContain(`deleted: ${k}`);
+    for (const k of oldGlobex) expect(applied.stdout).toContain(`kept (legal hold): ${k}`);
+    const after = await dataKeys(store);
+    expect(after.sort()).toEqual([...oldGlobex, ...recent].sort());
+    // One audit event for the deletion batch, through the SDK like any producer.
+    const [audit] = await consumeCount(auditTopic, 1);
+    expect(audit?.message.value?.toString('latin1')).toContain('audit.archive.deleted');
+
+    // Swept objects are accounted for by the signed deletion record: the archive still verifies.
+    const verified = await verifyStore(store, ARCHIVE_KEYS.publicKey);
+    expect(verified).toMatchObject({ ok: true, missing: [], extra: [] });
+
+    const released = await cli(['retention', 'release', holdId], env);
+    expect(released.code).toBe(0);
+    const report = await sweep(store, { signingKey: ARCHIVE_KEYS.privateKey });
+    expect(report.deleted.sort()).toEqual([...oldGlobex].sort());
+    expect((await dataKeys(store)).sort()).toEqual([...recent].sort());
+    expect((await verifyStore(store, ARCHIVE_KEYS.publicKey)).ok).toBe(true);
+  }, 240_000);
+});
