@@ -1,6 +1,7 @@
 import { TOPICS } from '@auditflow/schemas';
 import { z } from 'zod';
 import { ConfigError, issuesText, readConfigFile } from './config-file.ts';
+import { type DestinationConfig, loadDestinations } from './destinations/config.ts';
 import { type StreamClient, streamClientsSchema } from './tokens.ts';
 
 const BROKERS_FIX = 'set it to the Kafka bootstrap servers, e.g. 127.0.0.1:9092';
@@ -50,9 +51,11 @@ export type StreamerEnv = z.output<typeof envSchema>;
 export interface StreamerConfig {
   readonly env: StreamerEnv;
   readonly clients: StreamClient[];
+  /** Push destinations from AUDITFLOW_DESTINATIONS_FILE (none without it). */
+  readonly destinations: DestinationConfig[];
 }
 
-/** Reads and checks the environment (and the tokens file) once at start. */
+/** Reads and checks the environment (and the tokens and destinations files) once at start. */
 export function loadStreamerConfig(env: NodeJS.ProcessEnv = process.env): StreamerConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success)
@@ -74,5 +77,8 @@ export function loadStreamerConfig(env: NodeJS.ProcessEnv = process.env): Stream
     throw new ConfigError(
       'no stream tokens: set AUDITFLOW_STREAM_TOKEN (reads every tenant) or AUDITFLOW_STREAM_TOKENS_FILE',
     );
-  return { env: parsed.data, clients };
+  const destinations = parsed.data.AUDITFLOW_DESTINATIONS_FILE
+    ? loadDestinations(parsed.data.AUDITFLOW_DESTINATIONS_FILE)
+    : [];
+  return { env: parsed.data, clients, destinations };
 }

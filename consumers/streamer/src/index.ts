@@ -1,5 +1,14 @@
 export { loadStreamerConfig, type StreamerConfig } from './config.ts';
 export { ConfigError, readConfigFile } from './config-file.ts';
+export {
+  type DestinationConfig,
+  DestinationRunner,
+  Destinations,
+  groupIdOf,
+  loadDestinations,
+  signatureHeader,
+  verifySignature,
+} from './destinations/index.ts';
 export { type Filters, matches, parseFilters } from './filters.ts';
 export { sseFramer, wsFramer } from './frames.ts';
 export { CapacityError, type HubConfig, StreamHub } from './hub.ts';

@@ -1,11 +1,13 @@
 /**
  * The streamer service: live SSE/WebSocket subscribers (L1–L3) on AUDITFLOW_STREAM_PORT (8090)
- * with /healthz, /readyz and /metrics on the same port.
+ * with /healthz, /readyz and /metrics on the same port, and the push destinations of
+ * AUDITFLOW_DESTINATIONS_FILE (L4), each on its own consumer group.
  */
 import { pino } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadStreamerConfig, type StreamerConfig } from './config.ts';
 import { ConfigError } from './config-file.ts';
+import { Destinations, describeTarget } from './destinations/index.ts';
 import { StreamHub } from './hub.ts';
 import { createStreamServer } from './server.ts';
 
@@ -36,6 +38,14 @@ const hub = new StreamHub(
   },
   { logger, registry, onFatal: () => process.exit(1) },
 );
+const destinations = new Destinations(config.destinations, {
+  brokers: env.KAFKA_BROKERS.split(','),
+  registryUrl: env.SCHEMA_REGISTRY_URL,
+  topic: env.AUDITFLOW_STREAM_TOPIC,
+  logger,
+  registry,
+  onFatal: () => process.exit(1),
+});
 const server = createStreamServer({
   config: {
     host: env.AUDITFLOW_STREAM_HOST,
@@ -47,9 +57,11 @@ const server = createStreamServer({
   hub,
   logger,
   registry,
+  ready: () => destinations.ready,
 });
 
 await hub.start();
+await destinations.start();
 const address = await server.listen();
 // Client ids only: tokens are secrets.
 logger.info(
@@ -57,6 +69,7 @@ logger.info(
     address: `${address.address}:${address.port}`,
     topic: env.AUDITFLOW_STREAM_TOPIC,
     clients: config.clients.map((c) => c.id),
+    destinations: config.destinations.map((d) => `${d.name} -> ${describeTarget(d)}`),
   },
   'streamer listening',
 );
@@ -72,6 +85,8 @@ const stop = async (signal: string): Promise<void> => {
     process.exit(1);
   }, 30_000).unref();
   await server.close(); // no new subscribers; the connected ones are closed and resume elsewhere
+  // The batch in flight finishes (or its retries are abandoned uncommitted); offsets committed.
+  await destinations.stop();
   await hub.stop();
   logger.info('stopped');
   process.exit(0);

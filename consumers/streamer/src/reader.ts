@@ -59,7 +59,7 @@ export async function startReader(options: {
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale }: EachBatchPayload) => {
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) => {
       const offers: Offer[] = [];
       for (const message of batch.messages) {
         try {
@@ -83,6 +83,9 @@ export async function startReader(options: {
       }
       if (!isRunning() || isStale()) return;
       await handlers.onRecords(batch.partition, offers, Number(batch.highWatermark), heartbeat);
+      // Nothing is committed, but kafkajs fetches from the last resolved offset: without this
+      // it would fetch the same batch again and again.
+      resolveOffset(batch.lastOffset());
       handlers.onAdvance(batch.partition, Number(batch.lastOffset()) + 1);
       await heartbeat();
     },
