@@ -19,6 +19,7 @@ program.addCommand(stackCommand());
 program.addCommand(topicsCommand());
 program.addCommand(schemasCommand());
 program.addCommand(emitCommand());
+program.addCommand((await import('./commands/tail.ts')).tailCommand());
 for (const command of queryCommands()) program.addCommand(command);
 for (const command of archiveCommands()) program.addCommand(command);
 program.addCommand(doctorCommand());
