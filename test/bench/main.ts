@@ -181,6 +181,7 @@ for (const [key, label] of [
   ['kafka_perftest_events_per_s', 'kafka perf-test events/s'],
   ['indexer_docs_per_s', 'indexer docs/s'],
   ['raw_bulk_docs_per_s', 'raw _bulk docs/s'],
+  ['archiver_events_per_s', 'archiver events/s (backlog)'],
 ] as const) {
   const v = num(key);
   rows.push([label, '', v === undefined ? '-' : show(v, '/s'), '']);
