@@ -49,6 +49,7 @@ export const PIPELINE: readonly PipelineService[] = [
     port: 8074,
     env: { AUDITFLOW_HEALTH_PORT: '8074' },
   },
+  { name: 'streamer', entry: 'consumers/streamer/src/main.ts', port: 8090 },
   { name: 'query-api', entry: 'consumers/query-api/src/main.ts', port: 8080 },
   { name: 'gateway', entry: 'producers/gateway/src/main.ts', port: 8070 },
 ];

@@ -8,6 +8,12 @@ const envSchema = z.object({
   KAFKA_BROKERS: z.string().min(1, 'set it to the Kafka bootstrap servers, e.g. 127.0.0.1:9092'),
   SCHEMA_REGISTRY_URL: z.url('set it to the Confluent-compatible registry URL'),
   AUDITFLOW_INSTANCE_ID: z.string().min(1).optional(),
+  /** Records larger than this go to the DLQ as `oversized` (the SDK refuses events over 900,000 bytes). */
+  AUDITFLOW_MAX_EVENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024, "at least 1024 bytes; the default is 1048576 (Kafka's default message size)")
+    .default(1_048_576),
 });
 
 /** Reads and checks the environment once at start; each error names the variable and the fix. */
@@ -40,6 +46,7 @@ export async function runProcessorService(options: {
       brokers: env.KAFKA_BROKERS.split(','),
       registryUrl: env.SCHEMA_REGISTRY_URL,
       instanceId: env.AUDITFLOW_INSTANCE_ID,
+      maxMessageBytes: env.AUDITFLOW_MAX_EVENT_BYTES,
     },
     options.transform,
     { logger, registry, onFatal: () => process.exit(1) },
