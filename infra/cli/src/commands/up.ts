@@ -31,6 +31,7 @@ export function upCommands(): Command[] {
       if (options.demo) await startService(DEMO, paths, env, say);
       say(`
 Auditflow is running (${((Date.now() - started) / 1000).toFixed(0)}s). Where to look:
+  pnpm auditflow tail [--action 'git.*']      follow events live (streamer on :8090)
   pnpm auditflow search --from 1h            events as analysts see them (query API on :8080)
   pnpm auditflow summary --from 1h           counts, failure rate, top actors
   curl -H "Authorization: Bearer $AUDITFLOW_GATEWAY_TOKEN" -H 'content-type: application/json' \\
