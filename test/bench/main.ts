@@ -189,13 +189,16 @@ for (const [key, label] of [
 const rss = Object.keys(results)
   .filter((k) => /_rss_mb$|^rss_.*_mb$/.test(k) && num(k) !== undefined)
   .sort();
-const rssLabel = (key: string): string =>
-  key === 'rss_bench_mb'
-    ? 'RSS bench process (in-process suites)'
-    : `RSS ${key
-        .replace(/^rss_/, '')
-        .replace(/_rss_mb$|_mb$/, '')
-        .replaceAll('_', ' ')}`;
+/** Where each RSS figure comes from: a suite's own child process, `auditflow up`, or a server. */
+const rssLabel = (key: string): string => {
+  if (key === 'rss_bench_mb') return 'RSS bench process (in-process suites)';
+  const words = (k: string) => k.replaceAll('_', ' ');
+  const up = /^rss_up_(.+)_mb$/.exec(key);
+  if (up) return `RSS ${words(up[1] as string)} (running under auditflow up)`;
+  const server = /^rss_(.+)_mb$/.exec(key);
+  if (server) return `RSS ${words(server[1] as string)} (server)`;
+  return `RSS ${words(key.replace(/_rss_mb$/, ''))} (bench child, peak)`;
+};
 for (const key of rss) rows.push([rssLabel(key), '', `${num(key)} MiB`, '']);
 const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
 process.stdout.write(`\n${title}\n${'='.repeat(title.length)}\n`);

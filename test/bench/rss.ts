@@ -14,8 +14,9 @@ export function rssOf(pid: number | undefined): number | undefined {
 }
 
 /**
- * RSS (MiB) of every stack server and every pipeline service `auditflow up` started (their pid
- * files under <run>/services/<name>/), keyed `rss_<name>_mb`.
+ * RSS (MiB) of every stack server (`rss_<server>_mb`) and of every pipeline service that
+ * `auditflow up` started and that is running now (pid files under <run>/services/<name>/,
+ * `rss_up_<name>_mb`), plus this process (`rss_bench_mb`).
  */
 export async function collectRss(): Promise<Record<string, number>> {
   const paths = resolvePaths();
@@ -32,7 +33,7 @@ export async function collectRss(): Promise<Record<string, number>> {
   }
   for (const name of names) {
     const rss = rssOf(runningPid(join(services, name, `${name}.pid`)));
-    if (rss !== undefined) out[`rss_${name.replaceAll('-', '_')}_mb`] = Math.round(rss / 2 ** 20);
+    if (rss !== undefined) out[`rss_up_${name.replaceAll('-', '_')}_mb`] = Math.round(rss / 2 ** 20);
   }
   out.rss_bench_mb = Math.round(process.memoryUsage.rss() / 2 ** 20);
   return out;
