@@ -171,9 +171,15 @@ export async function reconcile(
   const inWindow = (tenant: string, at: number) =>
     at >= options.from && at <= options.to && (options.tenant === undefined || tenant === options.tenant);
 
+  // The four reads each wait out a quiet spell at the end (see readTopicSince): in parallel, once.
+  const [rawRecords, cleanRecords, dlqRecords, quarantineRecords] = await Promise.all(
+    [options.topics.raw, options.topics.clean, options.topics.dlq, options.topics.quarantine].map((topic) =>
+      readTopicSince(deps.kafka, topic, since),
+    ),
+  );
   const raw: EmittedEvent[] = [];
   const undecodableRaw: string[] = [];
-  for (const { partition, message } of await readTopicSince(deps.kafka, options.topics.raw, since)) {
+  for (const { partition, message } of rawRecords ?? []) {
     try {
       const event = await deps.codec.decode(message.value);
       if (!inWindow(event.tenant_id, event.occurred_at)) continue;
@@ -193,7 +199,7 @@ export async function reconcile(
   }
 
   const clean = new Set<string>();
-  for (const { message } of await readTopicSince(deps.kafka, options.topics.clean, since)) {
+  for (const { message } of cleanRecords ?? []) {
     try {
       clean.add((await deps.codec.decode(message.value)).id);
     } catch (err) {
@@ -203,8 +209,8 @@ export async function reconcile(
 
   const deadById = new Map<string, DeadLettered>();
   const deadByRawPosition = new Map<string, DeadLettered>();
-  for (const topic of [options.topics.dlq, options.topics.quarantine]) {
-    for (const { message } of await readTopicSince(deps.kafka, topic, since)) {
+  for (const records of [dlqRecords ?? [], quarantineRecords ?? []]) {
+    for (const { message } of records) {
       const header = (name: string) => message.headers?.[name]?.toString() ?? '';
       const dead = {
         stage: header('auditflow-stage') || 'unknown',
