@@ -196,13 +196,14 @@ export async function benchStreamer(opts: {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const subscribers = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--subscribers', url, token],
-    { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
-  );
+  let subscribers: ChildProcess | undefined;
   try {
     await waitReady(url, streamer);
+    subscribers = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--subscribers', url, token],
+      { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     const out = lines(subscribers);
     if ((await out.next()).value !== 'ready') throw new Error('the subscribers did not connect');
 
@@ -268,7 +269,7 @@ export async function benchStreamer(opts: {
     ]);
     return result;
   } finally {
-    subscribers.kill('SIGTERM');
+    subscribers?.kill('SIGTERM');
     streamer.kill('SIGTERM');
     await new Promise((resolve) =>
       streamer.exitCode !== null ? resolve(null) : streamer.once('exit', resolve),
