@@ -17,6 +17,18 @@ need mvn "Install Maven (apt-get install maven): Kafka, the registry and Elastic
 need go "Install Go 1.24+ (apt-get install golang): MinIO is built from the Go module proxy."
 need python3 "Install Python 3 (apt-get install python3 python3-venv)."
 need curl "Install curl."
+need openssl "Install OpenSSL (apt-get install openssl): the syslog TLS tests make their certificates with it."
+
+# rsyslogd is the real syslog daemon the streamer's syslog destination is tested against (Debian).
+if ! command -v rsyslogd >/dev/null 2>&1 && [ ! -x /usr/sbin/rsyslogd ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing rsyslog from Debian"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rsyslog >/dev/null
+  else
+    echo "bootstrap: rsyslogd is missing. Install it (apt-get install rsyslog): the syslog tests use it." >&2
+    exit 1
+  fi
+fi
 
 # Corepack cannot verify pnpm's signature offline here, so pnpm comes from npm.
 if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
