@@ -175,6 +175,14 @@ describe('the whole pipeline, end to end (real Kafka, registry, Elasticsearch, S
   const es = elasticsearchClient();
 
   beforeAll(async () => {
+    // What `auditflow up` does first; a fresh stack has neither the pipeline topics nor the subjects.
+    for (const args of [
+      ['topics', 'create'],
+      ['schemas', 'register'],
+    ]) {
+      const setup = await cli(args);
+      expect(setup.code, setup.stderr).toBe(0);
+    }
     await startServices();
     subscriber = await SseClient.open(
       `http://127.0.0.1:18090/v1/stream?tenant_id=${tenant}&action=git.*`,
