@@ -19,7 +19,8 @@ run_step "lint" pnpm -s lint
 run_step "unit tests" pnpm exec vitest run --project unit \
   --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 if [ "$status" -eq 0 ]; then
-  run_step "integration tests (real Kafka, registry, Elasticsearch, S3)" pnpm exec vitest run --project integration \
+  run_step "integration and end-to-end tests (real Kafka, registry, Elasticsearch, S3)" \
+    pnpm exec vitest run --project integration --project e2e \
     --reporter=default --reporter=json --outputFile.json="$reports/integration.json"
 else
   echo "== integration tests not run: the steps above failed"

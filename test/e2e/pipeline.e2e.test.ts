@@ -7,6 +7,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -151,13 +152,44 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   }
 }
 
-async function post(body: string | Buffer): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch('http://127.0.0.1:18070/v1/events', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${gatewayToken}`, 'content-type': 'application/json' },
-    body,
+/**
+ * POSTs to the gateway with node:http. A gateway refusing an oversized body answers 413 from
+ * the declared length and closes: a client still writing would see EPIPE (fetch fails), so a
+ * large body is declared in full but only its start is sent until the answer arrives.
+ */
+function post(body: string | Buffer): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = request(
+      'http://127.0.0.1:18070/v1/events',
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${gatewayToken}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            json: JSON.parse(Buffer.concat(chunks).toString() || '{}'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (err) => {
+      if (!answered) reject(err);
+    });
+    const bytes = Buffer.from(body);
+    if (bytes.length > 1_048_576) req.write(bytes.subarray(0, 65_536));
+    else req.end(bytes);
   });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
 const nest = (depth: number): unknown => {

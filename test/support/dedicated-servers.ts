@@ -8,6 +8,7 @@ import {
   type LocalServer,
   localS3Client,
   resolvePaths,
+  type SaslListener,
   type StackPaths,
   startServer,
   stopServer,
@@ -39,8 +40,14 @@ function dedicated(server: LocalServer, label: string): DedicatedServer & { read
   };
 }
 
-export function dedicatedKafka(port: number): DedicatedServer & { readonly brokers: string } {
-  return { ...dedicated(createKafkaServer(port, port + 1), `kafka-${port}`), brokers: `127.0.0.1:${port}` };
+export function dedicatedKafka(
+  port: number,
+  sasl?: SaslListener,
+): DedicatedServer & { readonly brokers: string } {
+  return {
+    ...dedicated(createKafkaServer(port, port + 1, sasl), `kafka-${port}`),
+    brokers: `127.0.0.1:${port}`,
+  };
 }
 
 export function dedicatedElasticsearch(port: number): DedicatedServer & { readonly url: string } {

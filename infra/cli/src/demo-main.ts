@@ -1,5 +1,5 @@
 /** The demo traffic generator `auditflow up --demo` runs: DEMO_RATE events per second. */
-import { createAuditProducer } from '@auditflow/producer';
+import { createAuditProducer, kafkaSecurityFromEnv } from '@auditflow/producer';
 import { pino } from 'pino';
 import { demoEvent } from './demo.ts';
 
@@ -10,6 +10,7 @@ const producer = createAuditProducer(
     brokers: (process.env.KAFKA_BROKERS ?? '').split(','),
     schemaRegistryUrl: process.env.SCHEMA_REGISTRY_URL ?? '',
     clientId: 'auditflow-demo',
+    security: kafkaSecurityFromEnv(),
     spool: { dir: process.env.AUDITFLOW_SPOOL_DIR ?? '/tmp/auditflow-demo-spool' },
   },
   { logger },

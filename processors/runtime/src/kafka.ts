@@ -1,12 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type KafkaSecurity, kafkaSecurityFromEnv } from '@auditflow/producer';
 import { type Admin, type Consumer, type ITopicConfig, Kafka, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
 
-/** A kafkajs client whose own logs go through our pino logger (errors as warnings: kafkajs retries). */
-export function kafkaWithLogger(clientId: string, brokers: readonly string[], logger: Logger): Kafka {
+/**
+ * A kafkajs client whose own logs go through our pino logger (errors as warnings: kafkajs
+ * retries), with TLS/SASL from KAFKA_SSL* / KAFKA_SASL_* unless given.
+ */
+export function kafkaWithLogger(
+  clientId: string,
+  brokers: readonly string[],
+  logger: Logger,
+  security: KafkaSecurity = kafkaSecurityFromEnv(),
+): Kafka {
   return new Kafka({
     clientId,
     brokers: [...brokers],
+    ...security,
     retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
     logLevel: logLevel.WARN,
     logCreator:

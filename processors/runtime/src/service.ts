@@ -1,3 +1,4 @@
+import { kafkaSecurityFromEnv } from '@auditflow/producer';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
@@ -19,7 +20,11 @@ const envSchema = z.object({
 /** Reads and checks the environment once at start; each error names the variable and the fix. */
 export function processorEnv(env: NodeJS.ProcessEnv = process.env): z.output<typeof envSchema> {
   const parsed = envSchema.safeParse(env);
-  if (parsed.success) return parsed.data;
+  // Kafka's TLS/SASL settings are read where clients are made; checked here so a mistake stops the start.
+  if (parsed.success) {
+    kafkaSecurityFromEnv(env);
+    return parsed.data;
+  }
   const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   throw new Error(
     `invalid configuration: ${lines.join('; ')} (for the local stack: eval "$(pnpm -s auditflow stack env)")`,

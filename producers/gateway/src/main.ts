@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { createAuditProducer } from '@auditflow/producer';
+import { createAuditProducer, kafkaSecurityFromEnv } from '@auditflow/producer';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { gatewayConfigFromEnv, resolveGatewayConfig } from './config.ts';
@@ -21,6 +21,7 @@ const producer = createAuditProducer(
     brokers: (env.KAFKA_BROKERS as string).split(','),
     schemaRegistryUrl: env.SCHEMA_REGISTRY_URL as string,
     clientId: 'auditflow-gateway',
+    security: kafkaSecurityFromEnv(env),
     spool: { dir: env.AUDITFLOW_SPOOL_DIR ?? join(homedir(), '.cache', 'auditflow', 'spool', 'gateway') },
   },
   { logger: logger.child({ component: 'producer' }), metricsRegistry: registry },

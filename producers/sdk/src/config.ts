@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { KafkaSecurity } from './kafka-security.ts';
 
 export const producerConfigSchema = z.strictObject({
   /** Kafka bootstrap servers, e.g. ['127.0.0.1:9092']. */
@@ -46,6 +47,10 @@ export const producerConfigSchema = z.strictObject({
       maxMs: z.number().positive().default(5000),
     })
     .default({ initialMs: 200, maxMs: 5000 }),
+  /** TLS and SASL as kafkajs takes them; `kafkaSecurityFromEnv()` reads them from KAFKA_SSL* / KAFKA_SASL_*. */
+  security: z
+    .custom<KafkaSecurity>((v) => typeof v === 'object' && v !== null, 'an object with ssl and/or sasl')
+    .optional(),
 });
 
 export type AuditProducerConfig = z.input<typeof producerConfigSchema>;

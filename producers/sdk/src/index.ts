@@ -11,6 +11,7 @@ export {
   withCorrelation,
 } from './correlation.ts';
 export { type InstrumentedEvent, instrument } from './instrument.ts';
+export { type KafkaSecurity, kafkaSecurityFromEnv } from './kafka-security.ts';
 export { ProducerMetrics } from './metrics.ts';
 export {
   AuditProducer,

@@ -100,6 +100,7 @@ export class AuditProducer {
       // Our loop owns retries (events wait in the spool); kafkajs only retries briefly.
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
       connectionTimeout: 2000,
+      ...this.config.security,
       logLevel: logLevel.WARN,
       logCreator:
         () =>

@@ -22,7 +22,7 @@ import {
   verifyStore,
 } from '@auditflow/archiver';
 import { WireCodec } from '@auditflow/processor-runtime';
-import { createAuditProducer } from '@auditflow/producer';
+import { createAuditProducer, kafkaSecurityFromEnv } from '@auditflow/producer';
 import { loadRetentionPolicy, TOPICS } from '@auditflow/schemas';
 import { Client } from '@elastic/elasticsearch';
 import { Command } from 'commander';
@@ -59,6 +59,7 @@ const kafkaFor = (env: NodeJS.ProcessEnv): Kafka =>
   new Kafka({
     clientId: 'auditflow-cli',
     brokers: (env.KAFKA_BROKERS ?? '').split(','),
+    ...kafkaSecurityFromEnv(env),
     logLevel: logLevel.NOTHING,
     retry: { retries: 5 },
   });
@@ -130,6 +131,7 @@ async function auditDeletion(
       brokers: (env.KAFKA_BROKERS ?? '').split(','),
       schemaRegistryUrl: env.SCHEMA_REGISTRY_URL ?? '',
       topic: env.AUDITFLOW_AUDIT_TOPIC ?? TOPICS.raw,
+      security: kafkaSecurityFromEnv(env),
       spool: { dir: mkdtempSync(join(tmpdir(), 'auditflow-retention-')) },
     },
     { logger: pino({ level: 'warn' }, process.stderr) },

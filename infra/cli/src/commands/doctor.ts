@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { kafkaSecurityFromEnv } from '@auditflow/producer';
 import { TOPICS } from '@auditflow/schemas';
 import { resolvePaths, STACK_ENV_KEYS } from '@auditflow/stack';
 import {
@@ -31,6 +32,7 @@ async function kafkaChecks(brokers: string): Promise<CheckResult[]> {
   const admin = new Kafka({
     clientId: 'auditflow-doctor',
     brokers: brokers.split(','),
+    ...kafkaSecurityFromEnv(),
     logLevel: logLevel.NOTHING,
     connectionTimeout: TIMEOUT_MS,
     requestTimeout: TIMEOUT_MS,

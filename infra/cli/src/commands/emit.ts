@@ -7,6 +7,7 @@ import {
   createAuditProducer,
   EventValidationError,
   FlushTimeoutError,
+  kafkaSecurityFromEnv,
 } from '@auditflow/producer';
 import { Command } from 'commander';
 import { pino } from 'pino';
@@ -91,6 +92,7 @@ export function emitCommand(): Command {
           brokers: env.KAFKA_BROKERS.split(','),
           schemaRegistryUrl: env.SCHEMA_REGISTRY_URL,
           clientId: 'auditflow-cli',
+          security: kafkaSecurityFromEnv(),
           topic: options.topic,
           defaults: options.tenant ? { tenant_id: options.tenant } : {},
           spool: { dir: spoolDir, onFull: 'block' },

@@ -1,4 +1,5 @@
 import { createTopicsReady } from '@auditflow/processor-runtime';
+import { kafkaSecurityFromEnv } from '@auditflow/producer';
 import { Command } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';
 import { commandEnv } from '../env.ts';
@@ -12,6 +13,7 @@ export async function ensureTopics(
   const admin = new Kafka({
     clientId: 'auditflow-cli',
     brokers: brokers.split(','),
+    ...kafkaSecurityFromEnv(),
     logLevel: logLevel.NOTHING,
   }).admin();
   await admin.connect();

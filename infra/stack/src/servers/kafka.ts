@@ -22,16 +22,33 @@ export function kafkaClasspath(paths: StackPaths): string {
   return join(kafkaHome(paths), 'libs', '*');
 }
 
-function serverProperties(data: string, port: number, controllerPort: number): string {
+/** A second listener that requires SASL/PLAIN with these users (for tests of client authentication). */
+export interface SaslListener {
+  readonly port: number;
+  readonly users: Readonly<Record<string, string>>;
+}
+
+function saslProperties(sasl: SaslListener | undefined): string {
+  if (!sasl) return '';
+  const users = Object.entries(sasl.users)
+    .map(([user, password]) => `user_${user}="${password}"`)
+    .join(' ');
+  return `sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${users};
+`;
+}
+
+function serverProperties(data: string, port: number, controllerPort: number, sasl?: SaslListener): string {
+  const saslListener = sasl ? `,SASL_PLAINTEXT://127.0.0.1:${sasl.port}` : '';
   return `# Written by auditflow stack: one node that is broker and KRaft controller.
 process.roles=broker,controller
 node.id=1
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${saslListener}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}${saslListener}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+${saslProperties(sasl)}controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}
 log.dirs=${data}
 num.partitions=1
 default.replication.factor=1
@@ -74,12 +91,16 @@ function java(): string {
  * A single-node KRaft broker on `port` (controller on `controllerPort`). The stack runs one on
  * the SPEC's 9092; tests that must stop a broker start their own on other ports.
  */
-export function createKafkaServer(port = KAFKA_PORT, controllerPort = CONTROLLER_PORT): LocalServer {
+export function createKafkaServer(
+  port = KAFKA_PORT,
+  controllerPort = CONTROLLER_PORT,
+  sasl?: SaslListener,
+): LocalServer {
   return {
     name: 'kafka',
     title: 'Apache Kafka (KRaft)',
     version: KAFKA_VERSION,
-    ports: [port, controllerPort],
+    ports: sasl ? [port, controllerPort, sasl.port] : [port, controllerPort],
     startTimeoutS: 90,
 
     install: (paths) =>
@@ -92,7 +113,7 @@ export function createKafkaServer(port = KAFKA_PORT, controllerPort = CONTROLLER
     async prepare(paths: StackPaths, dirs: ServerDirs) {
       mkdirSync(dirs.data, { recursive: true });
       const props = join(dirs.root, 'server.properties');
-      writeFileSync(props, serverProperties(dirs.data, port, controllerPort));
+      writeFileSync(props, serverProperties(dirs.data, port, controllerPort, sasl));
       writeFileSync(join(dirs.root, 'log4j2.yaml'), LOG4J2);
       if (existsSync(join(dirs.data, 'meta.properties'))) return;
       const cp = kafkaClasspath(paths);
