@@ -174,7 +174,14 @@ export class Archiver {
     await this.admin.connect();
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    this.consumer = this.kafka.consumer({ groupId: this.config.groupId, maxBytesPerPartition: 1_048_576 });
+    this.consumer = this.kafka.consumer({
+      groupId: this.config.groupId,
+      maxBytesPerPartition: 1_048_576,
+      // Rolls close after seconds, not milliseconds: fewer, fuller fetches cost far less CPU
+      // than one fetch per trickle of records (kafkajs decodes each fetch response whole).
+      minBytes: 256 * 1024,
+      maxWaitTimeInMs: 1000,
+    });
     onConsumerCrash(this.consumer, this.deps.logger, (err) => {
       this.running = false;
       this.deps.onFatal?.(err);
