@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { kafkaSecurityFromEnv } from '@auditflow/producer';
+import { type KafkaSecurity, kafkaSecurityFromEnv } from '@auditflow/producer';
 import { TOPICS } from '@auditflow/schemas';
 import { resolvePaths, STACK_ENV_KEYS } from '@auditflow/stack';
 import {
@@ -29,10 +29,24 @@ const skip = (name: string, why: string): CheckResult => ({ name, level: 'skip',
 
 /** Broker metadata, then the five audit topics. */
 async function kafkaChecks(brokers: string): Promise<CheckResult[]> {
+  let security: KafkaSecurity;
+  try {
+    security = kafkaSecurityFromEnv();
+  } catch (err) {
+    // The message names the setting, never its value.
+    return [
+      {
+        name: 'kafka security',
+        level: 'fail',
+        detail: errorText(err),
+        fix: 'see KAFKA_SSL* / KAFKA_SASL_* in the README',
+      },
+    ];
+  }
   const admin = new Kafka({
     clientId: 'auditflow-doctor',
     brokers: brokers.split(','),
-    ...kafkaSecurityFromEnv(),
+    ...security,
     logLevel: logLevel.NOTHING,
     connectionTimeout: TIMEOUT_MS,
     requestTimeout: TIMEOUT_MS,
