@@ -1,12 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ArchiveStore, parseObjectKey, verifyStore } from '@auditflow/archiver';
-import { createAuditProducer } from '@auditflow/producer';
 import { GetObjectRetentionCommand } from '@aws-sdk/client-s3';
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ARCHIVE_KEYS,
@@ -16,7 +11,8 @@ import {
   testArchiveStore,
 } from '../../support/archive.ts';
 import { dedicatedS3 } from '../../support/dedicated-servers.ts';
-import { endpoints, s3Client, unique } from '../../support/endpoints.ts';
+import { emitEvents } from '../../support/emit.ts';
+import { s3Client, unique } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
 import { createPipelineTopics } from '../../support/pipeline-topics.ts';
 
@@ -25,24 +21,12 @@ afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-/** Emits `count` events (tenants alternate) onto the topic; resolves with their ids. */
-async function emit(topic: string, count: number, from = 0, pauseEvery = 0): Promise<string[]> {
-  const producer = createAuditProducer(
-    {
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      topic,
-      spool: { dir: mkdtempSync(join(tmpdir(), 'arch-spool-')) },
-    },
-    { logger: pino({ level: 'silent' }) },
+/** Emits `count` events (tenants alternate) onto the topic, pausing 50 ms every `pauseEvery`. */
+function emit(topic: string, count: number, from = 0, pauseEvery = 0): Promise<string[]> {
+  const events = Array.from({ length: count }, (_, k) =>
+    sampleEvent(from + k, { tenant_id: (from + k) % 2 === 0 ? 'acme' : 'globex' }),
   );
-  const ids: string[] = [];
-  for (let i = from; i < from + count; i++) {
-    ids.push(producer.emit(sampleEvent(i, { tenant_id: i % 2 === 0 ? 'acme' : 'globex' })).id);
-    if (pauseEvery > 0 && i % pauseEvery === 0) await sleep(50);
-  }
-  await producer.close(60_000);
-  return ids;
+  return emitEvents(topic, events, pauseEvery > 0 ? { perStep: pauseEvery, stepMs: 50 } : undefined);
 }
 
 function expectExactlyOnce(archived: { event: { id: string } }[], ids: readonly string[]): void {

@@ -7,9 +7,10 @@ import { Destinations, loadDestinations } from '@auditflow/streamer';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
+import { emitEvents } from '../../support/emit.ts';
 import { endpoints } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
-import { emitEvents, streamTopic } from './fixtures.ts';
+import { streamTopic } from './fixtures.ts';
 import { selfSignedCert, startRsyslog, syslogListener, WebhookReceiver } from './receivers.ts';
 import { parseRfc5424 } from './rfc5424.ts';
 

@@ -1,10 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createTopicsReady } from '@auditflow/processor-runtime';
-import { createAuditProducer } from '@auditflow/producer';
-import type { AuditEventInput } from '@auditflow/schemas';
 import { createStreamServer, type StreamClient, StreamHub } from '@auditflow/streamer';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -25,30 +19,6 @@ export async function streamTopic(prefix: string): Promise<string> {
   await createTopicsReady(admin, [{ topic, numPartitions: 3 }]);
   await admin.disconnect();
   return topic;
-}
-
-/** Emits events through the SDK and returns their ids in emit order once Kafka has them. */
-export async function emitEvents(
-  topic: string,
-  events: AuditEventInput[],
-  pace?: { perStep: number; stepMs: number },
-): Promise<string[]> {
-  const producer = createAuditProducer(
-    {
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      topic,
-      spool: { dir: mkdtempSync(join(tmpdir(), 'stream-spool-')) },
-    },
-    { logger: pino({ level: 'silent' }) },
-  );
-  const ids: string[] = [];
-  for (const [i, e] of events.entries()) {
-    ids.push(producer.emit(e).id);
-    if (pace && (i + 1) % pace.perStep === 0) await sleep(pace.stepMs);
-  }
-  await producer.close(60_000);
-  return ids;
 }
 
 export interface RunningStreamer {

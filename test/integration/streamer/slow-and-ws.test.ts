@@ -4,15 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { emitEvents } from '../../support/emit.ts';
 import { benchEvent, sampleEvent } from '../../support/events.ts';
-import {
-  ALL_TOKEN,
-  emitEvents,
-  GLOBEX_TOKEN,
-  type RunningStreamer,
-  startStreamer,
-  streamTopic,
-} from './fixtures.ts';
+import { ALL_TOKEN, GLOBEX_TOKEN, type RunningStreamer, startStreamer, streamTopic } from './fixtures.ts';
 import { SseClient } from './sse-client.ts';
 
 interface WsMessage {

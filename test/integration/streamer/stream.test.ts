@@ -1,14 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { emitEvents } from '../../support/emit.ts';
 import { sampleEvent } from '../../support/events.ts';
-import {
-  ALL_TOKEN,
-  emitEvents,
-  GLOBEX_TOKEN,
-  type RunningStreamer,
-  startStreamer,
-  streamTopic,
-} from './fixtures.ts';
+import { ALL_TOKEN, GLOBEX_TOKEN, type RunningStreamer, startStreamer, streamTopic } from './fixtures.ts';
 import { SseClient } from './sse-client.ts';
 
 const tenantOf = (i: number): string => (i % 3 === 0 ? 'globex' : 'acme');
