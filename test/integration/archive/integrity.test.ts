@@ -1,17 +1,7 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { type Archiver, type ArchiveStore, parseObjectKey, sweep, verifyStore } from '@auditflow/archiver';
-import { Indexer } from '@auditflow/indexer';
 import type { Processor } from '@auditflow/processor-runtime';
-import { createAuditProducer } from '@auditflow/producer';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { Client } from '@elastic/elasticsearch';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARCHIVE_KEYS,
@@ -20,86 +10,20 @@ import {
   testArchiver,
   testArchiveStore,
 } from '../../support/archive.ts';
+import { runCli } from '../../support/cli.ts';
 import { consumeCount } from '../../support/consume.ts';
-import { elasticsearchClient, endpoints, kafkaClient, s3Client, unique } from '../../support/endpoints.ts';
+import { emitEvents } from '../../support/emit.ts';
+import { elasticsearchClient, kafkaClient, s3Client, unique } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
+import { countWhen, testIndexer } from '../../support/indexer.ts';
 import { createPipelineTopics, type PipelineTopics } from '../../support/pipeline-topics.ts';
 import { stageProcessor } from '../../support/processors.ts';
 
-const exec = promisify(execFile);
 const COUNT = 300;
 
-/** Runs the real CLI against this test's archive folder; resolves with its exit code and output. */
-async function cli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec('node', ['--import', 'tsx', 'infra/cli/src/main.ts', ...args], {
-      env: { ...process.env, AUDITFLOW_ARCHIVE_SIGNING_KEY: ARCHIVE_SIGNING_KEY_ENV, ...env },
-      maxBuffer: 32 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-async function emit(
-  topic: string,
-  count: number,
-  event: (i: number) => ReturnType<typeof sampleEvent>,
-): Promise<string[]> {
-  const producer = createAuditProducer(
-    {
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      topic,
-      spool: { dir: mkdtempSync(join(tmpdir(), 'integrity-spool-')) },
-    },
-    { logger: pino({ level: 'silent' }) },
-  );
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) ids.push(producer.emit(event(i)).id);
-  await producer.close(60_000);
-  return ids;
-}
-
-function indexer(topic: string, dlqTopic: string, prefix: string, es: Client): Indexer {
-  return new Indexer(
-    {
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      registryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      groupId: unique('integrity-idx'),
-      topic,
-      dlqTopic,
-      indexPrefix: prefix,
-      searchRetentionDays: 30,
-      replicas: 0,
-      concurrency: 3,
-    },
-    es,
-    { logger: pino({ level: 'silent' }), registry: new Registry() },
-  );
-}
-
-async function indexedWhen(
-  es: Client,
-  prefix: string,
-  expected: number,
-  timeoutMs = 90_000,
-): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let count = -1;
-  while (Date.now() < deadline) {
-    await es.indices.refresh({ index: `${prefix}-*` }).catch(() => {});
-    count = (await es.count({ index: `${prefix}-*` }).catch(() => ({ count: -1 }))).count;
-    if (count >= expected) break;
-    await sleep(500);
-  }
-  return count;
-}
+/** The real CLI against this test's archive folder, trusting this run's signing key. */
+const cli = (args: string[], env: Record<string, string>) =>
+  runCli(args, { ...process.env, AUDITFLOW_ARCHIVE_SIGNING_KEY: ARCHIVE_SIGNING_KEY_ENV, ...env });
 
 async function dataKeys(store: ArchiveStore): Promise<string[]> {
   return (await store.list('tenant=')).map((o) => o.key).filter((k) => parseObjectKey(k));
@@ -123,7 +47,7 @@ describe('archive integrity: reconcile, verify, replay (real Kafka, Elasticsearc
     prefixes.push(indexPrefix);
     cliEnv = { AUDITFLOW_ARCHIVE_PREFIX: store.prefix };
     const stages: Processor[] = [stageProcessor('sanitizer', topics), stageProcessor('enricher', topics)];
-    const idx = indexer(topics.clean, topics.dlq, indexPrefix, es);
+    const idx = testIndexer(topics, indexPrefix, es);
     // Small rolls, so each partition's digest chain has several links to break.
     const archiver: Archiver = testArchiver(topics, store, { roll: { maxAgeMs: 2000, maxBytes: 24 * 1024 } });
     running.push(...stages, idx, archiver);
@@ -131,8 +55,9 @@ describe('archive integrity: reconcile, verify, replay (real Kafka, Elasticsearc
     await idx.start();
     await archiver.start();
 
-    ids = await emit(topics.raw, COUNT, (i) =>
-      sampleEvent(i, { tenant_id: i % 2 === 0 ? 'acme' : 'globex' }),
+    ids = await emitEvents(
+      topics.raw,
+      Array.from({ length: COUNT }, (_, i) => sampleEvent(i, { tenant_id: i % 2 === 0 ? 'acme' : 'globex' })),
     );
     // A record no decoder can read, in the middle of the traffic: it must be accounted as dead-lettered.
     const producer = kafkaClient('integrity-bad').producer();
@@ -140,7 +65,7 @@ describe('archive integrity: reconcile, verify, replay (real Kafka, Elasticsearc
     await producer.send({ topic: topics.raw, messages: [{ value: Buffer.from('not avro at all') }] });
     await producer.disconnect();
 
-    expect(await indexedWhen(es, indexPrefix, COUNT)).toBe(COUNT);
+    expect(await countWhen(es, indexPrefix, COUNT)).toBe(COUNT);
     expect(await archivedWhen(store, COUNT)).toHaveLength(COUNT);
     await consumeCount(topics.dlq, 1);
   }, 240_000);
@@ -225,16 +150,16 @@ describe('archive integrity: reconcile, verify, replay (real Kafka, Elasticsearc
     ];
     const first = await cli(args, cliEnv);
     expect(first.stdout).toContain(`replayed ${COUNT} events`);
-    const idx = indexer(replayTopics.clean, replayTopics.dlq, rebuilt, es);
+    const idx = testIndexer(replayTopics, rebuilt, es);
     running.push(idx);
     await idx.start();
-    expect(await indexedWhen(es, rebuilt, COUNT)).toBe(COUNT);
+    expect(await countWhen(es, rebuilt, COUNT)).toBe(COUNT);
 
     const second = await cli(args, cliEnv);
     expect(second.code).toBe(0);
     await consumeCount(replayTopics.clean, 2 * COUNT);
     await sleep(3000); // the indexer has had the second copy; ids make it a no-op
-    expect(await indexedWhen(es, rebuilt, COUNT)).toBe(COUNT);
+    expect(await countWhen(es, rebuilt, COUNT)).toBe(COUNT);
     const found = await es.search({
       index: `${rebuilt}-*`,
       size: COUNT,
@@ -320,11 +245,14 @@ describe('retention sweeper (real Kafka and S3 store)', () => {
     await archiver.start();
 
     const old = Date.now() - 400 * DAY; // past the default 365 days
-    await emit(topics.clean, 90, (i) =>
-      sampleEvent(i, {
-        tenant_id: ['acme', 'globex', 'acme'][i % 3] as string,
-        occurred_at: new Date(i % 3 === 2 ? Date.now() - 60_000 : old + i * 1000).toISOString(),
-      }),
+    await emitEvents(
+      topics.clean,
+      Array.from({ length: 90 }, (_, i) =>
+        sampleEvent(i, {
+          tenant_id: ['acme', 'globex', 'acme'][i % 3] as string,
+          occurred_at: new Date(i % 3 === 2 ? Date.now() - 60_000 : old + i * 1000).toISOString(),
+        }),
+      ),
     );
     await archivedWhen(store, 90);
     await archiver.stop();

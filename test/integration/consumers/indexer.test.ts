@@ -2,14 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Indexer } from '@auditflow/indexer';
+import type { Indexer } from '@auditflow/indexer';
 import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
 import { auditEventSchema } from '@auditflow/schemas';
 import { Client } from '@elastic/elasticsearch';
 import avro from 'avsc';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { consumeCount } from '../../support/consume.ts';
 import { dedicatedElasticsearch } from '../../support/dedicated-servers.ts';
@@ -21,6 +20,7 @@ import {
   unique,
 } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
+import { countWhen, testIndexer } from '../../support/indexer.ts';
 import { avroRecord } from '../../support/records.ts';
 
 async function topicsFor(prefix: string): Promise<{ clean: string; dlq: string }> {
@@ -51,41 +51,6 @@ async function emit(topic: string, count: number, offset = 0): Promise<void> {
   await producer.close(60_000);
 }
 
-function indexer(
-  topics: { clean: string; dlq: string },
-  prefix: string,
-  es: Client,
-  groupId = unique('idx-group'),
-): Indexer {
-  return new Indexer(
-    {
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      registryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      groupId,
-      topic: topics.clean,
-      dlqTopic: topics.dlq,
-      indexPrefix: prefix,
-      searchRetentionDays: 30,
-      replicas: 0,
-      concurrency: 3,
-    },
-    es,
-    { logger: pino({ level: 'silent' }), registry: new Registry() },
-  );
-}
-
-async function countWhen(es: Client, prefix: string, expected: number, timeoutMs = 90_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let count = -1;
-  while (Date.now() < deadline) {
-    await es.indices.refresh({ index: `${prefix}*` }).catch(() => {});
-    count = (await es.count({ index: `${prefix}*` }).catch(() => ({ count: -1 }))).count;
-    if (count >= expected) break;
-    await sleep(500);
-  }
-  return count;
-}
-
 describe('indexer against real Kafka and Elasticsearch', () => {
   const es = elasticsearchClient();
   const running: Indexer[] = [];
@@ -107,13 +72,13 @@ describe('indexer against real Kafka and Elasticsearch', () => {
     const topics = await topicsFor('it.idx');
     const prefix = track(`audit-events-${unique('t').toLowerCase()}`);
     await emit(topics.clean, 500);
-    const first = indexer(topics, prefix, es);
+    const first = testIndexer(topics, prefix, es);
     running.push(first);
     await first.start();
     expect(first.indexLayout?.mode).toBe('daily_indices'); // the local build has no data streams
     expect(await countWhen(es, prefix, 500)).toBe(500);
     // As if the indexer died after its bulk request and before its commit: a new group re-reads all.
-    const again = indexer(topics, prefix, es);
+    const again = testIndexer(topics, prefix, es);
     running.push(again);
     await again.start();
     await sleep(5000);
@@ -163,7 +128,7 @@ describe('indexer against real Kafka and Elasticsearch', () => {
     await raw.disconnect();
     await emit(topics.clean, 20, 1000);
 
-    const run = indexer(topics, prefix, es);
+    const run = testIndexer(topics, prefix, es);
     running.push(run);
     await run.start();
     expect(await countWhen(es, prefix, 40)).toBe(40);
@@ -182,7 +147,7 @@ describe('indexer against real Kafka and Elasticsearch', () => {
       const topics = await topicsFor('it.idx-outage');
       const prefix = `audit-events-${unique('o').toLowerCase()}`;
       await emit(topics.clean, 200);
-      const run = indexer(topics, prefix, client);
+      const run = testIndexer(topics, prefix, client);
       running.push(run);
       await run.start();
       expect(await countWhen(client, prefix, 200)).toBe(200);
@@ -203,7 +168,7 @@ describe('indexer against real Kafka and Elasticsearch', () => {
   it('drops daily indices past the search retention where the cluster has no ILM', async () => {
     const topics = await topicsFor('it.idx-retention');
     const prefix = track(`audit-events-${unique('s').toLowerCase()}`);
-    const run = indexer(topics, prefix, es);
+    const run = testIndexer(topics, prefix, es);
     running.push(run);
     await run.start();
     const today = new Date().toISOString().slice(0, 10).replaceAll('-', '.');
