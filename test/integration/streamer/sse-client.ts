@@ -1,10 +1,5 @@
 import { request } from 'node:http';
-
-export interface SseFrame {
-  readonly id?: string;
-  readonly event: string;
-  readonly data: string;
-}
+import { type SseFrame, SseParser } from '../../../infra/cli/src/commands/tail.ts';
 
 /**
  * A minimal SSE client on node:http (not fetch) so a test can stop reading the socket at will:
@@ -12,9 +7,8 @@ export interface SseFrame {
  */
 export class SseClient {
   readonly frames: SseFrame[] = [];
-  comments = 0;
   status = 0;
-  private buffer = '';
+  private readonly parser = new SseParser();
   private waiters: { test: () => boolean; resolve: () => void }[] = [];
   private response: import('node:http').IncomingMessage | undefined;
   private req: import('node:http').ClientRequest | undefined;
@@ -87,36 +81,17 @@ export class SseClient {
   }
 
   private feed(chunk: string): void {
-    this.buffer += chunk;
-    for (;;) {
-      const end = this.buffer.indexOf('\n\n');
-      if (end < 0) break;
-      const block = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      let id: string | undefined;
-      let event = 'message';
-      const data: string[] = [];
-      let fields = 0;
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) {
-          this.comments++;
-          continue;
-        }
-        const colon = line.indexOf(':');
-        const name = colon < 0 ? line : line.slice(0, colon);
-        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-        fields++;
-        if (name === 'id') id = value;
-        else if (name === 'event') event = value;
-        else if (name === 'data') data.push(value);
-      }
-      if (fields > 0 && data.length > 0) {
-        const frame = { id, event, data: data.join('\n') };
-        this.frames.push(frame);
-        if (event === 'message') this.events.push({ id: id as string, event: JSON.parse(frame.data) });
-      }
+    for (const frame of this.parser.feed(chunk)) {
+      this.frames.push(frame);
+      if (frame.event === 'message')
+        this.events.push({ id: frame.id as string, event: JSON.parse(frame.data) });
     }
     this.notify();
+  }
+
+  /** Comment lines seen so far: the server's heartbeats. */
+  get comments(): number {
+    return this.parser.comments;
   }
 
   private notify(): void {

@@ -68,6 +68,8 @@ export interface SseFrame {
 /** Incremental SSE parsing (the subset the streamer writes): frames end with a blank line. */
 export class SseParser {
   private buffer = '';
+  /** Comment lines seen: the streamer's heartbeats. */
+  comments = 0;
 
   feed(chunk: string): SseFrame[] {
     this.buffer += chunk.replace(/\r\n?/g, '\n');
@@ -78,7 +80,11 @@ export class SseParser {
       const frame: SseFrame = { event: 'message', data: '' };
       const data: string[] = [];
       for (const line of block.split('\n')) {
-        if (line === '' || line.startsWith(':')) continue;
+        if (line === '') continue;
+        if (line.startsWith(':')) {
+          this.comments++;
+          continue;
+        }
         const colon = line.indexOf(':');
         const field = colon < 0 ? line : line.slice(0, colon);
         const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
