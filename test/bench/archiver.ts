@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +11,7 @@ import { resolvePaths, stackEnv } from '@auditflow/stack';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { benchEvent } from '../support/events.ts';
-import { rssOf } from './rss.ts';
+import { cpuSecondsOf, rssOf } from './rss.ts';
 import { printTable } from './stats.ts';
 
 export interface ArchiverBenchResult {
@@ -28,17 +28,6 @@ export interface ArchiverBenchResult {
 
 const CHILD = fileURLToPath(new URL('../support/archiver-child.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-/** Linux reports CPU time in clock ticks of 1/100 s (USER_HZ). */
-const TICK_S = 0.01;
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start at the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_S;
-}
-
 /** Emits `count` ~1 KB events, `perSecond` of them a second (all at once when undefined). */
 async function emit(
   options: { brokers: string; registryUrl: string; topic: string },

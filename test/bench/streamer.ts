@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { createAuditProducer } from '@auditflow/producer';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { benchEvent } from '../support/events.ts';
+import { cpuSecondsOf, rssOf } from './rss.ts';
 import { percentile, printTable } from './stats.ts';
 
 export interface StreamerBenchResult {
@@ -131,17 +132,7 @@ const freePort = async (): Promise<number> => {
   return port;
 };
 
-/** CPU seconds (user + system) of a process so far, from /proc (Linux clock ticks are 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssMb(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
-}
+const rssMb = (pid: number): number => Math.round((rssOf(pid) ?? Number.NaN) / 2 ** 20);
 
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -219,7 +210,7 @@ export async function benchStreamer(opts: {
     // Warm-up: schema registration and producer connections happen before the clock starts.
     producer.emit({ ...benchEvent(0), tenant_id: 'warmup', action: 'bench.warmup' });
     await sleep(2000);
-    const cpuBefore = cpuSeconds(streamer.pid as number);
+    const cpuBefore = cpuSecondsOf(streamer.pid as number);
     const started = performance.now();
     let emitted = 0;
     let peakRss = 0;
@@ -232,7 +223,7 @@ export async function benchStreamer(opts: {
       await sleep(50);
     }
     const elapsed = (performance.now() - started) / 1000;
-    const cpu = cpuSeconds(streamer.pid as number) - cpuBefore;
+    const cpu = cpuSecondsOf(streamer.pid as number) - cpuBefore;
     peakRss = Math.max(peakRss, rssMb(streamer.pid as number));
     await producer.close(60_000);
     await sleep(3000); // the last events reach the subscribers
