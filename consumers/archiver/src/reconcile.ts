@@ -172,14 +172,16 @@ export async function reconcile(
     at >= options.from && at <= options.to && (options.tenant === undefined || tenant === options.tenant);
 
   // The four reads each wait out a quiet spell at the end (see readTopicSince): in parallel, once.
-  const [rawRecords, cleanRecords, dlqRecords, quarantineRecords] = await Promise.all(
-    [options.topics.raw, options.topics.clean, options.topics.dlq, options.topics.quarantine].map((topic) =>
-      readTopicSince(deps.kafka, topic, since),
-    ),
-  );
+  const read = (topic: string) => readTopicSince(deps.kafka, topic, since);
+  const [rawRecords, cleanRecords, dlqRecords, quarantineRecords] = await Promise.all([
+    read(options.topics.raw),
+    read(options.topics.clean),
+    read(options.topics.dlq),
+    read(options.topics.quarantine),
+  ]);
   const raw: EmittedEvent[] = [];
   const undecodableRaw: string[] = [];
-  for (const { partition, message } of rawRecords ?? []) {
+  for (const { partition, message } of rawRecords) {
     try {
       const event = await deps.codec.decode(message.value);
       if (!inWindow(event.tenant_id, event.occurred_at)) continue;
@@ -199,7 +201,7 @@ export async function reconcile(
   }
 
   const clean = new Set<string>();
-  for (const { message } of cleanRecords ?? []) {
+  for (const { message } of cleanRecords) {
     try {
       clean.add((await deps.codec.decode(message.value)).id);
     } catch (err) {
@@ -209,7 +211,7 @@ export async function reconcile(
 
   const deadById = new Map<string, DeadLettered>();
   const deadByRawPosition = new Map<string, DeadLettered>();
-  for (const records of [dlqRecords ?? [], quarantineRecords ?? []]) {
+  for (const records of [dlqRecords, quarantineRecords]) {
     for (const { message } of records) {
       const header = (name: string) => message.headers?.[name]?.toString() ?? '';
       const dead = {
