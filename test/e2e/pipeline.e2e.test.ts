@@ -4,58 +4,47 @@
  * input in the middle. One run's events carry a tenant of their own, so the assertions see only
  * them even on a stack that has carried other traffic.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { parseObjectKey, readTopicSince } from '@auditflow/archiver';
 import { createAuditProducer } from '@auditflow/producer';
 import { type AuditEventInput, TOPICS } from '@auditflow/schemas';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PIPELINE } from '../../infra/cli/src/pipeline.ts';
 import { SseClient } from '../integration/streamer/sse-client.ts';
 import { ARCHIVE_SIGNING_KEY_ENV, testArchiveStore } from '../support/archive.ts';
+import { runCli } from '../support/cli.ts';
 import { elasticsearchClient, endpoints, kafkaClient, registryClient, unique } from '../support/endpoints.ts';
 import { sampleEvent } from '../support/events.ts';
 import { forbiddenFragments, ORDINARY_VALUES, secretEvents } from '../support/secret-corpus.ts';
 
-const exec = promisify(execFile);
 const REPO = new URL('../../', import.meta.url).pathname;
 
-/** Ports of their own, so a developer's `auditflow up` on the usual ones does not collide. */
-const SERVICES = [
-  {
-    name: 'sanitizer',
-    entry: 'processors/sanitizer/src/main.ts',
-    port: 18071,
-    portEnv: 'AUDITFLOW_HEALTH_PORT',
-  },
-  {
-    name: 'enricher',
-    entry: 'processors/enricher/src/main.ts',
-    port: 18072,
-    portEnv: 'AUDITFLOW_HEALTH_PORT',
-  },
-  { name: 'indexer', entry: 'consumers/indexer/src/main.ts', port: 18073, portEnv: 'AUDITFLOW_HEALTH_PORT' },
-  {
-    name: 'archiver',
-    entry: 'consumers/archiver/src/main.ts',
-    port: 18074,
-    portEnv: 'AUDITFLOW_HEALTH_PORT',
-  },
-  {
-    name: 'streamer',
-    entry: 'consumers/streamer/src/main.ts',
-    port: 18090,
-    portEnv: 'AUDITFLOW_STREAM_PORT',
-  },
-  { name: 'gateway', entry: 'producers/gateway/src/main.ts', port: 18070, portEnv: 'AUDITFLOW_GATEWAY_PORT' },
-] as const;
+/**
+ * What `auditflow up` runs, minus the query API, on ports of their own so a developer's
+ * `auditflow up` on the usual ones does not collide.
+ */
+const E2E_PORTS: Record<string, { port: number; portEnv: string }> = {
+  sanitizer: { port: 18071, portEnv: 'AUDITFLOW_HEALTH_PORT' },
+  enricher: { port: 18072, portEnv: 'AUDITFLOW_HEALTH_PORT' },
+  indexer: { port: 18073, portEnv: 'AUDITFLOW_HEALTH_PORT' },
+  archiver: { port: 18074, portEnv: 'AUDITFLOW_HEALTH_PORT' },
+  streamer: { port: 18090, portEnv: 'AUDITFLOW_STREAM_PORT' },
+  gateway: { port: 18070, portEnv: 'AUDITFLOW_GATEWAY_PORT' },
+};
+const SERVICES = PIPELINE.flatMap((s) => {
+  const own = E2E_PORTS[s.name];
+  return own ? [{ name: s.name, entry: s.entry, ...own }] : [];
+});
+if (SERVICES.length !== Object.keys(E2E_PORTS).length)
+  throw new Error(`the e2e test expects ${Object.keys(E2E_PORTS)} among auditflow up's services`);
 
 const INJECTION = {
   sql: "x'; DROP TABLE audit_events; --",
@@ -138,19 +127,7 @@ async function stopServices(): Promise<void> {
   );
 }
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec('node', ['--import', 'tsx', 'infra/cli/src/main.ts', ...args], {
-      cwd: REPO,
-      env: serviceEnv(),
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, ...r };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const cli = (args: string[]) => runCli(args, serviceEnv());
 
 /**
  * POSTs to the gateway with node:http. A gateway refusing an oversized body answers 413 from
@@ -328,10 +305,11 @@ describe('the whole pipeline, end to end (real Kafka, registry, Elasticsearch, S
     const ours = (m: { message: { value: Buffer | null } }) =>
       (m.message.value as Buffer).includes(`e2e-bad-${tenant}-`);
     const deadline = Date.now() + 90_000;
-    let marked = (await readTopicSince(kafkaClient('e2e-dlq'), TOPICS.dlq, started)).filter(ours);
+    const kafka = kafkaClient('e2e-dlq');
+    let marked = (await readTopicSince(kafka, TOPICS.dlq, started)).filter(ours);
     while (marked.length < 4 && Date.now() < deadline) {
       await sleep(2000);
-      marked = (await readTopicSince(kafkaClient('e2e-dlq'), TOPICS.dlq, started)).filter(ours);
+      marked = (await readTopicSince(kafka, TOPICS.dlq, started)).filter(ours);
     }
     const reasons = Object.fromEntries(
       marked.map((m) => [
