@@ -22,6 +22,17 @@ export {
   validateEvent,
 } from './json-form.ts';
 export {
+  FINGERPRINT_HEX_LENGTH,
+  MARKER_PREFIX,
+  markerFingerprints,
+  type ParsedMarker,
+  parseMarkers,
+  REDACTION_KEY_ENV,
+  REDACTION_KEY_FILE_ENV,
+  redactionMarker,
+  secretFingerprint,
+} from './redaction.ts';
+export {
   DEFAULT_RETENTION_FILE,
   globMatch,
   loadRetentionPolicy,
