@@ -1,6 +1,14 @@
 export { deadLetter } from './dead-letter.ts';
+export { classifyBulkItem, classifyFailure, type FailureClass, retriableStatus } from './failure.ts';
 export { serveHealth } from './health.ts';
 export { createTopicsReady, kafkaWithLogger, onConsumerCrash } from './kafka.ts';
 export { Processor, type ProcessorConfig, type Transform, type TransformOutcome } from './processor.ts';
+export {
+  DEFAULT_TIME_WINDOW,
+  type RoutingTime,
+  receivedAtOf,
+  routingTime,
+  type TimeWindow,
+} from './routing.ts';
 export { processorEnv, runProcessorService } from './service.ts';
 export { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';
