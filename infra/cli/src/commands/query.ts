@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { commandEnv } from '../env.ts';
+import { terminalSafe as safe, terminalJson } from '../render.ts';
 
 /**
  * Analyst commands (SPEC Q1–Q3, Q5): thin clients of the query API, so the CLI sees exactly
@@ -68,16 +69,16 @@ type Doc = {
   service?: { name?: string };
 };
 
-/** One readable line per event. */
+/** One readable line per event; every field escaped for the terminal (see render.ts). */
 export function formatRow(d: Doc): string {
-  const target = d.audit?.target ? `${d.audit.target.type}:${d.audit.target.id ?? ''}` : '-';
+  const target = d.audit?.target ? `${safe(d.audit.target.type)}:${safe(d.audit.target.id)}` : '-';
   return [
-    d['@timestamp'] ?? '-',
-    (d.audit?.outcome ?? '-').padEnd(7),
-    (d.event?.action ?? '-').padEnd(32),
-    `${d.organization?.id ?? '-'}/${d.user?.id ?? '-'}`.padEnd(24),
+    safe(d['@timestamp'] ?? '-'),
+    safe(d.audit?.outcome ?? '-').padEnd(7),
+    safe(d.event?.action ?? '-').padEnd(32),
+    `${safe(d.organization?.id ?? '-')}/${safe(d.user?.id ?? '-')}`.padEnd(24),
     target.padEnd(24),
-    d.service?.name ?? '-',
+    safe(d.service?.name ?? '-'),
   ].join('  ');
 }
 
@@ -110,11 +111,11 @@ export function queryCommands(): Command[] {
           next_cursor: string | null;
         };
         if (o.format === 'json' && !o.all) {
-          process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
+          process.stdout.write(`${terminalJson(page, 2)}\n`);
           return;
         }
         for (const doc of page.events)
-          process.stdout.write(`${o.format === 'table' ? formatRow(doc) : JSON.stringify(doc)}\n`);
+          process.stdout.write(`${o.format === 'table' ? formatRow(doc) : terminalJson(doc)}\n`);
         if (first && o.format === 'table' && page.events.length === 0)
           process.stderr.write('no events match\n');
         first = false;
@@ -148,18 +149,20 @@ export function queryCommands(): Command[] {
         top_actors: { actor: string; total: number }[];
       };
       if (o.format === 'json') {
-        process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+        process.stdout.write(`${terminalJson(s, 2)}\n`);
         return;
       }
       process.stdout.write(`events: ${s.total}  failure rate: ${(s.failure_rate * 100).toFixed(1)}%\n`);
       process.stdout.write(
         `by outcome: ${Object.entries(s.by_outcome)
-          .map(([k, v]) => `${k} ${v}`)
+          .map(([k, v]) => `${safe(k)} ${v}`)
           .join(', ')}\n\ntop actions:\n`,
       );
-      for (const a of s.by_action) process.stdout.write(`  ${String(a.total).padStart(8)}  ${a.action}\n`);
+      for (const a of s.by_action)
+        process.stdout.write(`  ${String(a.total).padStart(8)}  ${safe(a.action)}\n`);
       process.stdout.write('\ntop actors:\n');
-      for (const a of s.top_actors) process.stdout.write(`  ${String(a.total).padStart(8)}  ${a.actor}\n`);
+      for (const a of s.top_actors)
+        process.stdout.write(`  ${String(a.total).padStart(8)}  ${safe(a.actor)}\n`);
     });
 
   const trace = new Command('trace')
@@ -172,13 +175,15 @@ export function queryCommands(): Command[] {
         events: Doc[];
       };
       if (o.format === 'json') {
-        process.stdout.write(`${JSON.stringify(t, null, 2)}\n`);
+        process.stdout.write(`${terminalJson(t, 2)}\n`);
         return;
       }
       if (o.format === 'table')
-        process.stdout.write(`${t.events.length} events across ${t.services.join(', ') || 'no service'}\n`);
+        process.stdout.write(
+          `${t.events.length} events across ${t.services.map(safe).join(', ') || 'no service'}\n`,
+        );
       for (const doc of t.events)
-        process.stdout.write(`${o.format === 'table' ? formatRow(doc) : JSON.stringify(doc)}\n`);
+        process.stdout.write(`${o.format === 'table' ? formatRow(doc) : terminalJson(doc)}\n`);
     });
 
   return [search, exportCommand, summary, trace];

@@ -32,6 +32,31 @@ describe('auditflow tail', () => {
     expect(coloured.replace(/\x1b\[\d+m/g, '')).toBe(formatLine(event, { colour: false }));
   });
 
+  it('shows control characters, ANSI escapes and bidi overrides in event fields escaped', () => {
+    const hostile: TailEvent = {
+      ...event,
+      tenant_id: 'acme\x1b[2J',
+      action: 'git.push\r2026-03-01 acme success admin.login',
+      actor: { type: 'user', id: 'u-1\u202egnp.exe', ip: '203.0.113.7\n' },
+      target: { type: 'repository', id: 'api\u009b31m' },
+      error: { class: 'auth_failure\x07', code: '4\u200b03' },
+      correlation_id: 'c-9\x1b]0;title\x07',
+    };
+    for (const colour of [false, true]) {
+      const line = formatLine(hostile, { colour });
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping our own colour codes
+      const text = line.replace(/\x1b\[\d+m/g, '');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: no raw control may be left
+      expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200b\u202e]/);
+      expect(text).toContain('acme\\x1b[2J');
+      expect(text).toContain('git.push\\r2026-03-01');
+      expect(text).toContain('u-1\\u202egnp.exe@203.0.113.7\\n');
+      expect(text).toContain('repository:api\\x9b31m');
+      expect(text).toContain('[auth_failure\\x07 4\\u200b03]');
+      expect(text).toContain('corr=c-9\\x1b]0;title\\x07');
+    }
+  });
+
   it('parses SSE frames across chunk boundaries, skipping heartbeats', () => {
     const p = new SseParser();
     expect(p.feed(': heartbeat\n\nid: A\nda')).toEqual([]);

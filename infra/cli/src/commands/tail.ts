@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { commandEnv } from '../env.ts';
+import { terminalSafe as safe, terminalJsonText } from '../render.ts';
 
 /**
  * `auditflow tail [filters] [--json]` (L1, L2): follows the streamer's SSE stream in the
@@ -46,17 +47,21 @@ const OUTCOME_COLOUR: Record<string, string> = {
   denied: ANSI.yellow,
 };
 
-/** One readable line: time, tenant, outcome, action, actor → target, error, correlation id. */
+/**
+ * One readable line: time, tenant, outcome, action, actor → target, error, correlation id.
+ * Every field goes through `terminalSafe`: event text is the emitter's, never the terminal's.
+ */
 export function formatLine(e: TailEvent, options: { colour: boolean }): string {
   const c = (code: string, text: string): string => (options.colour ? `${code}${text}${ANSI.reset}` : text);
-  const time = e.occurred_at.replace('T', ' ').replace(/Z$/, 'Z');
-  const actor = `${e.actor.type}:${e.actor.id}${e.actor.ip ? `@${e.actor.ip}` : ''}`;
-  const target = e.target ? ` → ${e.target.type}${e.target.id ? `:${e.target.id}` : ''}` : '';
+  const time = safe(e.occurred_at).replace('T', ' ');
+  const actor = `${safe(e.actor.type)}:${safe(e.actor.id)}${e.actor.ip ? `@${safe(e.actor.ip)}` : ''}`;
+  const target = e.target ? ` → ${safe(e.target.type)}${e.target.id ? `:${safe(e.target.id)}` : ''}` : '';
   const error = e.error
-    ? ` ${c(ANSI.red, `[${e.error.class}${e.error.code ? ` ${e.error.code}` : ''}]`)}`
+    ? ` ${c(ANSI.red, `[${safe(e.error.class)}${e.error.code ? ` ${safe(e.error.code)}` : ''}]`)}`
     : '';
-  const correlation = e.correlation_id ? ` ${c(ANSI.dim, `corr=${e.correlation_id}`)}` : '';
-  return `${c(ANSI.dim, time)} ${e.tenant_id} ${c(OUTCOME_COLOUR[e.outcome] ?? '', e.outcome.padEnd(7))} ${c(ANSI.cyan, e.action)} ${actor}${target}${error}${correlation}`;
+  const correlation = e.correlation_id ? ` ${c(ANSI.dim, `corr=${safe(e.correlation_id)}`)}` : '';
+  const outcome = c(OUTCOME_COLOUR[e.outcome] ?? '', safe(e.outcome).padEnd(7));
+  return `${c(ANSI.dim, time)} ${safe(e.tenant_id)} ${outcome} ${c(ANSI.cyan, safe(e.action))} ${actor}${target}${error}${correlation}`;
 }
 
 export interface SseFrame {
@@ -152,7 +157,9 @@ async function follow(o: TailOptions): Promise<never> {
           }
           if (frame.event !== 'message') continue;
           process.stdout.write(
-            o.json ? `${frame.data}\n` : `${formatLine(JSON.parse(frame.data) as TailEvent, { colour })}\n`,
+            o.json
+              ? `${terminalJsonText(frame.data)}\n`
+              : `${formatLine(JSON.parse(frame.data) as TailEvent, { colour })}\n`,
           );
         }
       }
