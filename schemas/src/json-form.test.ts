@@ -34,7 +34,26 @@ describe('JSON form', () => {
     expect(event.id).toBe(stamp.id);
     expect(event.occurred_at).toBe(stamp.occurredAt);
     expect(event.producer).toEqual({ id: 'prod-1', sequence: 7 });
-    expect(event.schema_version).toBe(2);
+    expect(event.schema_version).toBe(3);
+    expect(event.ingest).toBeNull();
+  });
+
+  it('stamps the origin and overwrites what the client claimed there', () => {
+    const receivedAt = Date.parse('2026-11-24T10:00:00.500Z');
+    const event = toAuditEvent(
+      { ...minimal, ingest: { via: 'gateway', client_id: 'forged', received_at: '1999-01-01T00:00:00Z' } },
+      { ...stamp, ingest: { via: 'sdk', clientId: 'prod-1', receivedAt } },
+    );
+    expect(event.ingest).toEqual({ via: 'sdk', client_id: 'prod-1', received_at: receivedAt });
+    const json = toJsonForm(auditEventType.fromBuffer(auditEventType.toBuffer(event)));
+    expect(json.ingest).toEqual({ via: 'sdk', client_id: 'prod-1', received_at: '2026-11-24T10:00:00.500Z' });
+    expect(fromJsonForm(JSON.parse(JSON.stringify(json))).ingest).toEqual(event.ingest);
+  });
+
+  it('reads archived JSON written before schema v3 (no ingest field) as ingest null', () => {
+    const json = toJsonForm(toAuditEvent(minimal, stamp)) as Partial<ReturnType<typeof toJsonForm>>;
+    delete json.ingest;
+    expect(fromJsonForm(json as ReturnType<typeof toJsonForm>).ingest).toBeNull();
   });
 
   it('round-trips every field through Avro, details of any shape included', () => {

@@ -1,4 +1,23 @@
 import { z } from 'zod';
+import {
+  CORRELATION_ID_PATTERN,
+  DEFAULT_OCCURRED_AT_WINDOW,
+  hasControl,
+  hasNul,
+  isWellFormed,
+  MAX_BYTES,
+  MAX_DETAILS_DEPTH,
+  MAX_ITEMS,
+  type OccurredAtWindow,
+  occurredAtIssue,
+  RULES,
+  SPAN_ID_PATTERN,
+  TENANT_ID_MAX_BYTES,
+  TENANT_ID_PATTERN,
+  TENANT_ID_RULE,
+  TRACE_ID_PATTERN,
+  utf8Bytes,
+} from './bounds.ts';
 import { EventValidationError, type FieldIssue } from './errors.ts';
 import {
   type ActorType,
@@ -7,6 +26,8 @@ import {
   type Enrichment,
   type ErrorClass,
   ErrorClassSymbols,
+  type Ingest,
+  type IngestVia,
   type Outcome,
   OutcomeSymbols,
   type SanitizationReport,
@@ -21,75 +42,112 @@ import { AUDIT_EVENT_SCHEMA_VERSION } from './schema.ts';
 
 /** Lower-case dotted namespace with at least two segments: `git.push`, `gitlab.api.post_mr_note`. */
 export const ACTION_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
-const HEX32 = /^[0-9a-f]{32}$/;
-const HEX16 = /^[0-9a-f]{16}$/;
-/** Deeper `details` than this are refused: real audit data is shallow, and deep nesting is an attack. */
-export const MAX_DETAILS_DEPTH = 32;
 
-const text = (max: number) => z.string().max(max, `at most ${max} characters`);
-const optionalText = (max: number) => text(max).nullish();
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
+/** Zod options for a custom check whose FieldIssue carries `rule`. */
+const rule = (name: string, message: string) => ({ message, params: { rule: name } });
+
+/**
+ * A string of at most `maxBytes` UTF-8 bytes without lone surrogates. `id` strings (ids,
+ * names of things, codes) also refuse control characters; `text` (names of people, messages,
+ * user agents) keeps tabs and newlines and refuses only NUL.
+ */
+function bounded(maxBytes: number, kind: 'id' | 'text' = 'id') {
+  const base = z
+    .string()
+    .refine(isWellFormed, rule(RULES.wellFormed, 'contains a lone UTF-16 surrogate (not valid UTF-8)'))
+    // Three bytes per UTF-16 code unit at most: only long strings need counting.
+    .refine(
+      (v) => v.length * 3 <= maxBytes || utf8Bytes(v) <= maxBytes,
+      rule(RULES.maxBytes, `at most ${maxBytes} bytes (UTF-8)`),
+    );
+  return kind === 'id'
+    ? base.refine((v) => !hasControl(v), rule(RULES.noControl, 'control characters are not allowed'))
+    : base.refine((v) => !hasNul(v), rule(RULES.noNul, 'NUL characters are not allowed'));
+}
+const required = (maxBytes: number) => bounded(maxBytes).min(1, 'required');
+const scalar = z.union([bounded(MAX_BYTES['target.attributes value'], 'text'), z.number(), z.boolean()]);
 const isoTime = z.iso.datetime({ offset: true, message: 'an ISO 8601 date-time with a time zone' });
+const maxEntries = (max: number) => rule(RULES.maxItems, `at most ${max} entries`);
 
 export const auditEventInputSchema = z.strictObject({
   id: z.uuid('a UUID').optional(),
   occurred_at: isoTime.optional(),
-  action: text(200).regex(ACTION_PATTERN, 'a dotted lower-case namespace such as git.push'),
-  category: optionalText(64),
+  action: bounded(MAX_BYTES.action).regex(ACTION_PATTERN, 'a dotted lower-case namespace such as git.push'),
+  category: bounded(MAX_BYTES.category).nullish(),
   actor: z.strictObject({
     type: z.enum(ActorTypeSymbols),
-    id: text(512).min(1, 'required'),
-    name: optionalText(512),
-    email: z.email('an e-mail address').max(320).nullish(),
+    id: required(MAX_BYTES['actor.id']),
+    name: bounded(MAX_BYTES['actor.name'], 'text').nullish(),
+    email: z.email('an e-mail address').max(MAX_BYTES['actor.email']).nullish(),
     ip: z.union([z.ipv4(), z.ipv6()], { message: 'an IPv4 or IPv6 address' }).nullish(),
-    user_agent: optionalText(1024),
-    session_id: optionalText(256),
+    user_agent: bounded(MAX_BYTES['actor.user_agent'], 'text').nullish(),
+    session_id: bounded(MAX_BYTES['actor.session_id']).nullish(),
   }),
   target: z
     .strictObject({
-      type: text(128).min(1, 'required'),
-      id: z.union([text(512), z.number()]).nullish(),
-      name: optionalText(1024),
-      attributes: z.record(text(128), scalar).optional(),
+      type: required(MAX_BYTES['target.type']),
+      id: z.union([bounded(MAX_BYTES['target.id']), z.number()]).nullish(),
+      name: bounded(MAX_BYTES['target.name'], 'text').nullish(),
+      attributes: z
+        .record(bounded(MAX_BYTES['target.attributes key']), scalar)
+        .refine(
+          (a) => Object.keys(a).length <= MAX_ITEMS['target.attributes'],
+          maxEntries(MAX_ITEMS['target.attributes']),
+        )
+        .optional(),
     })
     .nullish(),
   outcome: z.enum(OutcomeSymbols),
   error: z
     .strictObject({
       class: z.enum(ErrorClassSymbols),
-      code: z.union([text(128), z.number()]).nullish(),
-      message: optionalText(8192),
+      code: z.union([bounded(MAX_BYTES['error.code']), z.number()]).nullish(),
+      message: bounded(MAX_BYTES['error.message'], 'text').nullish(),
     })
     .nullish(),
-  correlation_id: optionalText(256),
-  trace_id: z.string().regex(HEX32, '32 lower-case hex digits (W3C trace id)').nullish(),
-  span_id: z.string().regex(HEX16, '16 lower-case hex digits (W3C span id)').nullish(),
-  tenant_id: text(128).min(1, 'required'),
+  correlation_id: z
+    .string()
+    .regex(CORRELATION_ID_PATTERN, '1-256 visible ASCII characters (no spaces or controls)')
+    .nullish(),
+  trace_id: z
+    .string()
+    .regex(TRACE_ID_PATTERN, '32 lower-case hex digits, not all zero (W3C trace id)')
+    .nullish(),
+  span_id: z
+    .string()
+    .regex(SPAN_ID_PATTERN, '16 lower-case hex digits, not all zero (W3C span id)')
+    .nullish(),
+  tenant_id: required(TENANT_ID_MAX_BYTES).regex(TENANT_ID_PATTERN, TENANT_ID_RULE),
   service: z.strictObject({
-    name: text(128).min(1, 'required'),
-    version: optionalText(64),
-    instance: optionalText(256),
-    environment: optionalText(64),
+    name: required(MAX_BYTES['service.name']),
+    version: bounded(MAX_BYTES['service.version']).nullish(),
+    instance: bounded(MAX_BYTES['service.instance']).nullish(),
+    environment: bounded(MAX_BYTES['service.environment']).nullish(),
   }),
   duration_ms: z.number().finite().nonnegative('not negative').nullish(),
   authorization: z
     .strictObject({
       verified_at: isoTime.nullish(),
-      method: optionalText(64),
-      scopes: z.array(text(256)).max(256).optional(),
+      method: bounded(MAX_BYTES['authorization.method']).nullish(),
+      scopes: z
+        .array(bounded(MAX_BYTES['authorization.scopes[]']))
+        .max(MAX_ITEMS['authorization.scopes'])
+        .optional(),
     })
     .nullish(),
   changes: z
     .array(
       z.strictObject({
-        field: text(256).min(1, 'required'),
+        field: required(MAX_BYTES['changes[].field']),
         before: z.unknown().optional(),
         after: z.unknown().optional(),
       }),
     )
-    .max(1000)
+    .max(MAX_ITEMS.changes)
     .optional(),
   details: z.unknown().optional(),
+  /** Stamped by the pipeline: whatever a client sends here is overwritten, never trusted. */
+  ingest: z.unknown().optional(),
 });
 
 export type AuditEventInput = z.input<typeof auditEventInputSchema>;
@@ -126,6 +184,8 @@ export interface AuditEventJson {
   producer: { id: string; sequence: number };
   sanitization: SanitizationReport | null;
   enrichment: (Omit<Enrichment, 'processed_at'> & { processed_at: string }) | null;
+  /** Stamped by the gateway or the SDK; null on events written before schema v3. */
+  ingest: (Omit<Ingest, 'received_at'> & { received_at: string }) | null;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -137,64 +197,120 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
+/** `actor.id`, `changes[0].field`: the dotted path of an issue, `[i]` for items. */
+const fieldOf = (path: readonly PropertyKey[]): string =>
+  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+
 function zodIssues(error: z.ZodError, input: unknown): FieldIssue[] {
   return error.issues.map((issue) => {
-    const field = issue.path
-      .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`))
-      .join('');
+    const field = fieldOf(issue.path);
     if (issue.code === 'unrecognized_keys') {
       const prefix = field ? `${field}.` : '';
+      // The names are the client's: shown shortened, and only the first few.
+      const names = issue.keys.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 64)));
       return {
-        field: `${prefix}${issue.keys[0] ?? ''}`,
+        field: `${prefix}${(issue.keys[0] ?? '').slice(0, 64)}`,
         rule: issue.code,
-        message: `unknown field(s) ${issue.keys.join(', ')}`,
+        message: `unknown field(s) ${names.join(', ')}${issue.keys.length > 5 ? ', …' : ''}`,
+      };
+    }
+    if (issue.code === 'invalid_key') {
+      // A bad map key: name the map, not the key (which may be long or hold controls).
+      const inner = issue.issues[0];
+      return {
+        field: fieldOf(issue.path.slice(0, -1)),
+        rule: inner ? ruleOf(inner) : issue.code,
+        message: `a key: ${inner?.message ?? issue.message}`,
       };
     }
     if (valueAt(input, issue.path) === undefined) return { field, rule: 'required', message: 'required' };
-    const rule =
-      issue.code === 'invalid_format'
-        ? issue.format === 'regex'
-          ? 'pattern'
-          : `format:${issue.format}`
-        : issue.code;
     const message =
       issue.code === 'invalid_value' ? `must be one of ${issue.values.join(', ')}` : issue.message;
-    return { field, rule, message };
+    return { field, rule: ruleOf(issue), message };
   });
 }
 
-/** Whether a value nests deeper than `limit` levels; stops at the limit, so it cannot overflow. */
-function deeperThan(value: unknown, limit: number): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (limit === 0) return true;
-  if (Array.isArray(value)) {
-    for (const item of value) if (deeperThan(item, limit - 1)) return true;
-    return false;
+/** The rule name of a zod issue: ours for custom checks, a size rule by what was measured. */
+function ruleOf(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_format':
+      return issue.format === 'regex' ? 'pattern' : `format:${issue.format}`;
+    case 'custom':
+      return typeof issue.params?.rule === 'string' ? issue.params.rule : 'custom';
+    case 'too_big':
+      return issue.origin === 'array' ? RULES.maxItems : issue.origin === 'string' ? 'max_length' : 'max';
+    case 'too_small':
+      return issue.origin === 'string' && issue.minimum === 1 ? 'required' : 'too_small';
+    default:
+      return issue.code;
   }
-  for (const key in value) if (deeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
-  return false;
 }
 
-/** JSON text of an arbitrary value, or an issue: depth, cycles and non-JSON values are refused. */
-function jsonText(value: unknown, field: string, issues: FieldIssue[]): string | null {
+/**
+ * The first problem of a JSON value, walking it at most `MAX_DETAILS_DEPTH` levels deep (so a
+ * 10,000-deep object cannot blow the stack, and a cycle, infinitely deep, is caught too):
+ * nesting, or a key or string with a lone surrogate.
+ */
+function jsonValueIssue(value: unknown, field: string, depth = 0): FieldIssue | undefined {
+  if (typeof value === 'string') {
+    return isWellFormed(value)
+      ? undefined
+      : { field, rule: RULES.wellFormed, message: 'contains a lone UTF-16 surrogate (not valid UTF-8)' };
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth === MAX_DETAILS_DEPTH) {
+    return { field, rule: RULES.maxDepth, message: `nested deeper than ${MAX_DETAILS_DEPTH} levels` };
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const issue = jsonValueIssue(item, field, depth + 1);
+      if (issue) return issue;
+    }
+    return undefined;
+  }
+  for (const key in value) {
+    const issue =
+      jsonValueIssue(key, field, depth + 1) ??
+      jsonValueIssue((value as Record<string, unknown>)[key], field, depth + 1);
+    if (issue) return issue;
+  }
+  return undefined;
+}
+
+/** JSON text of an arbitrary value, or an issue: depth, size, cycles and non-JSON values are refused. */
+function jsonText(value: unknown, field: string, maxBytes: number, issues: FieldIssue[]): string | null {
   if (value === undefined || value === null) return null;
-  // Depth first: a 10,000-deep object must not blow the stack of JSON.stringify (a cycle is
-  // infinitely deep, so it is caught here too).
-  if (deeperThan(value, MAX_DETAILS_DEPTH)) {
-    issues.push({ field, rule: 'max_depth', message: `nested deeper than ${MAX_DETAILS_DEPTH} levels` });
+  const problem = jsonValueIssue(value, field);
+  if (problem) {
+    issues.push(problem);
     return null;
   }
+  let text: string | null;
   try {
-    return JSON.stringify(value) ?? null;
+    text = JSON.stringify(value) ?? null;
   } catch (err) {
     issues.push({ field, rule: 'json', message: `not representable as JSON (${(err as Error).message})` });
     return null;
   }
+  if (text !== null && text.length * 3 > maxBytes && utf8Bytes(text) > maxBytes) {
+    issues.push({ field, rule: RULES.maxBytes, message: `JSON text over ${maxBytes} bytes` });
+    return null;
+  }
+  return text;
 }
 
 const millis = (iso: string | null | undefined): number | null => (iso ? Date.parse(iso) : null);
 const str = (v: string | number | null | undefined): string | null =>
   v === null || v === undefined ? null : String(v);
+
+/** Where an event entered the pipeline (the `ingest` field), as a producer stamps it. */
+export interface IngestStampInput {
+  readonly via: IngestVia;
+  /** The authenticated gateway client, or the SDK's producer id. */
+  readonly clientId: string;
+  /** Receipt time (ms): the gateway's request, or the SDK's emit() call. */
+  readonly receivedAt: number;
+}
 
 /** What the producer adds to every event. */
 export interface ProducerStampInput {
@@ -202,30 +318,45 @@ export interface ProducerStampInput {
   readonly occurredAt: number;
   readonly producerId: string;
   readonly sequence: number;
+  /** The origin; whatever the input's `ingest` said is replaced by this (or by null without it). */
+  readonly ingest?: IngestStampInput;
+  /** With an ingest stamp, `occurred_at` must lie within this window around `receivedAt`. */
+  readonly window?: OccurredAtWindow;
 }
 
 /**
  * Validates the JSON form and builds the Avro record. Throws EventValidationError naming every
- * broken field and rule. `stamp` fills id/occurred_at when absent and stamps producer/sequence.
+ * broken field and rule. `stamp` fills id/occurred_at when absent and stamps producer/sequence
+ * and the origin; with an origin (a real receipt) `occurred_at` is checked against the window.
  */
 export function toAuditEvent(input: unknown, stamp: ProducerStampInput): AuditEvent {
   const parsed = auditEventInputSchema.safeParse(input);
   if (!parsed.success) throw new EventValidationError(zodIssues(parsed.error, input));
   const e: ValidInput = parsed.data;
   const issues: FieldIssue[] = [];
-  const details = jsonText(e.details, 'details', issues);
+  const details = jsonText(e.details, 'details', MAX_BYTES.details, issues);
+  const changeBytes = MAX_BYTES['changes[].before/after'];
   const changes = (e.changes ?? []).map((c, i) => ({
     field: c.field,
-    before: jsonText(c.before, `changes[${i}].before`, issues),
-    after: jsonText(c.after, `changes[${i}].after`, issues),
+    before: jsonText(c.before, `changes[${i}].before`, changeBytes, issues),
+    after: jsonText(c.after, `changes[${i}].after`, changeBytes, issues),
   }));
+  const occurredAt = e.occurred_at ? Date.parse(e.occurred_at) : stamp.occurredAt;
+  if (stamp.ingest) {
+    const late = occurredAtIssue(
+      occurredAt,
+      stamp.ingest.receivedAt,
+      stamp.window ?? DEFAULT_OCCURRED_AT_WINDOW,
+    );
+    if (late) issues.push(late);
+  }
   if (issues.length > 0) throw new EventValidationError(issues);
   const attributes: Record<string, string> = {};
   for (const [k, v] of Object.entries(e.target?.attributes ?? {})) attributes[k] = String(v);
   return {
     schema_version: AUDIT_EVENT_SCHEMA_VERSION,
     id: e.id ?? stamp.id,
-    occurred_at: e.occurred_at ? Date.parse(e.occurred_at) : stamp.occurredAt,
+    occurred_at: occurredAt,
     action: e.action,
     category: e.category ?? null,
     actor: {
@@ -267,6 +398,9 @@ export function toAuditEvent(input: unknown, stamp: ProducerStampInput): AuditEv
     producer: { id: stamp.producerId, sequence: stamp.sequence },
     sanitization: null,
     enrichment: null,
+    ingest: stamp.ingest
+      ? { via: stamp.ingest.via, client_id: stamp.ingest.clientId, received_at: stamp.ingest.receivedAt }
+      : null,
   };
 }
 
@@ -289,6 +423,9 @@ export function toJsonForm(event: AuditEvent): AuditEventJson {
     details: parseJson(event.details),
     enrichment: event.enrichment
       ? { ...event.enrichment, processed_at: new Date(event.enrichment.processed_at).toISOString() }
+      : null,
+    ingest: event.ingest
+      ? { ...event.ingest, received_at: new Date(event.ingest.received_at).toISOString() }
       : null,
   };
 }
@@ -316,17 +453,24 @@ export function fromJsonForm(json: AuditEventJson): AuditEvent {
     enrichment: json.enrichment
       ? { ...json.enrichment, processed_at: Date.parse(json.enrichment.processed_at) }
       : null,
+    // Archives written before schema v3 have no ingest field at all.
+    ingest: json.ingest ? { ...json.ingest, received_at: Date.parse(json.ingest.received_at) } : null,
   };
 }
 
 /** The problems with an event, or an empty list: validation without building anything to keep. */
-export function validateEvent(input: unknown): readonly FieldIssue[] {
+export function validateEvent(
+  input: unknown,
+  receipt: { readonly receivedAt?: number; readonly window?: OccurredAtWindow } = {},
+): readonly FieldIssue[] {
   try {
     toAuditEvent(input, {
       id: '00000000-0000-7000-8000-000000000000',
-      occurredAt: 0,
+      occurredAt: receipt.receivedAt ?? Date.now(),
       producerId: '-',
       sequence: 0,
+      ingest: { via: 'sdk', clientId: '-', receivedAt: receipt.receivedAt ?? Date.now() },
+      ...(receipt.window ? { window: receipt.window } : {}),
     });
     return [];
   } catch (err) {

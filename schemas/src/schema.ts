@@ -41,6 +41,7 @@ export const AUDIT_EVENT_SCHEMA_FILE = new URL('../avro/audit-event.avsc', impor
 export const RELEASED_SCHEMA_FILES = [
   new URL('../released/audit-event.v1.avsc', import.meta.url),
   new URL('../released/audit-event.v2.avsc', import.meta.url),
+  new URL('../released/audit-event.v3.avsc', import.meta.url),
 ];
 
 /** The current AuditEvent schema, attributes (sensitivity tags) included. */

@@ -24,6 +24,7 @@ export function avroRecord(overrides: Partial<AuditEvent> = {}): AuditEvent {
     producer: { id: 'foreign', sequence: 1 },
     sanitization: null,
     enrichment: null,
+    ingest: null,
     ...overrides,
   };
 }

@@ -138,6 +138,19 @@ export interface Enrichment {
   fingerprint: string;
 }
 
+export type IngestVia = 'gateway' | 'sdk';
+
+export const IngestViaSymbols = ['gateway', 'sdk'] as const;
+
+export interface Ingest {
+  /** gateway: HTTP ingest; sdk: the producer SDK in the emitting service. — sensitivity: public */
+  via: IngestVia;
+  /** The authenticated gateway client id, or the SDK's producer id. — sensitivity: internal */
+  client_id: string;
+  /** When the gateway received the request or the SDK's emit() accepted the event, UTC. — sensitivity: public */
+  received_at: number;
+}
+
 export interface AuditEvent {
   /** Version of this contract the producer wrote. — sensitivity: public */
   schema_version: number;
@@ -181,4 +194,6 @@ export interface AuditEvent {
   sanitization: null | SanitizationReport;
   /** N1: context added by the enricher. — sensitivity: internal */
   enrichment: null | Enrichment;
+  /** Origin, stamped by the pipeline (never taken from the client): which door the event came through, who was authenticated there, and when it was received. Downstream routes by received_at. — sensitivity: public */
+  ingest: null | Ingest;
 }
