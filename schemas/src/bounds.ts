@@ -64,14 +64,19 @@ export const MAX_DETAILS_DEPTH = 32;
 
 /** A lone UTF-16 surrogate has no UTF-8 encoding: invalid in an Avro string and in JSON text. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/** C0 controls, DEL and C1 controls: nothing an identifier needs. */
-const CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
-const NUL = /\u0000/;
 
 export const utf8Bytes = (value: string): number => Buffer.byteLength(value, 'utf8');
 export const isWellFormed = (value: string): boolean => !LONE_SURROGATE.test(value);
-export const hasControl = (value: string): boolean => CONTROL.test(value);
-export const hasNul = (value: string): boolean => NUL.test(value);
+export const hasNul = (value: string): boolean => value.includes('\u0000');
+
+/** Whether a string holds a C0 control, DEL or a C1 control: nothing an identifier needs. */
+export function hasControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
+}
 
 /** The rule names a FieldIssue carries for these bounds. */
 export const RULES = {
