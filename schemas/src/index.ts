@@ -72,6 +72,7 @@ export {
   type AvroRecordSchema,
   auditEventSchema,
   auditEventType,
+  decodeAnyVersion,
   RELEASED_SCHEMA_FILES,
   readSchema,
 } from './schema.ts';

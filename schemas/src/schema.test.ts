@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { renderTypes } from './codegen.ts';
 import { checkBackwardCompatible } from './compat.ts';
@@ -8,6 +9,7 @@ import {
   type AvroRecordSchema,
   auditEventSchema,
   auditEventType,
+  decodeAnyVersion,
   RELEASED_SCHEMA_FILES,
   readSchema,
 } from './schema.ts';
@@ -74,5 +76,48 @@ describe('AuditEvent schema', () => {
   it('is accepted by avsc and has a stable fingerprint per version', () => {
     expect(auditEventType.name).toBe('dev.auditflow.v1.AuditEvent');
     expect(auditEventType.fingerprint('sha256').toString('hex')).toHaveLength(64);
+  });
+});
+
+describe('decodeAnyVersion', () => {
+  const v2 = avro.Type.forSchema(readSchema(RELEASED_SCHEMA_FILES[1] as URL) as unknown as avro.Schema);
+  const record = {
+    schema_version: 2,
+    id: '0192f7a4-6b1e-7c3d-9a4b-8c2d1e0f3a5b',
+    occurred_at: 1_700_000_000_000,
+    action: 'git.push',
+    category: null,
+    actor: { type: 'user', id: 'u', name: null, email: null, ip: null, user_agent: null, session_id: null },
+    target: null,
+    outcome: 'success',
+    error: null,
+    correlation_id: null,
+    trace_id: null,
+    span_id: null,
+    tenant_id: 'acme',
+    service: { name: 's', version: null, instance: null, environment: null },
+    duration_ms: null,
+    authorization: null,
+    changes: [],
+    details: null,
+    producer: { id: 'p', sequence: 1 },
+    sanitization: null,
+    enrichment: null,
+  };
+
+  it('reads a body a v2 producer spooled as a current record (ingest null)', () => {
+    const decoded = decodeAnyVersion(v2.toBuffer(record));
+    expect(decoded?.version).toBe(2);
+    expect(decoded?.event).toEqual({ ...record, ingest: null });
+    expect(auditEventType.isValid(decoded?.event)).toBe(true);
+  });
+
+  it('reads a current body as the current version, and nothing from garbage', () => {
+    const current = { ...record, ingest: { via: 'sdk', client_id: 'p', received_at: 1 } };
+    expect(decodeAnyVersion(auditEventType.toBuffer(current))).toEqual({
+      event: current,
+      version: AUDIT_EVENT_SCHEMA_VERSION,
+    });
+    expect(decodeAnyVersion(Buffer.from('not an avro record at all'))).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
+import type { AuditEvent } from './generated/audit-event.ts';
 
 /** A field of an Avro record schema as written in our .avsc files (extra attributes allowed). */
 export interface AvroField {
@@ -52,3 +53,31 @@ export const AUDIT_EVENT_SCHEMA_VERSION = RELEASED_SCHEMA_FILES.length;
 
 /** Compiled Avro type. Timestamps stay numbers (ms since epoch): no Date on the hot path. */
 export const auditEventType = avro.Type.forSchema(auditEventSchema as unknown as avro.Schema);
+
+/** Compiled released versions, newest first, each with a resolver into the current schema. */
+let releasedResolvers: { version: number; resolver: avro.Resolver }[] | undefined;
+
+/**
+ * Decodes an Avro body (no Confluent header) written with the current schema or any released
+ * one, as a current record; undefined when no version reads it exactly (no bytes missing or
+ * left over). An SDK spool written before an upgrade replays through this.
+ */
+export function decodeAnyVersion(body: Buffer): { event: AuditEvent; version: number } | undefined {
+  try {
+    return { event: auditEventType.fromBuffer(body) as AuditEvent, version: AUDIT_EVENT_SCHEMA_VERSION };
+  } catch {
+    // not the current version: try the released ones
+  }
+  releasedResolvers ??= RELEASED_SCHEMA_FILES.map((file, i) => ({
+    version: i + 1,
+    resolver: auditEventType.createResolver(avro.Type.forSchema(readSchema(file) as unknown as avro.Schema)),
+  })).reverse();
+  for (const { version, resolver } of releasedResolvers) {
+    try {
+      return { event: auditEventType.fromBuffer(body, resolver) as AuditEvent, version };
+    } catch {
+      // next older version
+    }
+  }
+  return undefined;
+}

@@ -130,16 +130,20 @@ export function createQueryApi(options: {
     }
     res.end();
     // Exports are themselves audited (Q2): who, which filters, how many rows.
-    producer.emit({
-      action: 'audit.log.exported',
-      category: 'security_tool',
-      actor: { type: 'service', id: client.id },
-      target: { type: 'audit_index', id: config.index },
-      outcome: 'success',
-      tenant_id: filters.tenant_id ?? config.selfTenant,
-      service: { name: 'auditflow-query-api' },
-      details: { format, rows, cap: limit, filters: { ...filters, cursor: undefined } },
-    });
+    producer.emit(
+      {
+        action: 'audit.log.exported',
+        category: 'security_tool',
+        actor: { type: 'service', id: client.id },
+        target: { type: 'audit_index', id: config.index },
+        outcome: 'success',
+        tenant_id: filters.tenant_id ?? config.selfTenant,
+        service: { name: 'auditflow-query-api' },
+        details: { format, rows, cap: limit, filters: { ...filters, cursor: undefined } },
+      },
+      // audit.* is the pipeline's own action (issue 14).
+      { pipeline: true },
+    );
   };
 
   const summary = async (client: QueryClient, filters: Filters) => {

@@ -1,3 +1,9 @@
+import {
+  occurredAtWindowFromEnv,
+  systemTenantFromEnv,
+  TENANT_ID_PATTERN,
+  TENANT_ID_RULE,
+} from '@auditflow/schemas';
 import { z } from 'zod';
 import type { KafkaSecurity } from './kafka-security.ts';
 
@@ -47,6 +53,18 @@ export const producerConfigSchema = z.strictObject({
       maxMs: z.number().positive().default(5000),
     })
     .default({ initialMs: 200, maxMs: 5000 }),
+  /**
+   * The pipeline's own tenant, which only `emit(event, { pipeline: true })` may write.
+   * Default: `AUDITFLOW_SYSTEM_TENANT`, else `auditflow`.
+   */
+  systemTenant: z.string().regex(TENANT_ID_PATTERN, TENANT_ID_RULE).optional(),
+  /**
+   * How far `occurred_at` may lie from the emit() call. Default: `AUDITFLOW_OCCURRED_AT_MAX_AHEAD`
+   * / `_MAX_BEHIND`, else 24 h ahead and 30 days back. Widen `behindMs` to import older history.
+   */
+  occurredAtWindow: z
+    .strictObject({ aheadMs: z.number().positive(), behindMs: z.number().positive() })
+    .optional(),
   /** TLS and SASL as kafkajs takes them; `kafkaSecurityFromEnv()` reads them from KAFKA_SSL* / KAFKA_SASL_*. */
   security: z
     .custom<KafkaSecurity>((v) => typeof v === 'object' && v !== null, 'an object with ssl and/or sasl')
@@ -54,7 +72,10 @@ export const producerConfigSchema = z.strictObject({
 });
 
 export type AuditProducerConfig = z.input<typeof producerConfigSchema>;
-export type ResolvedProducerConfig = z.output<typeof producerConfigSchema>;
+export type ResolvedProducerConfig = z.output<typeof producerConfigSchema> & {
+  readonly systemTenant: string;
+  readonly occurredAtWindow: { readonly aheadMs: number; readonly behindMs: number };
+};
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -64,7 +85,17 @@ export class ConfigError extends Error {
 /** Validates once at start, naming each bad setting. */
 export function resolveProducerConfig(config: AuditProducerConfig): ResolvedProducerConfig {
   const parsed = producerConfigSchema.safeParse(config);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    try {
+      return {
+        ...parsed.data,
+        systemTenant: parsed.data.systemTenant ?? systemTenantFromEnv(process.env),
+        occurredAtWindow: parsed.data.occurredAtWindow ?? occurredAtWindowFromEnv(process.env),
+      };
+    } catch (err) {
+      throw new ConfigError(`invalid audit producer configuration: ${(err as Error).message}`);
+    }
+  }
   const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
   throw new ConfigError(`invalid audit producer configuration: ${lines.join('; ')}`);
 }

@@ -16,8 +16,10 @@ export { ProducerMetrics } from './metrics.ts';
 export {
   AuditProducer,
   createAuditProducer,
+  type EmitOptions,
   type EmitReceipt,
   FlushTimeoutError,
   ProducerClosedError,
 } from './producer.ts';
-export { SpoolFullError, SpoolLockedError } from './spool.ts';
+export { brokerRefusal } from './refusal.ts';
+export { SET_ASIDE_FILE, SpoolFullError, SpoolLockedError } from './spool.ts';

@@ -11,6 +11,7 @@ export class ProducerMetrics {
   readonly spoolBytes: Gauge;
   readonly spoolRejected: Counter;
   readonly spoolCorruptFrames: Counter;
+  readonly setAside: Counter<'reason'>;
   readonly emitLatency: Histogram;
 
   /** `spool` is read when the registry is scraped, so the hot path never updates a gauge. */
@@ -67,6 +68,12 @@ export class ProducerMetrics {
     this.spoolCorruptFrames = new Counter({
       name: 'audit_spool_corrupt_frames_total',
       help: 'Torn or corrupt spool frames found at recovery and skipped',
+      registers,
+    });
+    this.setAside = new Counter({
+      name: 'audit_spool_set_aside_total',
+      help: 'Spooled events that can never be delivered (broker refusal, unreadable), kept in set-aside.ndjson',
+      labelNames: ['reason'],
       registers,
     });
     this.emitLatency = new Histogram({

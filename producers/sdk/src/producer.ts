@@ -1,9 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  AUDIT_EVENT_SCHEMA_VERSION,
   type AuditEventInput,
   auditEventSchema,
   auditEventType,
+  decodeAnyVersion,
   EventValidationError,
+  type IngestStampInput,
+  reservedOriginIssues,
   toAuditEvent,
 } from '@auditflow/schemas';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
@@ -14,6 +18,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { type AuditProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from './config.ts';
 import { currentCorrelation, formatTraceparent } from './correlation.ts';
 import { ProducerMetrics } from './metrics.ts';
+import { brokerRefusal } from './refusal.ts';
 import { Spool, type SpooledRecord, SpoolFullError } from './spool.ts';
 
 export interface EmitReceipt {
@@ -31,6 +36,24 @@ export class FlushTimeoutError extends Error {
   /** The events are safe in the spool; a later flush or the next start delivers them. */
   readonly retriable = true;
 }
+
+/** How one emit() call is stamped. */
+export interface EmitOptions {
+  /**
+   * The pipeline's own event: only then may it carry the system tenant
+   * (`AUDITFLOW_SYSTEM_TENANT`) or an `audit.*` action. Auditflow's own code sets it (the
+   * gateway's auth audit, the query API's export audit, the retention sweeper); nothing else should.
+   */
+  readonly pipeline?: boolean;
+  /**
+   * Where the event entered, for a door in front of the SDK: the gateway passes its
+   * authenticated client. Default: `via: 'sdk'`, this producer's id, the time of the call.
+   */
+  readonly origin?: IngestStampInput;
+}
+
+/** A spooled record on its way; `undeliverable` says why it can never be sent (it is set aside). */
+type PendingRecord = SpooledRecord & { readonly undeliverable?: string };
 
 interface Waiter {
   readonly sequence: number;
@@ -58,7 +81,9 @@ export class AuditProducer {
   private readonly spool: Spool;
   private readonly kafka: Kafka;
   private readonly registry: SchemaRegistry;
-  private queue: SpooledRecord[] = [];
+  private queue: PendingRecord[] = [];
+  /** Send one record at a time up to this sequence: a batch held a record the broker refuses. */
+  private isolateThrough = 0;
   private head = 0;
   private nextSequence: number;
   private ackedSequence: number;
@@ -83,7 +108,7 @@ export class AuditProducer {
     const recovered = this.spool.recover();
     this.producerId = recovered.producerId ?? uuidv7();
     this.spool.setProducerId(this.producerId);
-    this.queue = recovered.pending;
+    this.queue = recovered.pending.map((record) => this.current(record));
     this.nextSequence = recovered.lastSequence + 1;
     this.ackedSequence = recovered.ackedSequence;
     if (recovered.corruptFrames > 0) {
@@ -116,11 +141,11 @@ export class AuditProducer {
    * returns. Throws EventValidationError for a malformed event and SpoolFullError when the spool
    * is full; never for transport trouble.
    */
-  emit(event: AuditEventInput): EmitReceipt {
+  emit(event: AuditEventInput, options: EmitOptions = {}): EmitReceipt {
     const started = performance.now();
     if (this.closed) throw new ProducerClosedError('audit producer is closed');
     const sequence = this.nextSequence;
-    const record = this.build(event, sequence);
+    const record = this.build(event, sequence, options);
     const body = auditEventType.toBuffer(record);
     if (body.length > this.config.maxEventBytes) {
       this.metrics.invalid.inc({ rule: 'max_size' });
@@ -154,10 +179,10 @@ export class AuditProducer {
   }
 
   /** emit(), but with spool.onFull='block' it waits for room instead of throwing. */
-  async emitAsync(event: AuditEventInput): Promise<EmitReceipt> {
+  async emitAsync(event: AuditEventInput, options: EmitOptions = {}): Promise<EmitReceipt> {
     for (;;) {
       try {
-        return this.emit(event);
+        return this.emit(event, options);
       } catch (err) {
         if (!(err instanceof SpoolFullError) || this.config.spool.onFull !== 'block') throw err;
         await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
@@ -169,8 +194,8 @@ export class AuditProducer {
    * Resolves once the event is durable: acknowledged by Kafka, or fsynced to the spool
    * (whichever comes first). The gateway answers 202 only after this.
    */
-  async emitDurable(event: AuditEventInput): Promise<EmitReceipt> {
-    const receipt = await this.emitAsync(event);
+  async emitDurable(event: AuditEventInput, options: EmitOptions = {}): Promise<EmitReceipt> {
+    const receipt = await this.emitAsync(event, options);
     await Promise.race([this.delivered(receipt.sequence), this.spool.sync()]);
     return receipt;
   }
@@ -222,7 +247,18 @@ export class AuditProducer {
     return this.healthy;
   }
 
-  private build(event: AuditEventInput, sequence: number) {
+  /**
+   * A recovered record as the current schema writes it: a spool written before an upgrade holds
+   * older bodies, which would not decode under the current schema id. Unreadable ones are marked.
+   */
+  private current(record: SpooledRecord): PendingRecord {
+    const decoded = decodeAnyVersion(record.body);
+    if (!decoded) return { ...record, undeliverable: 'undecodable' };
+    if (decoded.version === AUDIT_EVENT_SCHEMA_VERSION) return record;
+    return { ...record, body: auditEventType.toBuffer(decoded.event) };
+  }
+
+  private build(event: AuditEventInput, sequence: number, options: EmitOptions) {
     const defaults = this.config.defaults;
     const correlation = currentCorrelation();
     // Only keys with values: a key holding `undefined` costs the validator its fast path.
@@ -237,11 +273,18 @@ export class AuditProducer {
       if (input.span_id == null && correlation.spanId) input.span_id = correlation.spanId;
     }
     try {
+      if (!options.pipeline) {
+        const reserved = reservedOriginIssues(input, this.config.systemTenant);
+        if (reserved.length > 0) throw new EventValidationError(reserved);
+      }
+      const now = Date.now();
       return toAuditEvent(input, {
         id: uuidv7(),
-        occurredAt: Date.now(),
+        occurredAt: now,
         producerId: this.producerId,
         sequence,
+        ingest: options.origin ?? { via: 'sdk', clientId: this.producerId, receivedAt: now },
+        window: this.config.occurredAtWindow,
       });
     } catch (err) {
       if (err instanceof EventValidationError)
@@ -271,7 +314,12 @@ export class AuditProducer {
   private async pump(): Promise<void> {
     let backoff = this.config.retry.initialMs;
     while (this.depth > 0) {
-      const batch = this.queue.slice(this.head, this.head + this.config.batch.maxEvents);
+      const batch = this.nextBatch();
+      const first = batch[0] as PendingRecord;
+      if (first.undeliverable) {
+        this.setAside(first, first.undeliverable);
+        continue;
+      }
       try {
         const header = await this.ready();
         await (this.producer as Producer).send({
@@ -285,6 +333,15 @@ export class AuditProducer {
         if (!this.healthy) this.log.info('delivering audit events to Kafka');
         this.healthy = true;
       } catch (err) {
+        const refusal = brokerRefusal(err);
+        if (refusal) {
+          // The broker refuses a record itself: find it by sending one at a time, set it
+          // aside, and go on with the rest (a fresh producer, so no idempotence state lingers).
+          await this.resetProducer();
+          if (batch.length > 1) this.isolateThrough = (batch.at(-1) as PendingRecord).sequence;
+          else this.setAside(first, refusal);
+          continue;
+        }
         this.metrics.sinkErrors.inc({ destination: 'kafka' });
         if (this.healthy || Date.now() - this.failureLogged > 30_000) {
           this.failureLogged = Date.now();
@@ -300,6 +357,26 @@ export class AuditProducer {
         backoff = Math.min(backoff * 2, this.config.retry.maxMs);
       }
     }
+  }
+
+  /** The records to send next: one while isolating a refused record, never past an undeliverable one. */
+  private nextBatch(): PendingRecord[] {
+    const head = this.queue[this.head] as PendingRecord;
+    const size = head.undeliverable || head.sequence <= this.isolateThrough ? 1 : this.config.batch.maxEvents;
+    const batch = this.queue.slice(this.head, this.head + size);
+    const cut = batch.findIndex((r) => r.undeliverable);
+    return cut > 0 ? batch.slice(0, cut) : batch;
+  }
+
+  /** Keeps a record that can never be delivered beside the spool (with its reason) and moves on. */
+  private setAside(record: PendingRecord, reason: string): void {
+    this.spool.setAside(record, reason);
+    this.metrics.setAside.inc({ reason });
+    this.log.error(
+      { eventId: record.eventId, sequence: record.sequence, reason },
+      'audit event can never be delivered; set aside in the spool directory',
+    );
+    this.acknowledge([record], false);
   }
 
   private message(header: Buffer, record: SpooledRecord): Message {
@@ -342,7 +419,8 @@ export class AuditProducer {
     await producer?.disconnect().catch(() => {});
   }
 
-  private acknowledge(batch: readonly SpooledRecord[]): void {
+  /** Marks a batch at the head as done: delivered, or (`delivered` false) set aside. */
+  private acknowledge(batch: readonly SpooledRecord[], delivered = true): void {
     const last = batch.at(-1);
     if (!last) return;
     this.head += batch.length;
@@ -352,7 +430,7 @@ export class AuditProducer {
     }
     this.ackedSequence = last.sequence;
     this.spool.ack(last.sequence, this.producerId);
-    this.metrics.delivered.inc(batch.length);
+    if (delivered) this.metrics.delivered.inc(batch.length);
     if (this.waiters.length > 0) {
       const still: Waiter[] = [];
       for (const waiter of this.waiters) {

@@ -2,7 +2,14 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeFrames, encodeFrame, Spool, SpoolFullError, SpoolLockedError } from './spool.ts';
+import {
+  decodeFrames,
+  encodeFrame,
+  SET_ASIDE_FILE,
+  Spool,
+  SpoolFullError,
+  SpoolLockedError,
+} from './spool.ts';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'auditflow-spool-'));
 const body = (n: number) => Buffer.from(`event-${n}`);
@@ -112,5 +119,31 @@ describe('Spool', () => {
     const d = dir();
     writeFileSync(join(d, 'state.json.tmp'), '{"produc');
     expect(new Spool({ dir: d, maxBytes: 1024 }).recover().ackedSequence).toBe(0);
+  });
+});
+
+describe('Spool.setAside', () => {
+  it('keeps an undeliverable record with its reason and body beside the segments', () => {
+    const d = dir();
+    const spool = new Spool({ dir: d, maxBytes: 1 << 20 });
+    spool.recover();
+    spool.setAside(
+      { sequence: 3, key: 'k', eventId: 'id-3', traceparent: '', body: body(3), size: 0 },
+      'MESSAGE_TOO_LARGE',
+    );
+    spool.setAside(
+      { sequence: 9, key: 'k', eventId: 'id-9', traceparent: '', body: body(9), size: 0 },
+      'undecodable',
+    );
+    const lines = readFileSync(join(d, SET_ASIDE_FILE), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.sequence, l.event_id, l.reason])).toEqual([
+      [3, 'id-3', 'MESSAGE_TOO_LARGE'],
+      [9, 'id-9', 'undecodable'],
+    ]);
+    expect(Buffer.from(lines[0].body_base64, 'base64')).toEqual(body(3));
+    spool.close();
   });
 });

@@ -2,6 +2,7 @@ import {
   closeSync,
   existsSync,
   fdatasync,
+  fdatasyncSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -58,6 +59,8 @@ export class SpoolFullError extends Error {
 }
 
 const FRAME_HEADER = 8;
+/** Records that can never be delivered, one JSON line each, beside the segments. */
+export const SET_ASIDE_FILE = 'set-aside.ndjson';
 const SEGMENT_PREFIX = 'segment-';
 
 interface Segment {
@@ -285,6 +288,30 @@ export class Spool {
       rmSync(open.file, { force: true });
       this.segments.length = 0;
       this.totalBytes = 0;
+    }
+  }
+
+  /**
+   * Keeps a record that can never be delivered (the broker refuses it, or no schema version
+   * reads it) with its reason, fsynced, so that acknowledging it loses nothing: the line holds
+   * the Avro body (base64) to inspect or re-send by hand.
+   */
+  setAside(record: SpooledRecord, reason: string): void {
+    const line = `${JSON.stringify({
+      set_aside_at: new Date().toISOString(),
+      reason,
+      sequence: record.sequence,
+      event_id: record.eventId,
+      key: record.key,
+      traceparent: record.traceparent,
+      body_base64: record.body.toString('base64'),
+    })}\n`;
+    const fd = openSync(join(this.dir, SET_ASIDE_FILE), 'a');
+    try {
+      writeSync(fd, line);
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
   }
 

@@ -136,16 +136,20 @@ async function auditDeletion(
     },
     { logger: pino({ level: 'warn' }, process.stderr) },
   );
-  producer.emit({
-    action: 'audit.archive.deleted',
-    category: 'security_tool',
-    actor: { type: 'system', id: 'auditflow-retention-sweeper' },
-    target: { type: 'archive', id: recordKey, name: env.S3_BUCKET ?? 'audit-archive' },
-    outcome: 'success',
-    tenant_id: env.AUDITFLOW_SYSTEM_TENANT ?? 'auditflow',
-    service: { name: 'auditflow-cli', instance: process.env.HOSTNAME ?? null },
-    details: { objects: deleted.length, keys: deleted.slice(0, 100), deletion_record: recordKey },
-  });
+  producer.emit(
+    {
+      action: 'audit.archive.deleted',
+      category: 'security_tool',
+      actor: { type: 'system', id: 'auditflow-retention-sweeper' },
+      target: { type: 'archive', id: recordKey, name: env.S3_BUCKET ?? 'audit-archive' },
+      outcome: 'success',
+      tenant_id: env.AUDITFLOW_SYSTEM_TENANT ?? 'auditflow',
+      service: { name: 'auditflow-cli', instance: process.env.HOSTNAME ?? null },
+      details: { objects: deleted.length, keys: deleted.slice(0, 100), deletion_record: recordKey },
+    },
+    // The system tenant and audit.* are the pipeline's own (issue 14).
+    { pipeline: true },
+  );
   await producer.close(30_000);
 }
 
