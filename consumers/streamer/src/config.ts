@@ -44,6 +44,14 @@ const envSchema = z.object({
     .min(100)
     .default(15_000),
   AUDITFLOW_DESTINATIONS_FILE: z.string().min(1).optional(),
+  /** Where the live feed and the destinations set aside records they can never take. */
+  AUDITFLOW_STREAM_DLQ_TOPIC: z.string().min(1).default(TOPICS.dlq),
+  /** A stop (SIGTERM) finishes or abandons deliveries in flight and exits within this. */
+  AUDITFLOW_DRAIN_TIMEOUT_MS: z.coerce
+    .number({ error: 'milliseconds (default 30000)' })
+    .int()
+    .min(1000, 'at least 1000 ms')
+    .default(30_000),
 });
 
 export type StreamerEnv = z.output<typeof envSchema>;

@@ -4,10 +4,11 @@ import { kafkaWithLogger, WireCodec } from '@auditflow/processor-runtime';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { DeadLetters } from './dead-letters.ts';
 import type { Framer } from './frames.ts';
 import type { Since } from './position.ts';
 import { startReader } from './reader.ts';
-import { type Sink, Subscriber } from './subscriber.ts';
+import { fanOut, type Offer, type Sink, Subscriber } from './subscriber.ts';
 import type { Scope } from './tokens.ts';
 
 export interface HubConfig {
@@ -20,12 +21,18 @@ export interface HubConfig {
   /** Resumes reading history at the same time; each is a short-lived Kafka consumer. */
   readonly maxCatchUps: number;
   readonly instanceId: string;
+  /** Where the live feed sets aside records it can never show (`audit.dlq.v1`). */
+  readonly dlqTopic: string;
 }
 
 /** Records the live feed hands out before it lets the event loop run (socket writes, drains). */
 const LIVE_SLICE = 64;
 /** A catch-up reader waiting for its subscriber heartbeats this often (session timeout is 30 s). */
 const HEARTBEAT_EVERY_MS = 3000;
+/** Records remembered as dead-lettered for a subscriber's failure, so many subscribers make one DLQ record. */
+const RENDER_FAILURES_REMEMBERED = 10_000;
+/** The DLQ stage of the live feed. */
+export const STREAMER_STAGE = 'streamer';
 
 export class CapacityError extends Error {
   override readonly name = 'CapacityError';
@@ -36,7 +43,8 @@ export interface HubMetrics {
   readonly overflows: Counter<'transport'>;
   readonly catchUps: Gauge;
   readonly lag: Gauge<'partition'>;
-  readonly undecodable: Counter;
+  readonly undecodable: Counter<'feed'>;
+  readonly renderFailures: Counter<'transport'>;
 }
 
 /**
@@ -51,7 +59,11 @@ export class StreamHub {
   private live: Consumer | undefined;
   /** Next offset per partition that the live feed will hand out. */
   private readonly liveNext = new Map<number, number>();
-  private readonly subscribers = new Set<Subscriber>();
+  /** Connected subscribers and their transport (`sse`, `ws`). */
+  private readonly subscribers = new Map<Subscriber, string>();
+  private readonly deadLetters: DeadLetters;
+  /** Records already dead-lettered because a subscriber could not be given them (bounded). */
+  private readonly renderFailed = new Set<string>();
   private readonly catchUps = new Set<Consumer>();
   /** Stops the catch-up reader of a subscriber that goes away before it caught up. */
   private readonly stopCatchUp = new Map<Subscriber, () => void>();
@@ -91,10 +103,18 @@ export class StreamHub {
       }),
       undecodable: new Counter({
         name: 'auditflow_streamer_undecodable_total',
-        help: 'Records of the clean topic that did not decode (skipped, position still advances)',
+        help: 'Records of the clean topic that cannot be shown (undecodable or without a JSON form): skipped, positions still advance; the live feed dead-letters them',
+        labelNames: ['feed'],
+        registers,
+      }),
+      renderFailures: new Counter({
+        name: 'auditflow_streamer_render_failures_total',
+        help: 'Events skipped for one subscriber because its filter or frame threw (the others still got them)',
+        labelNames: ['transport'],
         registers,
       }),
     };
+    this.deadLetters = new DeadLetters(this.kafka, config.dlqTopic, deps);
   }
 
   get ready(): boolean {
@@ -130,7 +150,7 @@ export class StreamHub {
             if (i > 0 && i % LIVE_SLICE === 0) await yieldToIo();
             if (offer.offset < (this.liveNext.get(partition) ?? 0)) continue;
             this.liveNext.set(partition, offer.offset + 1);
-            for (const s of this.subscribers) s.offerLive(offer);
+            fanOut(this.subscribers.keys(), (s) => s.offerLive(offer), this.dropBroken);
           }
           this.metrics.lag.set(
             { partition: String(partition) },
@@ -141,11 +161,17 @@ export class StreamHub {
         onAdvance: (partition, next) => {
           if (next <= (this.liveNext.get(partition) ?? 0)) return;
           this.liveNext.set(partition, next);
-          for (const s of this.subscribers) s.advanceLive(partition, next);
+          fanOut(this.subscribers.keys(), (s) => s.advanceLive(partition, next), this.dropBroken);
         },
-        onUndecodable: (err) => {
-          this.metrics.undecodable.inc();
-          this.deps.logger.warn({ err: err.message }, 'skipping an undecodable record of the clean topic');
+        onPermanentFailure: async (partition, message, reason, error) => {
+          this.metrics.undecodable.inc({ feed: 'live' });
+          await this.deadLetters.send(
+            { topic: this.config.topic, partition },
+            message,
+            STREAMER_STAGE,
+            reason,
+            error,
+          );
         },
       },
     });
@@ -205,6 +231,7 @@ export class StreamHub {
       sink: options.sink,
       framer: options.framer,
       maxBuffered: this.config.maxBuffered,
+      onRenderFailure: (offer, err) => this.renderFailure(offer, err, options.transport),
       onOverflow: (position) => {
         this.metrics.overflows.inc({ transport: options.transport });
         this.deps.logger.warn(
@@ -217,7 +244,7 @@ export class StreamHub {
     const pending = subscriber.catchingUpPartitions;
     if (pending.length > 0 && this.catchUps.size >= this.config.maxCatchUps)
       throw new CapacityError(`${this.config.maxCatchUps} subscribers are already resuming; retry shortly`);
-    this.subscribers.add(subscriber);
+    this.subscribers.set(subscriber, options.transport);
     this.metrics.subscribers.inc({ transport: options.transport });
     if (pending.length > 0) await this.catchUp(subscriber, start, pending);
     return subscriber;
@@ -234,7 +261,42 @@ export class StreamHub {
     this.running = false;
     await Promise.all([...this.catchUps].map((c) => c.disconnect().catch(() => {})));
     await this.live?.disconnect();
+    await this.deadLetters.stop();
     await this.admin?.disconnect();
+  }
+
+  /** A subscriber whose transport threw while being handed a record: it goes, the others stay. */
+  private readonly dropBroken = (subscriber: Subscriber, err: unknown): void => {
+    const transport = this.subscribers.get(subscriber) ?? 'unknown';
+    this.deps.logger.warn({ transport, err: (err as Error).message }, 'subscriber transport failed: closed');
+    this.detach(subscriber, transport);
+  };
+
+  /**
+   * One subscriber's filter or frame threw for an event. It alone skips the event; the record
+   * is dead-lettered once (not once per subscriber) so the miss is on record with its reason.
+   */
+  private renderFailure(offer: Offer, err: unknown, transport: string): void {
+    this.metrics.renderFailures.inc({ transport });
+    const key = `${offer.partition}:${offer.offset}`;
+    if (this.renderFailed.has(key)) return;
+    if (this.renderFailed.size >= RENDER_FAILURES_REMEMBERED) this.renderFailed.clear();
+    this.renderFailed.add(key);
+    const error = `${transport} subscriber: ${(err as Error)?.message ?? String(err)}`;
+    this.deadLetters
+      .send(
+        { topic: this.config.topic, partition: offer.partition },
+        offer.message,
+        STREAMER_STAGE,
+        'subscriber_render_failed',
+        error,
+      )
+      .catch((sendErr: unknown) =>
+        this.deps.logger.error(
+          { err: (sendErr as Error).message, partition: offer.partition, offset: offer.offset },
+          'could not dead-letter a record a subscriber failed on',
+        ),
+      );
   }
 
   /** Reads a resuming subscriber's history until every partition reached the live feed. */
@@ -288,7 +350,8 @@ export class StreamHub {
           subscriber.advanceCatchUp(partition, next);
           check();
         },
-        onUndecodable: () => this.metrics.undecodable.inc(),
+        // The live feed (of this or another instance) dead-lettered it when it arrived.
+        onPermanentFailure: () => this.metrics.undecodable.inc({ feed: 'catch_up' }),
       },
     });
     this.catchUps.add(consumer);

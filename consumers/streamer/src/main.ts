@@ -35,6 +35,7 @@ const hub = new StreamHub(
     maxSubscribers: env.AUDITFLOW_STREAM_MAX_SUBSCRIBERS,
     maxCatchUps: env.AUDITFLOW_STREAM_MAX_CATCHUPS,
     instanceId: env.AUDITFLOW_INSTANCE_ID,
+    dlqTopic: env.AUDITFLOW_STREAM_DLQ_TOPIC,
   },
   { logger, registry, onFatal: () => process.exit(1) },
 );
@@ -42,6 +43,7 @@ const destinations = new Destinations(config.destinations, {
   brokers: env.KAFKA_BROKERS.split(','),
   registryUrl: env.SCHEMA_REGISTRY_URL,
   topic: env.AUDITFLOW_STREAM_TOPIC,
+  dlqTopic: env.AUDITFLOW_STREAM_DLQ_TOPIC,
   logger,
   registry,
   onFatal: () => process.exit(1),
@@ -81,11 +83,12 @@ const stop = async (signal: string): Promise<void> => {
   logger.info({ signal }, 'draining');
   // A stuck broker must not keep a stopping process alive forever; the supervisor restarts it.
   setTimeout(() => {
-    logger.error('shutdown took longer than 30 s; exiting');
+    logger.error({ drain_timeout_ms: env.AUDITFLOW_DRAIN_TIMEOUT_MS }, 'shutdown took too long; exiting');
     process.exit(1);
-  }, 30_000).unref();
+  }, env.AUDITFLOW_DRAIN_TIMEOUT_MS).unref();
   await server.close(); // no new subscribers; the connected ones are closed and resume elsewhere
-  // The batch in flight finishes (or its retries are abandoned uncommitted); offsets committed.
+  // Deliveries in flight are aborted, backoffs cut short; what was delivered is committed, the
+  // rest is read again by the next start.
   await destinations.stop();
   await hub.stop();
   logger.info('stopped');

@@ -1,7 +1,7 @@
-import { DecodeError, onConsumerCrash, type WireCodec } from '@auditflow/processor-runtime';
-import { toJsonForm } from '@auditflow/schemas';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { onConsumerCrash, type WireCodec } from '@auditflow/processor-runtime';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
+import { readRecord } from './records.ts';
 import type { Offer } from './subscriber.ts';
 
 export interface ReaderHandlers {
@@ -18,7 +18,17 @@ export interface ReaderHandlers {
   ): Promise<void> | void;
   /** The reader has passed `next` on a partition (including transaction markers it skips). */
   onAdvance(partition: number, next: number): void;
-  onUndecodable?(err: DecodeError): void;
+  /**
+   * A record that can never be shown (undecodable, or no JSON form): the live feed sets it
+   * aside in the DLQ (awaited, before the batch is handed out, so a failed DLQ write retries the
+   * batch); catch-up readers only count it. Subscribers' cursors move past it either way.
+   */
+  onPermanentFailure(
+    partition: number,
+    message: KafkaMessage,
+    reason: string,
+    error: string,
+  ): Promise<void> | void;
 }
 
 /**
@@ -62,24 +72,21 @@ export async function startReader(options: {
     eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) => {
       const offers: Offer[] = [];
       for (const message of batch.messages) {
-        try {
-          const event = toJsonForm(await options.codec.decode(message.value));
+        // Throws only for retriable trouble (registry down): kafkajs retries the batch.
+        const record = await readRecord(options.codec, message.value);
+        const offset = Number(message.offset);
+        if (record.ok) {
           offers.push({
             partition: batch.partition,
-            offset: Number(message.offset),
-            event,
-            json: JSON.stringify(event),
+            offset,
+            event: record.event,
+            json: record.json,
+            message,
           });
-        } catch (err) {
-          if (!(err instanceof DecodeError)) throw err; // registry down: kafkajs retries the batch
-          handlers.onUndecodable?.(err);
-          offers.push({
-            partition: batch.partition,
-            offset: Number(message.offset),
-            event: null,
-            json: null,
-          });
+          continue;
         }
+        await handlers.onPermanentFailure(batch.partition, message, record.reason, record.error);
+        offers.push({ partition: batch.partition, offset, event: null, json: null, message });
       }
       if (!isRunning() || isStale()) return;
       await handlers.onRecords(batch.partition, offers, Number(batch.highWatermark), heartbeat);

@@ -1,4 +1,5 @@
 import type { AuditEventJson } from '@auditflow/schemas';
+import type { KafkaMessage } from 'kafkajs';
 import type { Framer } from './frames.ts';
 import { encodePosition } from './position.ts';
 import { inScope, type Scope } from './tokens.ts';
@@ -9,6 +10,8 @@ export interface Offer {
   readonly offset: number;
   readonly event: AuditEventJson | null;
   readonly json: string | null;
+  /** The record as read (no copy), for a DLQ record if a subscriber cannot be given it. */
+  readonly message: KafkaMessage;
 }
 
 /** The transport under a subscriber (an SSE response or a WebSocket). */
@@ -34,6 +37,11 @@ export interface SubscriberOptions {
   /** Frames queued beyond the transport's buffer before the subscriber counts as fallen behind. */
   readonly maxBuffered: number;
   readonly onOverflow?: (position: string) => void;
+  /**
+   * This subscriber's filter or frame threw for one event: the event is skipped for it alone
+   * (its cursor moves on, so a resume does not meet it again) and reported here.
+   */
+  readonly onRenderFailure?: (offer: Offer, err: unknown) => void;
 }
 
 /**
@@ -168,9 +176,18 @@ export class Subscriber {
     if (this.closed) return;
     if (offer.offset < (this.cursor.get(offer.partition) ?? 0)) return; // already given
     this.cursor.set(offer.partition, offer.offset + 1);
-    if (offer.event === null || offer.json === null || !inScope(this.options.scope, offer.event)) return;
-    const position = encodePosition(this.cursor);
-    this.queue.push({ frame: this.options.framer.event(offer.json, position), position });
+    if (offer.event === null || offer.json === null) return;
+    let frame: string;
+    let position: string;
+    try {
+      if (!inScope(this.options.scope, offer.event)) return;
+      position = encodePosition(this.cursor);
+      frame = this.options.framer.event(offer.json, position);
+    } catch (err) {
+      this.options.onRenderFailure?.(offer, err);
+      return;
+    }
+    this.queue.push({ frame, position });
     if (this.queue.length > this.options.maxBuffered) this.overflow();
     else this.pump();
   }
@@ -200,5 +217,24 @@ export class Subscriber {
     const waiters = this.roomWaiters;
     this.roomWaiters = [];
     for (const w of waiters) w();
+  }
+}
+
+/**
+ * Hands one thing to every subscriber; one that throws (its transport broke under it) is
+ * reported to `onBroken` and the rest still get theirs. Nothing one subscriber does can stop
+ * the feed for the others.
+ */
+export function fanOut(
+  subscribers: Iterable<Subscriber>,
+  give: (subscriber: Subscriber) => void,
+  onBroken: (subscriber: Subscriber, err: unknown) => void,
+): void {
+  for (const subscriber of subscribers) {
+    try {
+      give(subscriber);
+    } catch (err) {
+      onBroken(subscriber, err);
+    }
   }
 }

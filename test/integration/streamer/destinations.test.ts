@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { emitEvents } from '../../support/emit.ts';
 import { endpoints } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
-import { streamTopic } from './fixtures.ts';
+import { dlqOf, streamTopic } from './fixtures.ts';
 import { selfSignedCert, startRsyslog, syslogListener, WebhookReceiver } from './receivers.ts';
 import { parseRfc5424 } from './rfc5424.ts';
 
@@ -35,6 +35,7 @@ async function startDestinations(topic: string, yaml: string) {
     brokers: endpoints().KAFKA_BROKERS.split(','),
     registryUrl: endpoints().SCHEMA_REGISTRY_URL,
     topic,
+    dlqTopic: dlqOf(topic),
     logger: pino({ level: process.env.STREAMER_TEST_LOG ?? 'silent' }),
     registry,
   });

@@ -11,12 +11,18 @@ export const CLIENTS: StreamClient[] = [
   { id: 'globex-siem', token: GLOBEX_TOKEN, tenants: ['globex'] },
 ];
 
-/** A clean-like topic of its own (3 partitions). */
+/** The DLQ topic of a test's clean-like topic (made with it by `streamTopic`). */
+export const dlqOf = (topic: string): string => `${topic}.dlq`;
+
+/** A clean-like topic of its own (3 partitions), and its own DLQ topic (`dlqOf`). */
 export async function streamTopic(prefix: string): Promise<string> {
   const topic = `${unique(prefix)}.clean`;
   const admin = kafkaClient('streamer-test').admin();
   await admin.connect();
-  await createTopicsReady(admin, [{ topic, numPartitions: 3 }]);
+  await createTopicsReady(admin, [
+    { topic, numPartitions: 3 },
+    { topic: dlqOf(topic), numPartitions: 1 },
+  ]);
   await admin.disconnect();
   return topic;
 }
@@ -43,6 +49,7 @@ export async function startStreamer(
       maxSubscribers: 100,
       maxCatchUps: 8,
       instanceId: 'test',
+      dlqTopic: dlqOf(topic),
     },
     { logger, registry },
   );

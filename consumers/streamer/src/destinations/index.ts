@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { kafkaWithLogger, WireCodec } from '@auditflow/processor-runtime';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { DeadLetters } from '../dead-letters.ts';
 import type { DestinationConfig } from './config.ts';
 import { destinationMetrics } from './metrics.ts';
 import { DestinationRunner } from './runner.ts';
@@ -10,7 +11,8 @@ import { SyslogSender } from './syslog.ts';
 import { WebhookSender } from './webhook.ts';
 
 export { type DestinationConfig, describeTarget, loadDestinations } from './config.ts';
-export { DestinationRunner, groupIdOf } from './runner.ts';
+export { DestinationRunner, destinationStage, groupIdOf } from './runner.ts';
+export { PERMANENT_STATUSES } from './sender.ts';
 export { signatureHeader, verifySignature } from './signing.ts';
 
 const productVersion = (
@@ -26,6 +28,7 @@ export function senderFor(config: DestinationConfig): Sender {
 /** Every configured destination, each with its own consumer group; started and stopped together. */
 export class Destinations {
   readonly runners: DestinationRunner[];
+  private readonly deadLetters: DeadLetters;
 
   constructor(
     configs: readonly DestinationConfig[],
@@ -33,6 +36,8 @@ export class Destinations {
       brokers: readonly string[];
       registryUrl: string;
       topic: string;
+      /** Where records a destination can never take go (`audit.dlq.v1`). */
+      dlqTopic: string;
       logger: Logger;
       registry: Registry;
       onFatal?: (err: Error) => void;
@@ -41,6 +46,8 @@ export class Destinations {
     const kafka = kafkaWithLogger('auditflow-destinations', deps.brokers, deps.logger);
     const codec = new WireCodec(deps.registryUrl);
     const metrics = destinationMetrics(deps.registry);
+    const deadLetters = new DeadLetters(kafka, deps.dlqTopic, deps);
+    this.deadLetters = deadLetters;
     this.runners = configs.map(
       (config) =>
         new DestinationRunner(config, {
@@ -48,6 +55,7 @@ export class Destinations {
           codec,
           topic: deps.topic,
           sender: senderFor(config),
+          deadLetters,
           logger: deps.logger,
           metrics,
           onFatal: deps.onFatal,
@@ -65,5 +73,6 @@ export class Destinations {
 
   async stop(): Promise<void> {
     await Promise.all(this.runners.map((r) => r.stop()));
+    await this.deadLetters.stop();
   }
 }

@@ -10,6 +10,7 @@ export interface DestinationMetrics {
   readonly lag: Gauge<'destination' | 'partition'>;
   readonly lastDelivery: Gauge<'destination'>;
   readonly undecodable: Counter<'destination'>;
+  readonly deadLettered: Counter<'destination' | 'reason'>;
 }
 
 export function destinationMetrics(registry: Registry): DestinationMetrics {
@@ -29,13 +30,13 @@ export function destinationMetrics(registry: Registry): DestinationMetrics {
     }),
     failures: new Counter({
       name: 'auditflow_destination_failures_total',
-      help: 'Failed delivery attempts (each is retried)',
+      help: 'Failed delivery attempts that are retried (connection errors, timeouts, 408, 429, 5xx, stage-wide 4xx)',
       labelNames: ['destination'],
       registers,
     }),
     batches: new Counter({
       name: 'auditflow_destination_batches_total',
-      help: 'Delivery attempts by result',
+      help: 'Delivery attempts by result: ok, failed (retried), refused (the receiver refused the content; the batch is split)',
       labelNames: ['destination', 'result'],
       registers,
     }),
@@ -60,8 +61,14 @@ export function destinationMetrics(registry: Registry): DestinationMetrics {
     }),
     undecodable: new Counter({
       name: 'auditflow_destination_undecodable_total',
-      help: 'Records of the clean topic that did not decode (skipped with a warning)',
+      help: 'Records of the clean topic that cannot be read (undecodable or without a JSON form): dead-lettered',
       labelNames: ['destination'],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'auditflow_destination_dead_lettered_total',
+      help: 'Records this destination set aside in the DLQ (unreadable, unrenderable in its format, or refused by the receiver), by reason',
+      labelNames: ['destination', 'reason'],
       registers,
     }),
   };

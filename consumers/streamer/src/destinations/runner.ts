@@ -1,14 +1,20 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DecodeError, onConsumerCrash, type WireCodec } from '@auditflow/processor-runtime';
-import { type AuditEventJson, toJsonForm } from '@auditflow/schemas';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import {
+  classifyFailure,
+  type FailureClass,
+  onConsumerCrash,
+  type WireCodec,
+} from '@auditflow/processor-runtime';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
+import type { DeadLetters } from '../dead-letters.ts';
 import { matches } from '../filters.ts';
+import { readRecord } from '../records.ts';
 import { backoffMs, CircuitBreaker } from './breaker.ts';
 import { type DestinationConfig, describeTarget } from './config.ts';
 import type { DestinationMetrics } from './metrics.ts';
-import type { Sender } from './sender.ts';
+import { DeliveryError, type Sender } from './sender.ts';
 
 /** A long wait is cut into slices this long, with a group heartbeat after each (session: 30 s). */
 const HEARTBEAT_SLICE_MS = 3000;
@@ -18,6 +24,16 @@ class StoppedError extends Error {
 }
 
 export const groupIdOf = (name: string): string => `auditflow-destination-${name}`;
+
+/** The DLQ stage of a destination's runner. */
+export const destinationStage = (name: string): string => `destination:${name}`;
+
+/** A matching event waiting in the current chunk, rendered for the destination. */
+interface Pending {
+  readonly offset: number;
+  readonly message: KafkaMessage;
+  readonly item: string;
+}
 
 /**
  * Feeds one destination from its own consumer group `auditflow-destination-<name>` (L4): reads
@@ -41,6 +57,7 @@ export class DestinationRunner {
       codec: WireCodec;
       topic: string;
       sender: Sender;
+      deadLetters: DeadLetters;
       logger: Logger;
       metrics: DestinationMetrics;
       onFatal?: (err: Error) => void;
@@ -85,13 +102,14 @@ export class DestinationRunner {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.batch(payload),
+      eachBatch: (payload) => this.eachBatch(payload),
     });
     this.running = true;
     this.log.info({ group: groupIdOf(name), topic, format: this.config.format }, 'destination running');
   }
 
-  private async batch(payload: EachBatchPayload): Promise<void> {
+  /** kafkajs' `eachBatch` for this destination's consumer. */
+  async eachBatch(payload: EachBatchPayload): Promise<void> {
     try {
       await this.deliverBatch(payload);
     } catch (err) {
@@ -109,14 +127,15 @@ export class DestinationRunner {
     isStale,
     resolveOffset,
   }: EachBatchPayload): Promise<void> {
-    const { codec, metrics } = this.deps;
+    const { codec, metrics, sender } = this.deps;
     const name = this.config.name;
     const alive = (): boolean => isRunning() && !isStale() && !this.stopping;
-    let chunk: { events: AuditEventJson[]; jsons: string[]; first: number } | undefined;
+    const source = { topic: batch.topic, partition: batch.partition };
+    let chunk: Pending[] = [];
     const flush = async (through: number): Promise<void> => {
-      if (chunk) {
-        await this.deliver({ ...chunk, last: through }, batch.partition, heartbeat, alive);
-        chunk = undefined;
+      if (chunk.length > 0) {
+        await this.deliver(chunk, source, heartbeat, alive);
+        chunk = [];
       }
       await this.commit(batch.partition, through + 1);
       // kafkajs fetches from the last resolved offset: resolve only what was delivered.
@@ -124,23 +143,24 @@ export class DestinationRunner {
     };
     for (const message of batch.messages) {
       const offset = Number(message.offset);
-      let event: AuditEventJson;
-      try {
-        event = toJsonForm(await codec.decode(message.value));
-      } catch (err) {
-        if (!(err instanceof DecodeError)) throw err; // registry down: kafkajs retries the batch
+      // Throws only for retriable trouble (registry down): kafkajs retries the batch.
+      const record = await readRecord(codec, message.value);
+      if (!record.ok) {
         metrics.undecodable.inc({ destination: name });
-        this.log.warn(
-          { partition: batch.partition, offset, err: err.message },
-          'skipping an undecodable record',
-        );
+        await this.setAside(source, message, record.reason, record.error);
         continue;
       }
-      if (!matches(this.config.filters, event)) continue;
-      chunk ??= { events: [], jsons: [], first: offset };
-      chunk.events.push(event);
-      chunk.jsons.push(JSON.stringify(event));
-      if (chunk.events.length >= this.batchSize) await flush(offset);
+      if (!matches(this.config.filters, record.event)) continue;
+      let item: string;
+      try {
+        item = sender.render(record.event, record.json);
+      } catch (err) {
+        const detail = `${this.config.format} cannot render event ${record.event.id}: ${classifyFailure(err).detail}`;
+        await this.setAside(source, message, 'unrenderable', detail);
+        continue;
+      }
+      chunk.push({ offset, message, item });
+      if (chunk.length >= this.batchSize) await flush(offset);
     }
     if (!alive()) return;
     await flush(Number(batch.lastOffset()));
@@ -151,18 +171,37 @@ export class DestinationRunner {
     );
   }
 
-  /** Sends one chunk until the destination takes it; throws only when stopping or on a rebalance. */
+  /** One record this destination can never take: to the DLQ (awaited), then the runner moves on. */
+  private async setAside(
+    source: { topic: string; partition: number },
+    message: KafkaMessage,
+    reason: string,
+    error: string,
+  ): Promise<void> {
+    this.deps.metrics.deadLettered.inc({ destination: this.config.name, reason });
+    await this.deps.deadLetters.send(source, message, destinationStage(this.config.name), reason, error);
+  }
+
+  /**
+   * Sends events until the destination took them; throws only when stopping or on a rebalance.
+   * Retriable failures back off behind the breaker and try the same batch again. A permanent
+   * answer (the receiver refuses the content) splits the batch in halves, each delivered the same
+   * way, so only the events the receiver refuses on their own reach the DLQ: a batch of n with
+   * one such event costs about 2·log2(n) extra requests.
+   */
   private async deliver(
-    chunk: { events: AuditEventJson[]; jsons: string[]; first: number; last: number },
-    partition: number,
+    events: readonly Pending[],
+    source: { topic: string; partition: number },
     heartbeat: () => Promise<void>,
     alive: () => boolean,
   ): Promise<void> {
     const { metrics, sender, topic } = this.deps;
     const name = this.config.name;
+    const first = (events[0] as Pending).offset;
+    const last = (events.at(-1) as Pending).offset;
     // Stable across retries and restarts: receivers can drop a batch they already took.
     const id = createHash('sha256')
-      .update(`${name}/${topic}/${partition}/${chunk.first}-${chunk.last}`)
+      .update(`${name}/${topic}/${source.partition}/${first}-${last}`)
       .digest('base64url')
       .slice(0, 22);
     for (let attempt = 1; ; attempt++) {
@@ -174,37 +213,77 @@ export class DestinationRunner {
       if (!alive()) throw new StoppedError('stopping before delivery');
       const started = performance.now();
       try {
-        await sender.send({ id, events: chunk.events, jsons: chunk.jsons });
-        metrics.deliveries.inc({ destination: name }, chunk.events.length);
+        await sender.send({ id, items: events.map((e) => e.item) }, this.wake.signal);
+        metrics.deliveries.inc({ destination: name }, events.length);
         metrics.batches.inc({ destination: name, result: 'ok' });
         metrics.latency.observe({ destination: name }, (performance.now() - started) / 1000);
         metrics.lastDelivery.set({ destination: name }, Date.now() / 1000);
-        if (this.breaker.success() === 'closed') {
-          metrics.up.set({ destination: name }, 1);
-          this.log.info({ attempts: attempt }, 'destination recovered: circuit closed');
-        }
+        this.closeBreaker(attempt);
         return;
       } catch (err) {
-        const message = (err as Error).message;
+        if (this.stopping) throw new StoppedError('stopping during delivery');
+        const failure = classifyFailure(err);
+        if (!failure.retriable) {
+          // The receiver is there and answered: not a reason to open the breaker.
+          metrics.batches.inc({ destination: name, result: 'refused' });
+          this.closeBreaker(attempt);
+          await this.refused(events, failure, source, heartbeat, alive);
+          return;
+        }
         metrics.failures.inc({ destination: name });
         metrics.batches.inc({ destination: name, result: 'failed' });
         const transition = this.breaker.failure(Date.now());
         if (transition === 'open') {
           metrics.up.set({ destination: name }, 0);
           this.log.warn(
-            { err: message, failures: this.breaker.failures, cooldown_ms: this.config.breaker.cooldown_ms },
+            {
+              err: failure.detail,
+              failures: this.breaker.failures,
+              cooldown_ms: this.config.breaker.cooldown_ms,
+            },
             'destination failing: circuit open, holding its position',
           );
         } else {
-          this.log.warn({ err: message, attempt, events: chunk.events.length }, 'delivery failed; retrying');
+          this.log.warn({ err: failure.detail, attempt, events: events.length }, 'delivery failed; retrying');
         }
-        await this.pause(
-          backoffMs(attempt, { initialMs: this.config.retry.initial_ms, maxMs: this.config.retry.max_ms }),
-          heartbeat,
-          alive,
-        );
+        const backoff = backoffMs(attempt, {
+          initialMs: this.config.retry.initial_ms,
+          maxMs: this.config.retry.max_ms,
+        });
+        const asked = err instanceof DeliveryError ? (err.retryAfterMs ?? 0) : 0;
+        await this.pause(Math.min(this.config.retry.max_ms, Math.max(backoff, asked)), heartbeat, alive);
       }
     }
+  }
+
+  /** The receiver refused these events' content: narrow down to the ones it refuses alone. */
+  private async refused(
+    events: readonly Pending[],
+    failure: FailureClass,
+    source: { topic: string; partition: number },
+    heartbeat: () => Promise<void>,
+    alive: () => boolean,
+  ): Promise<void> {
+    if (events.length === 1) {
+      const only = events[0] as Pending;
+      this.log.warn({ offset: only.offset, err: failure.detail }, 'the destination refuses this event');
+      await this.setAside(
+        source,
+        only.message,
+        failure.reason,
+        `the destination refused it: ${failure.detail}`,
+      );
+      return;
+    }
+    const half = Math.ceil(events.length / 2);
+    await this.deliver(events.slice(0, half), source, heartbeat, alive);
+    await this.deliver(events.slice(half), source, heartbeat, alive);
+  }
+
+  private closeBreaker(attempt: number): void {
+    if (this.breaker.success() !== 'closed') return;
+    this.deps.metrics.up.set({ destination: this.config.name }, 1);
+    this.log.info({ attempts: attempt }, 'destination recovered: circuit closed');
   }
 
   /** Waits, heartbeating the group; ends early (throwing) when the runner stops. */

@@ -66,10 +66,14 @@ export class SyslogSender implements Sender {
     });
   }
 
-  async send(delivery: Delivery): Promise<void> {
-    const frames = Buffer.concat(
-      delivery.events.map((e, i) => octetFrame(this.message(e, delivery.jsons[i] as string))),
-    );
+  render(event: AuditEventJson, json: string): string {
+    return this.message(event, json);
+  }
+
+  /** Syslog has no answer that refuses one message: every failure here is the connection's, retried. */
+  async send(delivery: Delivery, signal: AbortSignal): Promise<void> {
+    const frames = Buffer.concat(delivery.items.map(octetFrame));
+    signal.throwIfAborted();
     const socket = await this.connection();
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error): void => {
@@ -82,13 +86,16 @@ export class SyslogSender implements Sender {
         () => fail(new DeliveryError(`syslog write not done within ${this.config.timeout_ms} ms`)),
         this.config.timeout_ms,
       );
+      const onAbort = (): void => fail(new DeliveryError('stopping: syslog write abandoned'));
       const cleanup = (): void => {
         clearTimeout(timer);
         socket.off('error', fail);
         socket.off('close', onClose);
+        signal.removeEventListener('abort', onAbort);
       };
       socket.once('error', fail);
       socket.once('close', onClose);
+      signal.addEventListener('abort', onAbort, { once: true });
       socket.write(frames, (err) => {
         if (err) return fail(err);
         cleanup();

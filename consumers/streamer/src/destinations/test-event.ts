@@ -1,7 +1,18 @@
-import { type AuditEventInput, type AuditEventJson, toAuditEvent, toJsonForm } from '@auditflow/schemas';
+import {
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditEventJson,
+  toAuditEvent,
+  toJsonForm,
+} from '@auditflow/schemas';
 
 /** An event in the JSON form subscribers and destinations see, for unit tests. */
 export function jsonEvent(overrides: Partial<AuditEventInput> = {}): AuditEventJson {
+  return toJsonForm(avroEvent(overrides));
+}
+
+/** The same event as the Avro record a reader decodes. */
+export function avroEvent(overrides: Partial<AuditEventInput> = {}): AuditEvent {
   const input: AuditEventInput = {
     id: '0195f0c2-7b1e-7a3c-9d4e-1234567890ab',
     occurred_at: '2026-03-01T12:34:56.789Z',
@@ -30,5 +41,5 @@ export function jsonEvent(overrides: Partial<AuditEventInput> = {}): AuditEventJ
     details: { note: 'line one\nline two' },
     ...overrides,
   };
-  return toJsonForm(toAuditEvent(input, { id: 'x', occurredAt: 0, producerId: 'p', sequence: 1 }));
+  return toAuditEvent(input, { id: 'x', occurredAt: 0, producerId: 'p', sequence: 1 });
 }

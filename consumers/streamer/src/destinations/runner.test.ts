@@ -1,0 +1,203 @@
+import { DecodeError, RegistryUnavailableError, type WireCodec } from '@auditflow/processor-runtime';
+import type { AuditEvent, AuditEventJson } from '@auditflow/schemas';
+import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import type { DeadLetters } from '../dead-letters.ts';
+import { type DestinationConfig, destinationsFileSchema } from './config.ts';
+import { destinationMetrics } from './metrics.ts';
+import { DestinationRunner } from './runner.ts';
+import { type Delivery, DeliveryError, type Sender } from './sender.ts';
+import { avroEvent } from './test-event.ts';
+
+/**
+ * The runner's record handling with the Kafka and HTTP ends replaced (pure logic: which records
+ * are delivered, dead-lettered, retried, committed); the same paths run against real Kafka and a
+ * real receiver in test/integration/streamer/poison.test.ts.
+ */
+
+const TOPIC = 'audit.clean.v1';
+
+function config(overrides: Record<string, unknown> = {}): DestinationConfig {
+  return destinationsFileSchema.parse({
+    destinations: [
+      {
+        name: 'siem',
+        type: 'webhook',
+        url: 'http://127.0.0.1:9/hook',
+        secrets: ['0123456789abcdef0123'],
+        batch_size: 8,
+        retry: { initial_ms: 10, max_ms: 100 },
+        breaker: { failures: 100, cooldown_ms: 100 },
+        ...overrides,
+      },
+    ],
+  }).destinations[0] as DestinationConfig;
+}
+
+/** Record values are a test's own tags: `ok:<action>`, `bad:<reason>`, `down`. */
+const codec = {
+  decode: async (value: Buffer | null): Promise<AuditEvent> => {
+    const text = value?.toString() ?? '';
+    if (text.startsWith('bad:')) throw new DecodeError('wrong_magic_byte', 'first byte is 123, not 0');
+    if (text === 'down') throw new RegistryUnavailableError('schema registry unreachable');
+    if (text === 'far-future') return { ...avroEvent(), occurred_at: 9e15 };
+    return avroEvent({ action: text.slice(3), id: undefined });
+  },
+} as unknown as WireCodec;
+
+class FakeSender implements Sender {
+  readonly delivered: string[][] = [];
+  requests = 0;
+  /** Answers for the next requests, in order (`ok` once they run out). */
+  constructor(private readonly answers: (number | 'ok')[] = []) {}
+  render(event: AuditEventJson, json: string): string {
+    if (event.action === 'render.fails') throw new TypeError('cannot read properties of undefined');
+    return json;
+  }
+  async send(delivery: Delivery, signal: AbortSignal): Promise<void> {
+    this.requests++;
+    signal.throwIfAborted();
+    const actions = delivery.items.map((i) => (JSON.parse(i) as AuditEventJson).action);
+    if (actions.includes('refused.by.receiver')) throw new DeliveryError('the receiver answered 422', 422);
+    const answer = this.answers.shift() ?? 'ok';
+    if (answer !== 'ok') throw new DeliveryError(`the receiver answered ${answer}`, answer);
+    this.delivered.push(actions);
+  }
+  async close(): Promise<void> {}
+}
+
+function harness(sender: Sender, overrides: Record<string, unknown> = {}) {
+  const dead: { partition: number; offset: string; stage: string; reason: string; error: string }[] = [];
+  const commits: number[] = [];
+  const registry = new Registry();
+  const deadLetters = {
+    send: async (
+      source: { partition: number },
+      message: KafkaMessage,
+      stage: string,
+      reason: string,
+      error: string,
+    ) => {
+      dead.push({ partition: source.partition, offset: message.offset, stage, reason, error });
+    },
+  } as unknown as DeadLetters;
+  const runner = new DestinationRunner(config(overrides), {
+    kafka: {} as Kafka,
+    codec,
+    topic: TOPIC,
+    sender,
+    deadLetters,
+    logger: pino({ level: 'silent' }),
+    metrics: destinationMetrics(registry),
+  });
+  Object.assign(runner, {
+    consumer: {
+      commitOffsets: async (offsets: { offset: string }[]) => {
+        commits.push(...offsets.map((o) => Number(o.offset)));
+      },
+      disconnect: async () => {},
+    },
+  });
+  const resolved: string[] = [];
+  const payload = (values: string[]): EachBatchPayload =>
+    ({
+      batch: {
+        topic: TOPIC,
+        partition: 0,
+        messages: values.map(
+          (v, i) => ({ offset: String(i), key: null, value: Buffer.from(v), headers: {} }) as KafkaMessage,
+        ),
+        lastOffset: () => String(values.length - 1),
+        highWatermark: String(values.length),
+      },
+      heartbeat: async () => {},
+      isRunning: () => true,
+      isStale: () => false,
+      resolveOffset: (offset: string) => resolved.push(offset),
+    }) as unknown as EachBatchPayload;
+  return { runner, dead, commits, resolved, payload, registry };
+}
+
+describe('destination runner: poison records never block a destination', () => {
+  it('dead-letters unreadable, unrenderable and receiver-refused records, delivers every other one, commits past all', async () => {
+    const sender = new FakeSender();
+    const h = harness(sender);
+    const values = [
+      'ok:git.push',
+      'bad:magic',
+      'ok:git.clone',
+      'far-future',
+      'ok:render.fails',
+      ...Array.from({ length: 12 }, (_, i) => (i === 6 ? 'ok:refused.by.receiver' : `ok:good.n${i}`)),
+      'ok:git.fetch',
+    ];
+    await h.runner.eachBatch(h.payload(values));
+    const refusedAt = String(values.indexOf('ok:refused.by.receiver'));
+    expect(h.dead.map((d) => [d.offset, d.stage, d.reason])).toEqual([
+      ['1', 'destination:siem', 'wrong_magic_byte'],
+      ['3', 'destination:siem', 'json_form_failed'],
+      ['4', 'destination:siem', 'unrenderable'],
+      [refusedAt, 'destination:siem', 'http_422'],
+    ]);
+    expect(h.dead[2]?.error).toMatch(/^json cannot render event .*: TypeError: cannot read/);
+    expect(h.dead[3]?.error).toMatch(/the destination refused it: DeliveryError: the receiver answered 422/);
+    const delivered = sender.delivered.flat();
+    expect(delivered).toEqual(
+      values
+        .filter((v) => v.startsWith('ok:') && v !== 'ok:render.fails' && v !== 'ok:refused.by.receiver')
+        .map((v) => v.slice(3)),
+    );
+    // Bisection: the chunk of 8 holding the refused event took 1 + about 2·log2(8) requests, not 8.
+    expect(sender.requests).toBeLessThanOrEqual(2 + 1 + 2 * 3);
+    expect(h.commits.at(-1)).toBe(values.length);
+    expect(h.resolved.at(-1)).toBe(String(values.length - 1));
+  });
+
+  it('retries 5xx, 429, 401 and 404 with backoff (nothing dead-lettered), then delivers', async () => {
+    const sender = new FakeSender([503, 429, 401, 404, 500]);
+    const h = harness(sender);
+    await h.runner.eachBatch(h.payload(['ok:git.push', 'ok:git.clone']));
+    expect(h.dead).toEqual([]);
+    expect(sender.requests).toBe(6);
+    expect(sender.delivered).toEqual([['git.push', 'git.clone']]);
+    expect(h.commits).toEqual([2]);
+    const failures = (await h.registry.getSingleMetric('auditflow_destination_failures_total')?.get())
+      ?.values[0]?.value;
+    expect(failures).toBe(5);
+  });
+
+  it('a registry outage is retriable: the batch throws for kafkajs to retry, nothing committed', async () => {
+    const h = harness(new FakeSender());
+    await expect(h.runner.eachBatch(h.payload(['ok:git.push', 'down']))).rejects.toThrow(
+      RegistryUnavailableError,
+    );
+    expect(h.dead).toEqual([]);
+    expect(h.commits).toEqual([]);
+  });
+
+  it('a stop during backoff ends the batch at once and commits only what was delivered', async () => {
+    const sender = new FakeSender(Array.from({ length: 1000 }, () => 503));
+    const h = harness(sender, { batch_size: 2, retry: { initial_ms: 5000, max_ms: 60_000 } });
+    const values = ['ok:a.one', 'ok:a.two', 'ok:a.three', 'ok:a.four'];
+    // The first chunk goes through, the second meets a receiver that is down.
+    sender.send = ((original) =>
+      async function (this: FakeSender, delivery: Delivery, signal: AbortSignal) {
+        if (this.delivered.length === 0 && this.requests === 0) {
+          this.requests++;
+          this.delivered.push(['first']);
+          return;
+        }
+        return original.call(this, delivery, signal);
+      })(sender.send);
+    const started = Date.now();
+    const running = h.runner.eachBatch(h.payload(values));
+    while (sender.requests < 2) await new Promise((r) => setTimeout(r, 5));
+    await h.runner.stop();
+    await running;
+    expect(Date.now() - started).toBeLessThan(2000); // not the 5 s backoff
+    expect(h.commits).toEqual([2]); // the delivered chunk, nothing past it
+    expect(h.dead).toEqual([]);
+  });
+});
