@@ -56,6 +56,7 @@ export {
   REDACTION_KEY_ENV,
   REDACTION_KEY_FILE_ENV,
   redactionMarker,
+  SECRET_FINGERPRINTS_FIELD,
   secretFingerprint,
 } from './redaction.ts';
 export {

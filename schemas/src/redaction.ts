@@ -49,6 +49,9 @@ export function parseMarkers(text: string): ParsedMarker[] {
   return out;
 }
 
+/** The index's keyword field holding every marker fingerprint of a document (indexer writes, query API reads). */
+export const SECRET_FINGERPRINTS_FIELD = 'audit.redaction.fingerprints';
+
 /** The distinct fingerprints in `text` (for the indexer's keyword field). */
 export function markerFingerprints(text: string): string[] {
   const found = new Set<string>();

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildQuery, csvCell, decodeCursor, encodeCursor, parseTime, tenantScope } from './query.ts';
+import {
+  buildQuery,
+  csvCell,
+  decodeCursor,
+  encodeCursor,
+  filtersSchema,
+  parseTime,
+  tenantScope,
+} from './query.ts';
 
 const now = Date.parse('2026-11-24T12:00:00Z');
 
@@ -23,6 +31,15 @@ describe('query building', () => {
     expect(filter).toContainEqual({ term: { 'audit.outcome': 'denied' } });
     expect(filter).toContainEqual({ term: { 'audit.correlation_id': 'c1' } });
     expect(filter).toContainEqual({ range: { '@timestamp': { gte: '2026-11-23T12:00:00.000Z' } } });
+  });
+
+  it('finds a secret by its keyed fingerprint only (search --secret-value)', () => {
+    expect(
+      buildQuery({ size: 10, secret_fingerprint: '3f9a1c2e4b5d' }, ['*'], now).bool.filter,
+    ).toContainEqual({
+      term: { 'audit.redaction.fingerprints': '3f9a1c2e4b5d' },
+    });
+    expect(filtersSchema.safeParse({ secret_fingerprint: 'hunter2' }).success).toBe(false);
   });
 
   it('reads relative and ISO times and names a bad one', () => {

@@ -1,3 +1,4 @@
+import { FINGERPRINT_HEX_LENGTH, SECRET_FINGERPRINTS_FIELD } from '@auditflow/schemas';
 import { z } from 'zod';
 
 /** Filters of `GET /v1/events` and `/v1/export` (SPEC Q1). */
@@ -11,6 +12,14 @@ export const filtersSchema = z.strictObject({
   correlation_id: z.string().min(1).optional(),
   tenant_id: z.string().min(1).optional(),
   q: z.string().min(1).max(200).optional(),
+  /** `auditflow search --secret-value`: the keyed fingerprint of a secret, never the secret. */
+  secret_fingerprint: z
+    .string()
+    .regex(
+      new RegExp(`^[0-9a-f]{${FINGERPRINT_HEX_LENGTH}}$`),
+      `${FINGERPRINT_HEX_LENGTH} lower-case hex digits`,
+    )
+    .optional(),
   size: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().optional(),
   format: z.enum(['csv', 'ndjson']).optional(),
@@ -104,6 +113,8 @@ export function buildQuery(filters: Filters, scope: readonly string[], now = Dat
     });
   if (filters.outcome) must.push({ term: { 'audit.outcome': filters.outcome } });
   if (filters.correlation_id) must.push({ term: { 'audit.correlation_id': filters.correlation_id } });
+  if (filters.secret_fingerprint)
+    must.push({ term: { [SECRET_FINGERPRINTS_FIELD]: filters.secret_fingerprint } });
   if (filters.q)
     must.push({
       wildcard: {

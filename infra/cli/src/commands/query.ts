@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { commandEnv } from '../env.ts';
 import { terminalSafe as safe, terminalJson } from '../render.ts';
+import { readStdin, redactionKeyFromEnv, secretValueFingerprint } from '../secret-value.ts';
 
 /**
  * Analyst commands (SPEC Q1–Q3, Q5): thin clients of the query API, so the CLI sees exactly
@@ -100,11 +102,25 @@ export function queryCommands(): Command[] {
     .option('--format <format>', 'table | ndjson | json', 'table')
     .option('--size <n>', 'events per page', '50')
     .option('--all', 'follow cursors through every page')
-    .action(async (o: QueryOptions & { all?: boolean }) => {
+    .option(
+      '--secret-value',
+      'events where the secret read from stdin was redacted (its fingerprint is sent, never the value)',
+    )
+    .option('--secret-value-file <file>', 'the same, the secret read from a file')
+    .action(async (o: QueryOptions & { all?: boolean; secretValue?: boolean; secretValueFile?: string }) => {
       let cursor: string | null = null;
       let first = true;
+      let fingerprint: string | undefined;
+      if (o.secretValue || o.secretValueFile) {
+        const key = redactionKeyFromEnv(process.env, commandEnv().AUDITFLOW_REDACTION_KEY);
+        fingerprint = secretValueFingerprint(
+          key,
+          o.secretValueFile ? readFileSync(o.secretValueFile) : await readStdin(),
+        );
+      }
       do {
         const p = params(o);
+        if (fingerprint) p.set('secret_fingerprint', fingerprint);
         if (cursor) p.set('cursor', cursor);
         const page = (await (await call(`/v1/events?${p}`)).json()) as {
           events: Doc[];

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { REDACTION_KEY_ENV, REDACTION_KEY_FILE_ENV, secretFingerprint } from '@auditflow/schemas';
+
+/**
+ * `auditflow search --secret-value`: "was this leaked token ever seen, where, by whom?". The
+ * value is read from stdin or a file, never the command line (shell history, `ps`), and only
+ * its keyed fingerprint leaves this process: the query API matches it against the fingerprints
+ * the sanitizer wrote into its redaction markers.
+ */
+
+/** The secret as given: one trailing newline (from `echo` or a file) is not part of it. */
+export function secretFromInput(input: Buffer | string): string {
+  const text = typeof input === 'string' ? input : input.toString('utf8');
+  const value = text.endsWith('\r\n') ? text.slice(0, -2) : text.endsWith('\n') ? text.slice(0, -1) : text;
+  if (value.length === 0)
+    throw new Error('no secret value on stdin (pipe it in: `pbpaste | auditflow search --secret-value`)');
+  return value;
+}
+
+/** The redaction key from the environment or its file; the error says what to set. */
+export function redactionKeyFromEnv(env: NodeJS.ProcessEnv, fallback?: string): Buffer {
+  const file = env[REDACTION_KEY_FILE_ENV];
+  const text = env[REDACTION_KEY_ENV] ?? (file ? readFileSync(file, 'utf8').trim() : fallback);
+  if (!text || !/^[0-9a-f]{64,}$/i.test(text)) {
+    throw new Error(
+      `${REDACTION_KEY_ENV} (or ${REDACTION_KEY_FILE_ENV}) must be the sanitizer's redaction key (hex, 32+ bytes) to look a secret up`,
+    );
+  }
+  return Buffer.from(text, 'hex');
+}
+
+/** The fingerprint to search for; the secret itself goes nowhere. */
+export function secretValueFingerprint(key: Buffer, input: Buffer | string): string {
+  return secretFingerprint(key, secretFromInput(input));
+}
+
+export async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
