@@ -13,6 +13,7 @@ const good = {
   AUDITFLOW_GATEWAY_TOKEN: 'afgw_0123456789abcdef',
   AUDITFLOW_QUERY_TOKEN: 'afq_0123456789abcdef',
   AUDITFLOW_PSEUDONYM_KEY: 'ab'.repeat(32),
+  AUDITFLOW_REDACTION_KEY: 'cd'.repeat(32),
 };
 const noFiles = () => false;
 

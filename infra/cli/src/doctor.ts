@@ -116,9 +116,18 @@ export const SETTINGS: readonly Setting[] = [
     unlessSet: 'AUDITFLOW_PSEUDONYM_KEY_FILE',
     fix: 'generate one with `openssl rand -hex 32`, or point AUDITFLOW_PSEUDONYM_KEY_FILE at a file holding it',
   },
+  {
+    name: 'AUDITFLOW_REDACTION_KEY',
+    usedBy: 'sanitizer',
+    schema: z.string().regex(/^[0-9a-f]{64,}$/i, 'must hold at least 32 bytes as hex'),
+    unlessSet: 'AUDITFLOW_REDACTION_KEY_FILE',
+    fix: 'generate one with `openssl rand -hex 32` (a key of its own, not the pseudonym key), or point AUDITFLOW_REDACTION_KEY_FILE at a file holding it',
+  },
   ...(
     [
       ['AUDITFLOW_PSEUDONYM_KEY_FILE', 'sanitizer'],
+      ['AUDITFLOW_REDACTION_KEY_FILE', 'sanitizer'],
+      ['AUDITFLOW_SANITIZER_KEY_NAMES', 'sanitizer'],
       ['AUDITFLOW_SANITIZER_RULES', 'sanitizer'],
       ['AUDITFLOW_PII_POLICY', 'sanitizer'],
       ['AUDITFLOW_ACTION_CATALOG', 'enricher'],

@@ -15,6 +15,8 @@ export interface StackCredentials {
   readonly queryToken: string;
   /** Key of the sanitizer's keyed pseudonyms (hex, 32 bytes). */
   readonly pseudonymKey: string;
+  /** Key of the fingerprints in redaction markers (hex, 32 bytes): `auditflow search --secret-value`. */
+  readonly redactionKey: string;
   /** Ed25519 private key signing the archive's digests (PKCS#8 DER, base64). */
   readonly archiveSigningKey: string;
 }
@@ -28,6 +30,7 @@ const KEYS = [
   'streamToken',
   'queryToken',
   'pseudonymKey',
+  'redactionKey',
   'archiveSigningKey',
 ] as const;
 
@@ -49,6 +52,7 @@ export function loadCredentials(paths: StackPaths): StackCredentials {
     streamToken: token('afst'),
     queryToken: token('afq'),
     pseudonymKey: randomBytes(32).toString('hex'),
+    redactionKey: randomBytes(32).toString('hex'),
     archiveSigningKey: generateKeyPairSync('ed25519')
       .privateKey.export({ type: 'pkcs8', format: 'der' })
       .toString('base64'),

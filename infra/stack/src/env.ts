@@ -20,6 +20,7 @@ export const STACK_ENV_KEYS = [
   'AUDITFLOW_QUERY_TOKEN',
   // Beyond the SPEC's list (extensions): what the processors need locally.
   'AUDITFLOW_PSEUDONYM_KEY',
+  'AUDITFLOW_REDACTION_KEY',
   'AUDITFLOW_ARCHIVE_SIGNING_KEY',
 ] as const;
 
@@ -40,6 +41,7 @@ export function stackEnv(paths: StackPaths): StackEnv {
     AUDITFLOW_STREAM_TOKEN: credentials.streamToken,
     AUDITFLOW_QUERY_TOKEN: credentials.queryToken,
     AUDITFLOW_PSEUDONYM_KEY: credentials.pseudonymKey,
+    AUDITFLOW_REDACTION_KEY: credentials.redactionKey,
     AUDITFLOW_ARCHIVE_SIGNING_KEY: credentials.archiveSigningKey,
   };
 }

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { deadLetter } from './dead-letter.ts';
 import { kafkaWithLogger, onConsumerCrash } from './kafka.ts';
-import { DecodeError, WireCodec } from './wire.ts';
+import { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';
 
 /** What a transform decides for one event. */
 export type TransformOutcome =
@@ -37,6 +37,11 @@ export interface ProcessorConfig {
   readonly maxMessageBytes?: number;
   /** A transform that throws: quarantine (sanitizer: fail closed) or dlq. */
   readonly onTransformError: 'quarantine' | 'dlq';
+  /**
+   * A record that does not decode: dlq (default) or quarantine. The sanitizer quarantines: its
+   * input is unsanitised, and the DLQ, which analysts may read, must not hold raw bytes (S4).
+   */
+  readonly onDecodeError?: 'quarantine' | 'dlq';
 }
 
 export interface ProcessorDeps {
@@ -176,23 +181,29 @@ export class Processor {
         event = await this.codec.decode(message.value);
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err; // registry down: the batch is retried
-        add(this.config.dlqTopic, deadLetter(batch, message, this.config.name, err.reason, err.message));
-        counts.dead_lettered += 1;
+        if (this.config.onDecodeError === 'quarantine') {
+          add(
+            this.config.quarantineTopic,
+            deadLetter(batch, message, this.config.name, err.reason, err.message),
+          );
+          counts.quarantined += 1;
+        } else {
+          add(this.config.dlqTopic, deadLetter(batch, message, this.config.name, err.reason, err.message));
+          counts.dead_lettered += 1;
+        }
         continue;
       }
       let outcome: ReturnType<Transform>;
       try {
         outcome = this.transform(event);
       } catch (err) {
-        outcome = { kind: 'quarantine', reason: `${this.config.name} failed: ${(err as Error).message}` };
-        if (this.config.onTransformError === 'dlq') {
-          add(
-            this.config.dlqTopic,
-            deadLetter(batch, message, this.config.name, 'transform_failed', outcome.reason),
-          );
-          counts.dead_lettered += 1;
-          continue;
-        }
+        // A transform that throws can never succeed on this event: set it aside, move on.
+        const error = `${this.config.name} failed: ${(err as Error).message}`;
+        const toDlq = this.config.onTransformError === 'dlq';
+        const topic = toDlq ? this.config.dlqTopic : this.config.quarantineTopic;
+        add(topic, deadLetter(batch, message, this.config.name, 'transform_failed', error));
+        counts[toDlq ? 'dead_lettered' : 'quarantined'] += 1;
+        continue;
       }
       if (outcome.kind === 'quarantine') {
         // The original bytes, unprocessed: the quarantine topic is restricted for that reason.
@@ -200,10 +211,22 @@ export class Processor {
         counts.quarantined += 1;
         continue;
       }
+      let value: Buffer;
+      try {
+        value = await this.codec.encode(this.config.outputTopic, outcome.event);
+      } catch (err) {
+        if (err instanceof RegistryUnavailableError) throw err; // retried with the batch
+        // The transform made an event the schema cannot hold: set aside, never a stuck partition.
+        const reason = `${this.config.name} output does not encode: ${(err as Error).message}`;
+        const target = this.config.onTransformError === 'quarantine' ? 'quarantineTopic' : 'dlqTopic';
+        add(this.config[target], deadLetter(batch, message, this.config.name, 'encode_failed', reason));
+        counts[target === 'quarantineTopic' ? 'quarantined' : 'dead_lettered'] += 1;
+        continue;
+      }
       const traceparent = header(message, 'traceparent');
       add(this.config.outputTopic, {
         key: message.key,
-        value: await this.codec.encode(this.config.outputTopic, outcome.event),
+        value,
         headers: {
           'auditflow-event-id': outcome.event.id,
           'auditflow-producer-id': outcome.event.producer.id,
