@@ -1,4 +1,13 @@
 import { readFileSync } from 'node:fs';
+import {
+  DEFAULT_OCCURRED_AT_WINDOW,
+  DEFAULT_SYSTEM_TENANT,
+  occurredAtWindowFromEnv,
+  parseDuration,
+  systemTenantFromEnv,
+  TENANT_ID_PATTERN,
+  TENANT_ID_RULE,
+} from '@auditflow/schemas';
 import { z } from 'zod';
 import type { GatewayClient } from './auth.ts';
 
@@ -26,9 +35,20 @@ export const gatewayConfigSchema = z.strictObject({
     .default(5 * 2 ** 20),
   maxBatch: z.number().int().positive().default(1000),
   signatureWindowSeconds: z.number().positive().default(300),
-  /** Tenant under which the gateway audits its own authentication decisions. */
-  selfTenant: z.string().min(1).default('auditflow'),
+  /** HMAC nonces remembered (each for 2 × the signature window); beyond it signed requests get 503. */
+  replayCacheSize: z.number().int().positive().default(100_000),
+  /** Failed authentications are audited once per client and reason per this interval, with a count. */
+  authFailureIntervalSeconds: z.number().positive().default(60),
+  /** `occurred_at` must lie within this window around the time the request was received. */
+  occurredAtWindow: z
+    .strictObject({ aheadMs: z.number().positive(), behindMs: z.number().positive() })
+    .default(DEFAULT_OCCURRED_AT_WINDOW),
+  /** The pipeline's own tenant: the gateway audits itself there, clients may not write it. */
+  selfTenant: z.string().regex(TENANT_ID_PATTERN, TENANT_ID_RULE).default(DEFAULT_SYSTEM_TENANT),
 });
+
+/** How often failed authentications are audited (a duration: `60s`, `5m`). */
+export const AUTH_FAILURE_INTERVAL_ENV = 'AUDITFLOW_GATEWAY_AUTH_FAILURE_INTERVAL';
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
@@ -51,9 +71,19 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
   if (env.AUDITFLOW_GATEWAY_CLIENTS_FILE) {
     clients.push(...(JSON.parse(readFileSync(env.AUDITFLOW_GATEWAY_CLIENTS_FILE, 'utf8')) as unknown[]));
   }
+  const interval = env[AUTH_FAILURE_INTERVAL_ENV];
+  const intervalMs = interval ? parseDuration(interval) : undefined;
+  if (interval && !intervalMs) {
+    throw new Error(
+      `${AUTH_FAILURE_INTERVAL_ENV}=${JSON.stringify(interval)} is not a positive duration: use e.g. 60s or 5m`,
+    );
+  }
   return {
     host: env.AUDITFLOW_GATEWAY_HOST,
     port: env.AUDITFLOW_GATEWAY_PORT ? Number(env.AUDITFLOW_GATEWAY_PORT) : undefined,
     clients: clients as GatewayConfigInput['clients'],
+    selfTenant: systemTenantFromEnv(env),
+    occurredAtWindow: occurredAtWindowFromEnv(env),
+    authFailureIntervalSeconds: intervalMs ? intervalMs / 1000 : undefined,
   };
 }

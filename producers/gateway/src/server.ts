@@ -1,10 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AuditProducer, SpoolFullError } from '@auditflow/producer';
-import { type AuditEventInput, type FieldIssue, validateEvent } from '@auditflow/schemas';
+import {
+  type AuditEventInput,
+  type FieldIssue,
+  reservedOriginIssues,
+  validateEvent,
+} from '@auditflow/schemas';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { Authenticator, type AuthResult } from './auth.ts';
+import { Authenticator, type AuthFailure, type AuthResult, type GatewayClient } from './auth.ts';
+import { type AggregatedAuthFailure, AuthFailureAggregator } from './auth-failures.ts';
 import { BodyTooLargeError, parseEvents, readBody } from './body.ts';
 import type { GatewayConfig } from './config.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -15,6 +21,16 @@ export interface Gateway {
   /** Stops accepting connections and waits for requests in progress. */
   close(): Promise<void>;
 }
+
+/** Request headers the gateway reads (lower case, as Node gives them). */
+export const HEADERS = {
+  authorization: 'authorization',
+  client: 'x-auditflow-client',
+  timestamp: 'x-auditflow-timestamp',
+  nonce: 'x-auditflow-nonce',
+  signature: 'x-auditflow-signature',
+  contentType: 'content-type',
+} as const;
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name];
@@ -48,7 +64,10 @@ export function createGateway(options: {
   registry: Registry;
 }): Gateway {
   const { config, producer, logger } = options;
-  const authenticator = new Authenticator(config.clients, config.signatureWindowSeconds);
+  const authenticator = new Authenticator(config.clients, {
+    windowSeconds: config.signatureWindowSeconds,
+    replayCacheSize: config.replayCacheSize,
+  });
   const limiter = new RateLimiter();
   const requests = new Counter({
     name: 'auditflow_gateway_requests_total',
@@ -56,38 +75,98 @@ export function createGateway(options: {
     labelNames: ['route', 'status'],
     registers: [options.registry],
   });
+  const authFailures = new Counter({
+    name: 'auditflow_gateway_auth_failures_total',
+    help: 'Failed authentications by method and reason (audited aggregated, once per client and reason per interval)',
+    labelNames: ['method', 'reason'],
+    registers: [options.registry],
+  });
   let draining = false;
 
-  /** The gateway audits its own authentication decisions (never the credential itself). */
-  const auditAuth = (result: AuthResult, sourceIp: string | undefined): void => {
-    const hmac = result.method === 'hmac';
-    const action = result.ok
-      ? hmac
-        ? 'auth.webhook.hmac_valid'
-        : 'auth.token.accepted'
-      : hmac
-        ? 'auth.webhook.hmac_invalid'
-        : 'auth.token.rejected';
-    const clientId = result.ok ? result.client.id : result.clientId;
+  /** The gateway's own audit events: the pipeline's tenant, so they opt in as the pipeline's. */
+  const auditSelf = (event: Omit<AuditEventInput, 'tenant_id' | 'service'>): void => {
     try {
-      producer.emit({
-        action,
-        category: 'authentication',
-        actor: { type: 'service', id: clientId ?? 'unknown', ip: sourceIp ?? null },
-        target: { type: 'endpoint', id: 'POST /v1/events' },
-        outcome: result.ok ? 'success' : 'denied',
-        error: result.ok ? null : { class: 'auth_failure', code: '401', message: result.reason },
-        tenant_id: config.selfTenant,
-        service: { name: 'auditflow-gateway' },
-        details: { method: result.method, ...(result.ok ? {} : { reason: result.reason }) },
-      });
+      producer.emit(
+        { ...event, tenant_id: config.selfTenant, service: { name: 'auditflow-gateway' } },
+        { pipeline: true },
+      );
     } catch (err) {
       logger.error({ err: (err as Error).message }, 'could not audit an authentication decision');
     }
   };
 
+  /** The gateway audits its own authentication decisions (never the credential itself). */
+  const auditAccepted = (client: GatewayClient, method: AuthResult['method'], sourceIp: string | undefined) =>
+    auditSelf({
+      action: method === 'hmac' ? 'auth.webhook.hmac_valid' : 'auth.token.accepted',
+      category: 'authentication',
+      actor: { type: 'service', id: client.id, ip: sourceIp ?? null },
+      target: { type: 'endpoint', id: 'POST /v1/events' },
+      outcome: 'success',
+      details: { method },
+    });
+
+  const auditRejected = (failure: AggregatedAuthFailure) =>
+    auditSelf({
+      action: failure.method === 'hmac' ? 'auth.webhook.hmac_invalid' : 'auth.token.rejected',
+      category: 'authentication',
+      actor: { type: 'service', id: failure.clientId ?? 'unknown', ip: failure.sourceIps[0] ?? null },
+      target: { type: 'endpoint', id: 'POST /v1/events' },
+      outcome: 'denied',
+      error: { class: 'auth_failure', code: '401', message: failure.reason },
+      details: {
+        method: failure.method,
+        reason: failure.reason,
+        count: failure.count,
+        first_at: new Date(failure.firstAt).toISOString(),
+        last_at: new Date(failure.lastAt).toISOString(),
+        source_ips: failure.sourceIps,
+        interval_s: config.authFailureIntervalSeconds,
+      },
+    });
+  const failures = new AuthFailureAggregator(config.authFailureIntervalSeconds * 1000, auditRejected);
+  const flushTimer = setInterval(
+    () => failures.flush(),
+    Math.min(1000, config.authFailureIntervalSeconds * 1000),
+  );
+  flushTimer.unref();
+
+  /** 401 (or 503 when signed requests cannot be checked for replay now); the body stays unread. */
+  const refuse = (res: ServerResponse, failure: AuthFailure, sourceIp: string | undefined): number => {
+    authFailures.inc({ method: failure.method, reason: failure.reason });
+    failures.record(failure, sourceIp);
+    if (failure.retryAfterS !== undefined) {
+      send(
+        res,
+        503,
+        { error: 'busy', message: failure.reason },
+        { 'retry-after': String(failure.retryAfterS), connection: 'close' },
+      );
+      return 503;
+    }
+    // Connection: close, so Node does not read the rest of an unauthenticated body to reuse it.
+    send(
+      res,
+      401,
+      { error: 'unauthorized', message: failure.reason },
+      { 'www-authenticate': 'Bearer', connection: 'close' },
+    );
+    return 401;
+  };
+
   const ingest = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
-    const type = header(req, 'content-type') ?? '';
+    const receivedAt = Date.now();
+    const sourceIp = req.socket.remoteAddress;
+    // Authentication first, from the headers alone: an unauthenticated body is never read.
+    const identified = authenticator.identify({
+      authorization: header(req, HEADERS.authorization),
+      clientId: header(req, HEADERS.client),
+      timestamp: header(req, HEADERS.timestamp),
+      nonce: header(req, HEADERS.nonce),
+      signature: header(req, HEADERS.signature),
+    });
+    if (!identified.ok) return refuse(res, identified, sourceIp);
+    const type = header(req, HEADERS.contentType) ?? '';
     if (!/^application\/json\b/i.test(type)) {
       send(res, 415, { error: 'unsupported_media_type', message: 'send Content-Type: application/json' });
       return 415;
@@ -102,19 +181,9 @@ export function createGateway(options: {
       }
       throw err;
     }
-    const sourceIp = req.socket.remoteAddress;
-    const auth = authenticator.authenticate({
-      authorization: header(req, 'authorization'),
-      clientId: header(req, 'x-auditflow-client'),
-      timestamp: header(req, 'x-auditflow-timestamp'),
-      signature: header(req, 'x-auditflow-signature'),
-      body,
-    });
-    auditAuth(auth, sourceIp);
-    if (!auth.ok) {
-      send(res, 401, { error: 'unauthorized', message: auth.reason }, { 'www-authenticate': 'Bearer' });
-      return 401;
-    }
+    const auth = authenticator.verifySignature(identified, body);
+    if (!auth.ok) return refuse(res, auth, sourceIp);
+    auditAccepted(auth.client, auth.method, sourceIp);
     const client = auth.client;
     const parsed = parseEvents(body, config.maxBatch);
     if (!parsed.ok) {
@@ -129,7 +198,10 @@ export function createGateway(options: {
     });
     const invalid: { index: number; errors: readonly FieldIssue[] }[] = [];
     events.forEach((event, index) => {
-      const errors = validateEvent(event);
+      const errors = [
+        ...reservedOriginIssues(event, config.selfTenant),
+        ...validateEvent(event, { receivedAt, window: config.occurredAtWindow }),
+      ];
       if (errors.length > 0) invalid.push({ index, errors });
     });
     if (invalid.length > 0) {
@@ -161,7 +233,9 @@ export function createGateway(options: {
       return 429;
     }
     try {
-      const receipts = await Promise.all(events.map((event) => producer.emitDurable(event)));
+      // The origin is the authenticated client; whatever the body said in `ingest` is overwritten.
+      const origin = { via: 'gateway', clientId: client.id, receivedAt } as const;
+      const receipts = await Promise.all(events.map((event) => producer.emitDurable(event, { origin })));
       send(res, 202, { ids: receipts.map((r) => r.id) });
       return 202;
     } catch (err) {
@@ -238,7 +312,12 @@ export function createGateway(options: {
     close: () =>
       new Promise((resolve) => {
         draining = true;
-        server.close(() => resolve());
+        clearInterval(flushTimer);
+        server.close(() => {
+          // Counted failures are audited before the producer closes.
+          failures.flush(true);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };
