@@ -24,7 +24,7 @@ describe('checkConfig', () => {
       {
         name: 'config',
         level: 'ok',
-        detail: '11 settings valid (2 from the local stack; the environment overrides them)',
+        detail: '12 settings valid (2 from the local stack; the environment overrides them)',
       },
     ]);
   });
