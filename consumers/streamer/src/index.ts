@@ -4,6 +4,7 @@ export {
   type DestinationConfig,
   DestinationRunner,
   Destinations,
+  destinationStage,
   groupIdOf,
   loadDestinations,
   signatureHeader,
@@ -11,7 +12,7 @@ export {
 } from './destinations/index.ts';
 export { type Filters, matches, parseFilters } from './filters.ts';
 export { sseFramer, wsFramer } from './frames.ts';
-export { CapacityError, type HubConfig, StreamHub } from './hub.ts';
+export { CapacityError, type HubConfig, STREAMER_STAGE, StreamHub } from './hub.ts';
 export { decodePosition, encodePosition, type Position, parseSince } from './position.ts';
 export { createStreamServer, type StreamServerConfig } from './server.ts';
 export { type Offer, type Sink, Subscriber } from './subscriber.ts';

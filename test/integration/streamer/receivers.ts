@@ -12,7 +12,8 @@ import { deframe } from './rfc5424.ts';
 
 /**
  * A SIEM's webhook endpoint: checks every request's signature with its own secret, answers 500
- * to the first `failFirst` requests (without taking their events), and records what it took.
+ * to the first `failFirst` requests (without taking their events), 422 to a batch holding an
+ * event it `refuse`s, 503 once it took `downAfter` batches, and records what it took.
  */
 export class WebhookReceiver {
   readonly accepted: { id: string; tenant_id: string; action: string }[] = [];
@@ -22,13 +23,23 @@ export class WebhookReceiver {
   badSignatures = 0;
   replays = 0;
   private server: Server | undefined;
+  refused = 0;
+  unavailable = 0;
   failFirst: number;
+  private readonly refuse: (event: WebhookReceiver['accepted'][number]) => boolean;
+  private readonly downAfter: number;
 
   constructor(
     private readonly secret: string,
-    options: { failFirst?: number } = {},
+    options: {
+      failFirst?: number;
+      refuse?: (event: WebhookReceiver['accepted'][number]) => boolean;
+      downAfter?: number;
+    } = {},
   ) {
     this.failFirst = options.failFirst ?? 0;
+    this.refuse = options.refuse ?? (() => false);
+    this.downAfter = options.downAfter ?? Number.POSITIVE_INFINITY;
   }
 
   async listen(): Promise<string> {
@@ -55,12 +66,23 @@ export class WebhookReceiver {
           res.writeHead(500).end('try again');
           return;
         }
+        if (this.nonces.size >= this.downAfter) {
+          this.unavailable++;
+          res.writeHead(503).end('down for maintenance');
+          return;
+        }
+        const events = JSON.parse(body) as WebhookReceiver['accepted'];
+        if (events.some(this.refuse)) {
+          this.refused++;
+          res.writeHead(422).end('unprocessable event');
+          return;
+        }
         // No dedupe here (a careful receiver would drop a nonce it already took): the tests
         // count every event taken, so a repeat shows.
         const nonce = String(req.headers['x-auditflow-nonce']);
         if (this.nonces.has(nonce)) this.replays++;
         this.nonces.add(nonce);
-        this.accepted.push(...(JSON.parse(body) as WebhookReceiver['accepted']));
+        this.accepted.push(...events);
         res.writeHead(200).end();
       });
     });
