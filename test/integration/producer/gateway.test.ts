@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createGateway, type Gateway, resolveGatewayConfig, signBody } from '@auditflow/gateway';
 import { createTopicsReady } from '@auditflow/processor-runtime';
 import { type AuditProducer, createAuditProducer } from '@auditflow/producer';
@@ -15,6 +18,12 @@ import { sampleEvent } from '../../support/events.ts';
 
 const TOKEN = 'tok_gateway_test_0123456789';
 const HMAC = 'sec_gateway_test_0123456789';
+const ANY_TENANT = 'tok_any_tenant_0123456789';
+const FAILURE_INTERVAL_S = 1;
+
+interface Refusal {
+  events: { index: number; errors: { field: string; rule: string; message: string }[] }[];
+}
 
 describe('HTTP ingest gateway against real Kafka', () => {
   const topic = unique('it.gateway');
@@ -43,7 +52,10 @@ describe('HTTP ingest gateway against real Kafka', () => {
         { id: 'ci-bot', token: TOKEN, tenants: ['acme'] },
         { id: 'webhook-src', hmacSecret: HMAC, tenants: ['acme'] },
         { id: 'tiny', token: 'tok_tiny_limit_0123456789', tenants: ['acme'], eventsPerSecond: 1, burst: 3 },
+        { id: 'any-tenant', token: ANY_TENANT, tenants: [] },
+        { id: 'flooder', hmacSecret: 'sec_flooder_0123456789', tenants: ['acme'] },
       ],
+      authFailureIntervalSeconds: FAILURE_INTERVAL_S,
     });
     gateway = createGateway({ config, producer, logger: pino({ level: 'silent' }), registry });
     const address = await gateway.listen();
@@ -197,6 +209,135 @@ describe('HTTP ingest gateway against real Kafka', () => {
     // The credential itself is never in the audit record.
     expect(JSON.stringify(events)).not.toContain('wrong-token-value');
     expect(JSON.stringify(events)).not.toContain(TOKEN);
+  });
+
+  it('stamps the authenticated client as the origin and overwrites a forged one', async () => {
+    const correlation = unique('forged');
+    const before = Date.now();
+    const forged = {
+      ...sampleEvent(60, { correlation_id: correlation }),
+      ingest: { via: 'sdk', client_id: 'someone-else', received_at: '2020-01-01T00:00:00Z' },
+    };
+    const response = await post(JSON.stringify(forged));
+    expect(response.status).toBe(202);
+    const event = (await delivered()).find((e) => e.correlation_id === correlation);
+    expect(event?.ingest?.via).toBe('gateway');
+    expect(event?.ingest?.client_id).toBe('ci-bot');
+    expect(event?.ingest?.received_at).toBeGreaterThanOrEqual(before);
+    expect(event?.ingest?.received_at).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("refuses the pipeline's own tenant and audit.* actions with 400 naming field and rule", async () => {
+    const any = { authorization: `Bearer ${ANY_TENANT}` };
+    const tenant = await post(JSON.stringify(sampleEvent(61, { tenant_id: 'auditflow' })), any);
+    expect(tenant.status).toBe(400);
+    expect(((await tenant.json()) as Refusal).events[0]?.errors).toEqual([
+      expect.objectContaining({ field: 'tenant_id', rule: 'reserved_tenant' }),
+    ]);
+    for (const action of ['audit.log.exported', 'audit.archive.deleted']) {
+      const forged = await post(JSON.stringify(sampleEvent(62, { action })));
+      expect(forged.status).toBe(400);
+      expect(((await forged.json()) as Refusal).events[0]?.errors).toEqual([
+        expect.objectContaining({ field: 'action', rule: 'reserved_action' }),
+      ]);
+    }
+  });
+
+  it('refuses occurred_at far in the future or the past with 400 naming the field; accepts late data inside the window', async () => {
+    const cases = [
+      ['2999-01-01T00:00:00Z', 'occurred_at_ahead'],
+      [new Date(Date.now() + 25 * 3_600_000).toISOString(), 'occurred_at_ahead'],
+      ['1999-01-01T00:00:00Z', 'occurred_at_behind'],
+      [new Date(Date.now() - 31 * 86_400_000).toISOString(), 'occurred_at_behind'],
+    ] as const;
+    for (const [occurredAt, rule] of cases) {
+      const response = await post(JSON.stringify(sampleEvent(63, { occurred_at: occurredAt })));
+      expect(response.status, occurredAt).toBe(400);
+      expect(((await response.json()) as Refusal).events[0]?.errors).toEqual([
+        expect.objectContaining({ field: 'occurred_at', rule }),
+      ]);
+    }
+    const correlation = unique('late');
+    const late = new Date(Date.now() - 29 * 86_400_000).toISOString();
+    expect(
+      (await post(JSON.stringify(sampleEvent(64, { occurred_at: late, correlation_id: correlation }))))
+        .status,
+    ).toBe(202);
+    const event = (await delivered()).find((e) => e.correlation_id === correlation);
+    expect(event?.occurred_at).toBe(Date.parse(late));
+    // Downstream routes by the receipt time, which is now.
+    expect(Date.now() - (event?.ingest?.received_at ?? 0)).toBeLessThan(60_000);
+  });
+
+  it('refuses the 128-character CJK tenant id with 400 naming tenant_id', async () => {
+    const tenant = '租户'.repeat(64);
+    const response = await post(JSON.stringify(sampleEvent(65, { tenant_id: tenant })), {
+      authorization: `Bearer ${ANY_TENANT}`,
+    });
+    expect(response.status).toBe(400);
+    const errors = ((await response.json()) as Refusal).events[0]?.errors ?? [];
+    expect(errors.map((e) => [e.field, e.rule])).toEqual([
+      ['tenant_id', 'max_bytes'],
+      ['tenant_id', 'pattern'],
+    ]);
+  });
+
+  it('answers a 5 MB body without credentials with 401 before the body is sent', async () => {
+    /** Sends the headers of a 5 MiB request and its first 64 KiB; resolves with what comes back within `waitMs`. */
+    const partialRequest = async (extraHeaders: string, waitMs: number): Promise<string> => {
+      const socket = connect(Number(new URL(url).port), '127.0.0.1');
+      await once(socket, 'connect');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString('latin1');
+      });
+      socket.on('error', () => {});
+      socket.write(
+        `POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${extraHeaders}Content-Length: ${5 * 2 ** 20}\r\n\r\n`,
+      );
+      socket.write(Buffer.alloc(64 * 1024, 0x20));
+      const deadline = Date.now() + waitMs;
+      while (!received.includes('\r\n\r\n') && Date.now() < deadline) await sleep(20);
+      socket.destroy();
+      return received;
+    };
+    const unauthenticated = await partialRequest('', 10_000);
+    expect(unauthenticated).toMatch(/^HTTP\/1\.1 401 /);
+    expect(unauthenticated.toLowerCase()).toContain('connection: close');
+    // The control: an authenticated request gets no answer until its body is complete.
+    expect(await partialRequest(`Authorization: Bearer ${TOKEN}\r\n`, 500)).toBe('');
+  });
+
+  it('aggregates a flood of failed authentications into a bounded number of audit events with counts', async () => {
+    const flood = 400;
+    const body = Buffer.from(JSON.stringify(sampleEvent(66)));
+    const started = Date.now();
+    const statuses: number[] = [];
+    for (let sent = 0; sent < flood; sent += 50) {
+      const wave = Array.from({ length: 50 }, () =>
+        post(body, hmacHeaders('flooder', 'sec_wrong_secret_0123456789', body)).then((r) => r.status),
+      );
+      statuses.push(...(await Promise.all(wave)));
+    }
+    const elapsedS = (Date.now() - started) / 1000;
+    expect(new Set(statuses)).toEqual(new Set([401]));
+    const floodEvents = async () =>
+      (await delivered()).filter((e) => e.action === 'auth.webhook.hmac_invalid' && e.actor.id === 'flooder');
+    const counted = (events: AuditEvent[]) =>
+      events.reduce((sum, e) => sum + (JSON.parse(e.details as string) as { count: number }).count, 0);
+    let events = await floodEvents();
+    for (let i = 0; i < 50 && counted(events) < flood; i++) {
+      await sleep(200);
+      events = await floodEvents();
+    }
+    // Every failure is accounted for, in one event per interval (plus the first, at once).
+    expect(counted(events)).toBe(flood);
+    expect(events.length).toBeLessThanOrEqual(2 + Math.ceil(elapsedS / FAILURE_INTERVAL_S));
+    expect(events.length).toBeLessThan(flood / 20);
+    expect(JSON.parse(events[0]?.details as string)).toMatchObject({
+      reason: 'signature mismatch',
+      count: 1,
+    });
   });
 
   it('serves health, readiness and Prometheus metrics', async () => {
