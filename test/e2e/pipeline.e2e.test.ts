@@ -71,6 +71,7 @@ function serviceEnv(): NodeJS.ProcessEnv {
     AUDITFLOW_GATEWAY_TOKEN: gatewayToken,
     AUDITFLOW_STREAM_TOKEN: streamToken,
     AUDITFLOW_PSEUDONYM_KEY: randomBytes(32).toString('hex'),
+    AUDITFLOW_REDACTION_KEY: randomBytes(32).toString('hex'),
     AUDITFLOW_ARCHIVE_SIGNING_KEY: ARCHIVE_SIGNING_KEY_ENV,
     AUDITFLOW_ARCHIVE_PREFIX: archivePrefix,
     AUDITFLOW_ARCHIVE_ROLL_SECONDS: '3',
@@ -301,16 +302,18 @@ describe('the whole pipeline, end to end (real Kafka, registry, Elasticsearch, S
     expect(JSON.stringify(rejected.badAction?.json)).toMatch(/action/);
   });
 
-  it('lands the bad raw records in the DLQ with their reasons while the rest flows', async () => {
+  it('quarantines the bad raw records with their reasons (never the DLQ) while the rest flows', async () => {
     const ours = (m: { message: { value: Buffer | null } }) =>
       (m.message.value as Buffer).includes(`e2e-bad-${tenant}-`);
     const deadline = Date.now() + 90_000;
     const kafka = kafkaClient('e2e-dlq');
-    let marked = (await readTopicSince(kafka, TOPICS.dlq, started)).filter(ours);
+    let marked = (await readTopicSince(kafka, TOPICS.quarantine, started)).filter(ours);
     while (marked.length < 4 && Date.now() < deadline) {
       await sleep(2000);
-      marked = (await readTopicSince(kafka, TOPICS.dlq, started)).filter(ours);
+      marked = (await readTopicSince(kafka, TOPICS.quarantine, started)).filter(ours);
     }
+    // Raw bytes stay out of the DLQ analysts read (S4).
+    expect((await readTopicSince(kafka, TOPICS.dlq, started)).filter(ours)).toEqual([]);
     const reasons = Object.fromEntries(
       marked.map((m) => [
         /e2e-bad-[^-]+-[^-]+-([a-z-]+)/.exec((m.message.value as Buffer).toString('latin1'))?.[1],

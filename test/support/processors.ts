@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { enrichEvent, loadMetadata } from '@auditflow/enricher';
 import { Processor, type Transform } from '@auditflow/processor-runtime';
-import { loadPiiPolicy, loadRuleset, sanitizeEvent } from '@auditflow/sanitizer';
+import { createSanitizerContext, sanitizeEvent } from '@auditflow/sanitizer';
 import { loadCatalog, loadRetentionPolicy } from '@auditflow/schemas';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -9,9 +9,11 @@ import { endpoints } from './endpoints.ts';
 import type { PipelineTopics } from './pipeline-topics.ts';
 
 export const PSEUDONYM_KEY = randomBytes(32);
+/** The fingerprint key of the in-process sanitizers, for tests that look a secret up. */
+export const REDACTION_KEY = randomBytes(32);
 
 export function sanitizerTransform(key: Buffer = PSEUDONYM_KEY): Transform {
-  const ctx = { ruleset: loadRuleset(), policy: loadPiiPolicy(), pseudonymKey: key };
+  const ctx = createSanitizerContext({ pseudonymKey: key, redactionKey: REDACTION_KEY });
   return (event) => ({ kind: 'forward', event: sanitizeEvent(event, ctx) });
 }
 
@@ -40,6 +42,7 @@ export function stageProcessor(
       instanceId: options.instanceId ?? `${stage}-${process.pid}`,
       maxMessageBytes: options.maxMessageBytes,
       onTransformError: sanitizer ? 'quarantine' : 'dlq',
+      onDecodeError: sanitizer ? 'quarantine' : 'dlq',
     },
     sanitizer ? sanitizerTransform() : enricherTransform(),
     { logger: pino({ level: process.env.AUDITFLOW_TEST_LOG ?? 'silent' }), registry: new Registry() },

@@ -1,4 +1,7 @@
+export { createSanitizerContext, SANITIZER_SETTINGS, sanitizerContextFromEnv } from './context.ts';
+export { KeyNames, keyWords, loadKeyNames } from './keys.ts';
+export { PairScanner } from './pairs.ts';
 export { loadPiiPolicy, type PiiPolicy, pseudonymise } from './policy.ts';
 export { redactText } from './redact.ts';
 export { loadRuleset, type Ruleset } from './rules.ts';
-export { type SanitizerContext, sanitizeEvent } from './sanitize.ts';
+export { SanitizeBudgetError, type SanitizerContext, sanitizeEvent } from './sanitize.ts';

@@ -1,12 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { type AuditEvent, toAuditEvent, toJsonForm } from '@auditflow/schemas';
+import {
+  type AuditEvent,
+  parseMarkers,
+  secretFingerprint,
+  toAuditEvent,
+  toJsonForm,
+} from '@auditflow/schemas';
 import { describe, expect, it } from 'vitest';
 import { forbiddenFragments, ORDINARY_VALUES, secretEvents } from '../../../test/support/secret-corpus.ts';
-import { loadPiiPolicy, mask, pseudonymise } from './policy.ts';
-import { loadRuleset } from './rules.ts';
-import { sanitizeEvent } from './sanitize.ts';
+import { createSanitizerContext } from './context.ts';
+import { mask, pseudonymise } from './policy.ts';
+import { SanitizeBudgetError, sanitizeEvent } from './sanitize.ts';
 
-const ctx = { ruleset: loadRuleset(), policy: loadPiiPolicy(), pseudonymKey: randomBytes(32) };
+const ctx = createSanitizerContext({ pseudonymKey: randomBytes(32), redactionKey: randomBytes(32) });
 const record = (input: unknown, i = 1): AuditEvent =>
   toAuditEvent(input, {
     id: `0192f7a4-6b1e-7c3d-9a4b-00000000000${i}`,
@@ -76,7 +82,7 @@ describe('sanitizeEvent', () => {
     });
     const out = sanitizeEvent(long, ctx);
     const reasoning = (JSON.parse(out.details as string) as { reasoning: string }).reasoning;
-    expect(reasoning.startsWith('token=[REDACTED:key-value-secret] xxx')).toBe(true);
+    expect(reasoning).toMatch(/^token=\[REDACTED:key-value-secret:[0-9a-f]{12}\] xxx/);
     expect(reasoning.length).toBeLessThan(2100);
     expect(out.sanitization?.truncated_paths).toEqual(['details.reasoning']);
   });
@@ -89,5 +95,76 @@ describe('sanitizeEvent', () => {
   it('masks in ways an analyst can still use', () => {
     expect(mask('ada@example.com')).toBe('a***@example.com');
     expect(mask('10.1.2.3')).toBe('10.1.2.0');
+  });
+
+  it('fingerprints every marker with the redaction key over the exact secret', () => {
+    const out = sanitizeEvent(
+      record({ ...secretEvents()[2], details: { note: 'password=Tr0ub4dor&3xyz ok' } }),
+      ctx,
+    );
+    const [marker] = parseMarkers(out.details as string);
+    expect(marker).toEqual({
+      rule: 'key-value-secret',
+      fingerprint: secretFingerprint(ctx.redactionKey, 'Tr0ub4dor&3xyz'),
+    });
+  });
+
+  it('redacts by key words in details, target attributes, changes and header objects', () => {
+    const out = sanitizeEvent(
+      record({
+        ...secretEvents()[2],
+        target: { type: 'db', id: 'orders', attributes: { DB_PASSWORD: 'pg-secret-1', token_count: '12' } },
+        changes: [
+          { field: 'mysqlRootPassword', before: 'old-secret-1', after: 'new-secret-2' },
+          { field: 'password_policy', before: 'lax', after: 'strict' },
+        ],
+        details: {
+          env: [
+            { name: 'STRIPE_API_KEY', value: 'stripe-value-1' },
+            { name: 'LOG_LEVEL', value: 'debug' },
+          ],
+          headers: [
+            ['X-Vault-Token', 'vault-value-1'],
+            ['Accept', 'text/plain'],
+          ],
+          config: { credentials: { user: 'svc', pin: 1234, enabled: true }, max_tokens: 4096 },
+        },
+      }),
+      ctx,
+    );
+    const text = JSON.stringify(toJsonForm(out));
+    for (const secret of [
+      'pg-secret-1',
+      'old-secret-1',
+      'new-secret-2',
+      'stripe-value-1',
+      'vault-value-1',
+      '1234',
+    ])
+      expect(text, secret).not.toContain(secret);
+    for (const kept of [
+      '"12"',
+      'strict',
+      'debug',
+      'text/plain',
+      '4096',
+      'LOG_LEVEL',
+      'STRIPE_API_KEY',
+      'true',
+    ])
+      expect(text, kept).toContain(kept);
+  });
+
+  it('quarantines (throws) an event that outlasts its time budget instead of holding the partition', () => {
+    const slow = createSanitizerContext(
+      { pseudonymKey: ctx.pseudonymKey, redactionKey: ctx.redactionKey },
+      {},
+      0,
+    );
+    const many = record({
+      ...secretEvents()[2],
+      details: { items: Array.from({ length: 100 }, (_, i) => `item ${i}`) },
+    });
+    expect(() => sanitizeEvent(many, slow)).toThrow(SanitizeBudgetError);
   });
 });

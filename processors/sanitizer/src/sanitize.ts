@@ -1,13 +1,41 @@
-import { type AuditEvent, auditEventSchema, type Finding, fieldTags } from '@auditflow/schemas';
+import {
+  type AuditEvent,
+  auditEventSchema,
+  type Finding,
+  fieldTags,
+  redactionMarker,
+  secretFingerprint,
+} from '@auditflow/schemas';
+import type { KeyNames } from './keys.ts';
+import type { PairScanner } from './pairs.ts';
 import { actionFor, mask, type PiiAction, type PiiPolicy, pseudonymise } from './policy.ts';
-import { type Hits, redaction, redactText } from './redact.ts';
-import { isSensitiveKey, luhn, type Ruleset } from './rules.ts';
+import { type Hits, type Marker, redactText } from './redact.ts';
+import { luhn, type Ruleset } from './rules.ts';
 
 export interface SanitizerContext {
   readonly ruleset: Ruleset;
   readonly policy: PiiPolicy;
+  /** Which key names hold secrets (words, not whole names). */
+  readonly keyNames: KeyNames;
+  readonly pairs: PairScanner;
   readonly pseudonymKey: Buffer;
+  /** The key of the fingerprints in redaction markers (`auditflow search --secret-value`). */
+  readonly redactionKey: Buffer;
+  /** Past this, the event is quarantined (thrown) rather than holding its partition. */
+  readonly eventBudgetMs: number;
 }
+
+/** The event took longer than its budget: quarantined with this reason, the partition moves on. */
+export class SanitizeBudgetError extends Error {
+  override readonly name = 'SanitizeBudgetError';
+  readonly retriable = false;
+}
+
+/** Rule that marks a value redacted because of the key it stands under. */
+const FIELD_NAME_RULE = 'field-name';
+/** Header-like objects: `{name: 'X-Api-Key', value: '…'}` (HAR, Kubernetes env, fetch entries). */
+const PAIR_NAME_FIELDS = ['name', 'key', 'header', 'Name', 'Key'];
+const PAIR_VALUE_FIELDS = ['value', 'val', 'Value'];
 
 /** Nesting beyond this is refused (fail closed): the producer already caps details at 32. */
 const MAX_DEPTH = 64;
@@ -36,10 +64,43 @@ class Report {
 }
 
 class Walker {
+  readonly mark: Marker;
+  private readonly deadline: number;
+  private strings = 0;
+
   constructor(
     private readonly ctx: SanitizerContext,
     readonly report: Report,
-  ) {}
+  ) {
+    this.mark = (rule, secret) => redactionMarker(rule, secretFingerprint(ctx.redactionKey, secret));
+    this.deadline = performance.now() + ctx.eventBudgetMs;
+  }
+
+  private checkBudget(): void {
+    // Reading the clock every 32 strings keeps it off the hot path; each string is linear time.
+    if ((++this.strings & 31) === 0 && performance.now() > this.deadline) {
+      throw new SanitizeBudgetError(
+        `sanitizing took longer than the ${this.ctx.eventBudgetMs} ms event budget`,
+      );
+    }
+  }
+
+  isSensitiveKey(key: string): boolean {
+    return this.ctx.keyNames.isSensitive(key);
+  }
+
+  /** A value under a sensitive key: every string and number in it, the structure and keys kept. */
+  secretValue(value: unknown, path: string): unknown {
+    if (typeof value === 'string' || typeof value === 'number') {
+      this.report.add(path, new Map([[FIELD_NAME_RULE, 1]]));
+      return this.mark(FIELD_NAME_RULE, String(value));
+    }
+    if (Array.isArray(value)) return value.map((item) => this.secretValue(item, `${path}[]`));
+    if (value === null || typeof value !== 'object') return value; // booleans and null hide nothing
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) out[key] = this.secretValue(inner, `${path}.${key}`);
+    return out;
+  }
 
   /** Redacts one string; JSON inside a string is parsed, cleaned and written back. */
   text(value: string, path: string, freeText: boolean): string {
@@ -55,8 +116,11 @@ class Walker {
         return JSON.stringify(this.value(parsed, path, 0, freeText));
       }
     }
+    this.checkBudget();
     const hits: Hits = new Map();
-    let out = redactText(value, this.ctx.ruleset, hits);
+    // Pairs after the rules: a value a provider rule already marked is skipped, and the rule's
+    // name (github-token, not key-value-secret) is what the report shows.
+    let out = this.ctx.pairs.redact(redactText(value, this.ctx.ruleset, hits, this.mark), this.mark, hits);
     if (hits.size > 0) this.report.add(path, hits);
     const max = this.ctx.ruleset.freeTextMaxLength;
     if (freeText && out.length > max) {
@@ -76,28 +140,45 @@ class Walker {
     if (typeof value === 'string') return this.text(value, path, freeText);
     if (typeof value === 'number') {
       // A card number sent as a JSON number.
-      if (Number.isSafeInteger(value) && /^[3-6]\d{12,18}$/.test(String(value)) && luhn(String(value))) {
+      if (Number.isSafeInteger(value) && /^[2-6]\d{12,18}$/.test(String(value)) && luhn(String(value))) {
         this.report.add(path, new Map([['card-number', 1]]));
-        return redaction('card-number');
+        return this.mark('card-number', String(value));
       }
       return value;
     }
-    if (Array.isArray(value)) return value.map((item) => this.value(item, `${path}[]`, depth + 1, freeText));
+    if (Array.isArray(value)) {
+      // ["X-Api-Key", "…"]: a header as a two-item entry.
+      if (value.length === 2 && typeof value[0] === 'string' && this.isSensitiveKey(value[0])) {
+        return [this.text(value[0], `${path}[]`, false), this.secretValue(value[1], `${path}.${value[0]}`)];
+      }
+      return value.map((item) => this.value(item, `${path}[]`, depth + 1, freeText));
+    }
     if (value === null || typeof value !== 'object') return value;
+    const record = value as Record<string, unknown>;
+    const pairValueField = this.pairValueField(record);
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
+    for (const [key, inner] of Object.entries(record)) {
       const keyHits: Hits = new Map();
-      const cleanKey = redactText(key, this.ctx.ruleset, keyHits);
+      const cleanKey = redactText(key, this.ctx.ruleset, keyHits, this.mark);
       const innerPath = `${path}.${cleanKey}`;
       if (keyHits.size > 0) this.report.add(`${path}.(key)`, keyHits);
-      if (isSensitiveKey(this.ctx.ruleset, key)) {
-        this.report.add(innerPath, new Map([['field-name', 1]]));
-        out[cleanKey] = redaction('field-name');
+      if (key === pairValueField || this.isSensitiveKey(key)) {
+        out[cleanKey] = this.secretValue(inner, innerPath);
         continue;
       }
       out[cleanKey] = this.value(inner, innerPath, depth + 1, freeText);
     }
     return out;
+  }
+
+  /** In `{name: 'DB_PASSWORD', value: '…'}` the value field holds the secret the name names. */
+  private pairValueField(record: Record<string, unknown>): string | undefined {
+    for (const nameField of PAIR_NAME_FIELDS) {
+      const name = record[nameField];
+      if (typeof name !== 'string' || !this.isSensitiveKey(name)) continue;
+      for (const valueField of PAIR_VALUE_FIELDS) if (valueField in record) return valueField;
+    }
+    return undefined;
   }
 
   json(text: string | null, path: string): string | null {
@@ -141,10 +222,8 @@ export function sanitizeEvent(event: AuditEvent, ctx: SanitizerContext): AuditEv
     throw new Error(`fields tagged secret are not handled: ${SECRET_PATHS.join(', ')}`);
   const attributes: Record<string, string> = {};
   for (const [key, value] of Object.entries(event.target?.attributes ?? {})) {
-    const sensitive = isSensitiveKey(ctx.ruleset, key);
-    if (sensitive) report.add(`target.attributes.${key}`, new Map([['field-name', 1]]));
-    attributes[w.text(key, 'target.attributes.(key)', false)] = sensitive
-      ? redaction('field-name')
+    attributes[w.text(key, 'target.attributes.(key)', false)] = w.isSensitiveKey(key)
+      ? (w.secretValue(value, `target.attributes.${key}`) as string)
       : w.text(value, `target.attributes.${key}`, false);
   }
   const sanitized: AuditEvent = {
@@ -188,13 +267,11 @@ export function sanitizeEvent(event: AuditEvent, ctx: SanitizerContext): AuditEv
         }
       : null,
     changes: event.changes.map((change) => {
-      if (isSensitiveKey(ctx.ruleset, change.field)) {
-        report.add(`changes[].${change.field}`, new Map([['field-name', 2]]));
-        return {
-          field: change.field,
-          before: JSON.stringify(redaction('field-name')),
-          after: JSON.stringify(redaction('field-name')),
-        };
+      if (w.isSensitiveKey(change.field)) {
+        const path = `changes[].${change.field}`;
+        const secret = (json: string | null) =>
+          json === null ? null : JSON.stringify(w.secretValue(JSON.parse(json), path));
+        return { field: change.field, before: secret(change.before), after: secret(change.after) };
       }
       return {
         field: w.text(change.field, 'changes[].field', false),

@@ -112,21 +112,23 @@ describe('sanitizer and enricher against real Kafka', () => {
     });
     await raw.disconnect();
 
-    const dlq = await consumeCount(topics.dlq, 4);
+    // Fail closed (S4): the sanitizer's undecodable input is raw, unsanitised bytes, so it goes
+    // to the restricted quarantine topic, never to the DLQ that analysts may read.
+    const quarantine = await consumeCount(topics.quarantine, 5);
     const reasons = Object.fromEntries(
-      dlq.map((m) => [m.message.headers?.['auditflow-reason']?.toString(), m.message]),
+      quarantine.map((m) => [m.message.headers?.['auditflow-reason']?.toString(), m.message]),
     );
     expect(Object.keys(reasons).sort()).toEqual([
       'corrupt_avro',
       'oversized',
+      'transform_failed',
       'unknown_schema_id',
       'wrong_magic_byte',
     ]);
     expect(reasons.wrong_magic_byte?.value?.toString()).toBe('{"action":"git.push"}'); // original bytes kept
     expect(reasons.unknown_schema_id?.headers?.['auditflow-source-topic']?.toString()).toBe(topics.raw);
-
-    const quarantine = await consumeCount(topics.quarantine, 1);
-    expect(quarantine[0]?.message.headers?.['auditflow-reason']?.toString()).toMatch(/sanitizer failed/);
+    expect(reasons.transform_failed?.headers?.['auditflow-error']?.toString()).toMatch(/sanitizer failed/);
+    expect(await consumeCount(topics.dlq, 1, { timeoutMs: 3000 })).toHaveLength(0);
 
     const ids = new Set(
       (await consumeCount(topics.clean, 6 + secretEvents().length * 25)).map(

@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Sensitive key names, decided on words rather than whole names (issue 13, S1): `db_password`,
+ * `mysqlRootPassword`, `X-Vault-Token` and `stripe-api-key` hold secrets; `token_count`,
+ * `password_policy` and `max_tokens` only describe them. The word lists are data
+ * (rules/key-names.json) so an operator can extend them without code (S5).
+ */
+
+const keyNamesSchema = z.strictObject({
+  $comment: z.string().optional(),
+  /** One word that holds a secret on its own: `password`, `token`, `cookie`. */
+  secretWords: z.array(z.string().regex(/^[a-z0-9]+$/)).min(1),
+  /** Words that hold a secret only after one of the qualifiers: `api key`, `access tokens`. */
+  qualifiedWords: z.record(z.string().regex(/^[a-z0-9]+$/), z.array(z.string().regex(/^[a-z0-9]+$/)).min(1)),
+  /** Suffixes of a single run-together word: `dbpassword`, `mysqlrootpassword`, `xapikey`. */
+  secretSuffixes: z.array(z.string().regex(/^[a-z0-9]{4,}$/)),
+  /** After the secret word, these make the key describe the secret: `token_count`, `password_policy`. */
+  describingWords: z.array(z.string().regex(/^[a-z0-9]+$/)),
+  /** Before the secret word, these do the same: `max_password_length`, `is_password_set`. */
+  describingPrefixes: z.array(z.string().regex(/^[a-z0-9]+$/)),
+});
+
+export type KeyNamesDefinition = z.output<typeof keyNamesSchema>;
+
+export const DEFAULT_KEY_NAMES_FILE = new URL('../rules/key-names.json', import.meta.url);
+
+/** The longest key name that is split into words; longer keys are judged by their first part. */
+const MAX_KEY_CHARS = 256;
+/** Distinct key names remembered; event keys repeat, but an attacker can send endless new ones. */
+const CACHE_LIMIT = 20_000;
+
+const isLower = (c: number): boolean => c >= 97 && c <= 122;
+const isUpper = (c: number): boolean => c >= 65 && c <= 90;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * Splits a key into lower-case words: snake, kebab, camel, Pascal, dotted, header case,
+ * ALL_CAPS and acronyms (`APIKey` → api, key; `oauth2Token` → oauth, 2, token). One pass, no
+ * regex: keys are untrusted.
+ */
+export function keyWords(key: string): string[] {
+  const words: string[] = [];
+  const text = key.length > MAX_KEY_CHARS ? key.slice(0, MAX_KEY_CHARS) : key;
+  let start = -1;
+  const flush = (end: number) => {
+    if (start >= 0 && end > start) words.push(text.slice(start, end).toLowerCase());
+    start = -1;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const alnum = isLower(c) || isUpper(c) || isDigit(c);
+    if (!alnum) {
+      flush(i);
+      continue;
+    }
+    if (start < 0) {
+      start = i;
+      continue;
+    }
+    const prev = text.charCodeAt(i - 1);
+    const next = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+    const boundary =
+      (isUpper(c) && (isLower(prev) || isDigit(prev))) || // dbPassword, oauth2Token
+      (isUpper(c) && isUpper(prev) && isLower(next)) || // APIKey → API | Key
+      (isDigit(c) && !isDigit(prev)) || // password2
+      (!isDigit(c) && isDigit(prev)); // 2fa → 2 | fa
+    if (boundary) {
+      flush(i);
+      start = i;
+    }
+  }
+  flush(text.length);
+  return words;
+}
+
+export class KeyNames {
+  private readonly secret: ReadonlySet<string>;
+  private readonly qualified: ReadonlyMap<string, ReadonlySet<string>>;
+  private readonly suffixes: readonly string[];
+  private readonly describing: ReadonlySet<string>;
+  private readonly prefixes: ReadonlySet<string>;
+  private readonly cache = new Map<string, boolean>();
+
+  constructor(definition: KeyNamesDefinition) {
+    this.secret = new Set(definition.secretWords);
+    this.qualified = new Map(Object.entries(definition.qualifiedWords).map(([w, q]) => [w, new Set(q)]));
+    this.suffixes = definition.secretSuffixes;
+    this.describing = new Set(definition.describingWords);
+    this.prefixes = new Set(definition.describingPrefixes);
+  }
+
+  /** Whether the value under this key is a secret (redacted whole). */
+  isSensitive(key: string): boolean {
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const verdict = this.judge(keyWords(key));
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(key, verdict);
+    return verdict;
+  }
+
+  /** Whether these words, as a key, name a secret: a secret term not followed by a describing word. */
+  judge(words: readonly string[]): boolean {
+    // The last secret term decides: in `password_reset_token` the token is the value.
+    for (let i = words.length - 1; i >= 0; i--) {
+      if (!this.isSecretTermAt(words, i)) continue;
+      for (let j = i + 1; j < words.length; j++) if (this.describing.has(words[j] as string)) return false;
+      for (let j = 0; j < i; j++) if (this.prefixes.has(words[j] as string)) return false;
+      return true;
+    }
+    return false;
+  }
+
+  private isSecretTermAt(words: readonly string[], i: number): boolean {
+    const word = words[i] as string;
+    if (this.secret.has(word)) return true;
+    const qualifiers = this.qualified.get(word);
+    if (qualifiers && i > 0 && qualifiers.has(words[i - 1] as string)) return true;
+    for (const suffix of this.suffixes) if (word.length > suffix.length && word.endsWith(suffix)) return true;
+    return false;
+  }
+}
+
+/** Loads and validates the key-name words once at start; errors name the file and the entry. */
+export function loadKeyNames(file: URL | string = DEFAULT_KEY_NAMES_FILE): KeyNames {
+  const parsed = keyNamesSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid sanitizer key names in ${String(file)}: ${lines.join('; ')}`);
+  }
+  return new KeyNames(parsed.data);
+}
