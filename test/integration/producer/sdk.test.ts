@@ -1,10 +1,18 @@
-import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTopicsReady } from '@auditflow/processor-runtime';
-import { createAuditProducer, EventValidationError, withCorrelation } from '@auditflow/producer';
+import {
+  createAuditProducer,
+  EventValidationError,
+  SET_ASIDE_FILE,
+  withCorrelation,
+} from '@auditflow/producer';
 import { type AuditEvent, auditEventType, toJsonForm } from '@auditflow/schemas';
 import { AvroDeserializer, SchemaRegistryClient, SerdeType } from '@confluentinc/schemaregistry';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeAll } from '../../support/consume.ts';
 import { endpoints, kafkaClient, registryClient, unique } from '../../support/endpoints.ts';
@@ -111,5 +119,128 @@ describe('producer SDK against real Kafka and registry', () => {
     );
     expect(producer.emit(sampleEvent(2)).sequence).toBe(1);
     await producer.close();
+  });
+
+  const decodedOn = async (name: string): Promise<AuditEvent[]> =>
+    (await consumeAll(name)).map(
+      (m) => auditEventType.fromBuffer((m.message.value as Buffer).subarray(5)) as AuditEvent,
+    );
+
+  it("stamps ingest (via sdk, its producer id, the emit time) over a forged one, and refuses the pipeline's tenant and audit.* unless the pipeline opts in", async () => {
+    const producer = createAuditProducer({
+      brokers: endpoints().KAFKA_BROKERS.split(','),
+      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+      topic,
+      spool: { dir: mkdtempSync(join(tmpdir(), 'sdk-spool-')) },
+    });
+    const before = Date.now();
+    const forged = {
+      ...sampleEvent(80, { correlation_id: unique('sdk-forged') }),
+      ingest: { via: 'gateway', client_id: 'ci-bot' },
+    };
+    const receipt = producer.emit(forged as never);
+    for (const event of [
+      sampleEvent(81, { tenant_id: 'auditflow' }),
+      sampleEvent(82, { action: 'audit.log.exported' }),
+    ]) {
+      expect(() => producer.emit(event)).toThrowError(EventValidationError);
+    }
+    const both = (() => {
+      try {
+        producer.emit(sampleEvent(83, { tenant_id: 'auditflow', action: 'audit.archive.deleted' }));
+      } catch (err) {
+        return err as EventValidationError;
+      }
+      throw new Error('expected the system tenant and an audit.* action to be refused');
+    })();
+    expect(both.issues.map((i) => [i.field, i.rule])).toEqual([
+      ['tenant_id', 'reserved_tenant'],
+      ['action', 'reserved_action'],
+    ]);
+    const own = producer.emit(sampleEvent(84, { tenant_id: 'auditflow', action: 'audit.log.exported' }), {
+      pipeline: true,
+    });
+    await producer.close();
+    const events = await decodedOn(topic);
+    const stamped = events.find((e) => e.id === receipt.id);
+    expect(stamped?.ingest?.via).toBe('sdk');
+    expect(stamped?.ingest?.client_id).toBe(producer.producerId);
+    expect(stamped?.ingest?.received_at).toBeGreaterThanOrEqual(before);
+    expect(events.find((e) => e.id === own.id)?.tenant_id).toBe('auditflow');
+    expect(events.filter((e) => e.producer.id === producer.producerId)).toHaveLength(2);
+  });
+
+  it('refuses occurred_at outside the window before it reaches the spool; a configured window admits older history', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sdk-spool-'));
+    const config = {
+      brokers: endpoints().KAFKA_BROKERS.split(','),
+      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+      topic,
+      spool: { dir },
+    };
+    const strict = createAuditProducer(config);
+    const ancient = new Date(Date.now() - 90 * 86_400_000).toISOString();
+    expect(() => strict.emit(sampleEvent(85, { occurred_at: ancient }))).toThrowError(
+      /occurred_at: more than 30 d before/,
+    );
+    expect(() => strict.emit(sampleEvent(85, { occurred_at: '2999-01-01T00:00:00Z' }))).toThrowError(
+      /occurred_at_ahead/,
+    );
+    expect(strict.depth).toBe(0);
+    await strict.close();
+    const importer = createAuditProducer({
+      ...config,
+      occurredAtWindow: { aheadMs: 60_000, behindMs: 400 * 86_400_000 },
+    });
+    const imported = importer.emit(sampleEvent(86, { occurred_at: ancient }));
+    await importer.close();
+    const event = (await decodedOn(topic)).find((e) => e.id === imported.id);
+    expect(event?.occurred_at).toBe(Date.parse(ancient));
+  });
+
+  it('sets aside a spooled record the broker refuses (with reason and metric) and replays the rest after an outage', async () => {
+    const small = unique('it.small-messages');
+    await createTopicsReady(admin, [
+      { topic: small, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '20000' }] },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'sdk-spool-'));
+    const config = { schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL, topic: small, spool: { dir } };
+    // Kafka unreachable: everything waits in the spool.
+    const offline = createAuditProducer(
+      { ...config, brokers: ['127.0.0.1:1'], retry: { initialMs: 50, maxMs: 100 } },
+      { logger: pino({ level: 'silent' }) },
+    );
+    const correlation = unique('set-aside');
+    // Random text does not compress: about 100 KB on the wire, over the topic's 20,000 bytes.
+    const big = sampleEvent(91, {
+      correlation_id: correlation,
+      details: { blob: randomBytes(75_000).toString('base64') },
+    });
+    const receipts = [
+      offline.emit(sampleEvent(90, { correlation_id: correlation })),
+      offline.emit(big),
+      offline.emit(sampleEvent(92, { correlation_id: correlation })),
+    ];
+    await offline.close(500);
+    const registry = new Registry();
+    const online = createAuditProducer(
+      { ...config, brokers: endpoints().KAFKA_BROKERS.split(',') },
+      { logger: pino({ level: 'silent' }), metricsRegistry: registry },
+    );
+    expect(online.depth).toBe(3);
+    await online.flush(30_000);
+    await online.close();
+    const ids = (await decodedOn(small)).map((e) => e.id);
+    expect(ids).toEqual([receipts[0]?.id, receipts[2]?.id]);
+    const setAside = readFileSync(join(dir, SET_ASIDE_FILE), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event_id: string; reason: string; body_base64: string });
+    expect(setAside.map((r) => [r.event_id, r.reason])).toEqual([[receipts[1]?.id, 'MESSAGE_TOO_LARGE']]);
+    expect(auditEventType.fromBuffer(Buffer.from(setAside[0]?.body_base64 ?? '', 'base64')).id).toBe(
+      receipts[1]?.id,
+    );
+    expect(await registry.metrics()).toMatch(/audit_spool_set_aside_total\{reason="MESSAGE_TOO_LARGE"\} 1/);
+    await admin.deleteTopics({ topics: [small] }).catch(() => {});
   });
 });
