@@ -34,10 +34,10 @@ describe('query building', () => {
   });
 
   it('finds a secret by its keyed fingerprint only (search --secret-value)', () => {
-    expect(
-      buildQuery({ size: 10, secret_fingerprint: '3f9a1c2e4b5d' }, ['*'], now).bool.filter,
-    ).toContainEqual({
-      term: { 'audit.redaction.fingerprints': '3f9a1c2e4b5d' },
+    const filter = buildQuery({ size: 10, secret_fingerprint: '3f9a1c2e4b5d,00aa11bb22cc' }, ['*'], now).bool
+      .filter;
+    expect(filter).toContainEqual({
+      terms: { 'audit.redaction.fingerprints': ['3f9a1c2e4b5d', '00aa11bb22cc'] },
     });
     expect(filtersSchema.safeParse({ secret_fingerprint: 'hunter2' }).success).toBe(false);
   });

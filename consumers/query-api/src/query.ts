@@ -1,6 +1,9 @@
 import { FINGERPRINT_HEX_LENGTH, SECRET_FINGERPRINTS_FIELD } from '@auditflow/schemas';
 import { z } from 'zod';
 
+/** The largest page `GET /v1/events` serves; more is an export (capped and audited). */
+export const MAX_PAGE_SIZE = 1000;
+
 /** Filters of `GET /v1/events` and `/v1/export` (SPEC Q1). */
 export const filtersSchema = z.strictObject({
   from: z.string().optional(),
@@ -12,18 +15,30 @@ export const filtersSchema = z.strictObject({
   correlation_id: z.string().min(1).optional(),
   tenant_id: z.string().min(1).optional(),
   q: z.string().min(1).max(200).optional(),
-  /** `auditflow search --secret-value`: the keyed fingerprint of a secret, never the secret. */
+  /**
+   * `auditflow search --secret-value`: keyed fingerprints of one secret, never the secret; one
+   * per redaction key in use (the current one and those before a rotation), comma-separated.
+   */
   secret_fingerprint: z
     .string()
     .regex(
-      new RegExp(`^[0-9a-f]{${FINGERPRINT_HEX_LENGTH}}$`),
-      `${FINGERPRINT_HEX_LENGTH} lower-case hex digits`,
+      new RegExp(`^[0-9a-f]{${FINGERPRINT_HEX_LENGTH}}(,[0-9a-f]{${FINGERPRINT_HEX_LENGTH}}){0,7}$`),
+      `up to 8 comma-separated fingerprints of ${FINGERPRINT_HEX_LENGTH} lower-case hex digits`,
     )
     .optional(),
-  size: z.coerce.number().int().min(1).max(1000).default(100),
+  size: z.coerce
+    .number({ error: 'a number of events per page' })
+    .int('a whole number of events per page')
+    .min(1, 'at least 1 event per page')
+    .max(MAX_PAGE_SIZE, `at most ${MAX_PAGE_SIZE} events per page; use /v1/export (capped, audited) for more`)
+    .default(100),
   cursor: z.string().optional(),
   format: z.enum(['csv', 'ndjson']).optional(),
-  limit: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce
+    .number({ error: 'a number of rows' })
+    .int('a whole number of rows')
+    .min(1, 'at least 1 row')
+    .optional(),
   interval: z
     .string()
     .regex(/^\d+[mhd]$/, 'like 1h, 30m or 1d')
@@ -114,7 +129,7 @@ export function buildQuery(filters: Filters, scope: readonly string[], now = Dat
   if (filters.outcome) must.push({ term: { 'audit.outcome': filters.outcome } });
   if (filters.correlation_id) must.push({ term: { 'audit.correlation_id': filters.correlation_id } });
   if (filters.secret_fingerprint)
-    must.push({ term: { [SECRET_FINGERPRINTS_FIELD]: filters.secret_fingerprint } });
+    must.push({ terms: { [SECRET_FINGERPRINTS_FIELD]: filters.secret_fingerprint.split(',') } });
   if (filters.q)
     must.push({
       wildcard: {

@@ -1,6 +1,6 @@
 import { secretFingerprint } from '@auditflow/schemas';
 import { describe, expect, it } from 'vitest';
-import { redactionKeyFromEnv, secretFromInput, secretValueFingerprint } from './secret-value.ts';
+import { redactionKeysFromEnv, secretFromInput, secretValueFingerprints } from './secret-value.ts';
 
 const key = Buffer.alloc(32, 3);
 
@@ -13,13 +13,34 @@ describe('search --secret-value', () => {
   });
 
   it('sends the keyed fingerprint the sanitizer writes, never the value', () => {
-    expect(secretValueFingerprint(key, Buffer.from('hunter2\n'))).toBe(secretFingerprint(key, 'hunter2'));
-    expect(secretValueFingerprint(key, 'hunter2')).not.toContain('hunter2');
+    expect(secretValueFingerprints([key], Buffer.from('hunter2\n'))).toEqual([
+      secretFingerprint(key, 'hunter2'),
+    ]);
+    expect(secretValueFingerprints([key], 'hunter2').join()).not.toContain('hunter2');
   });
 
   it('names the setting when the key is missing or malformed', () => {
-    expect(() => redactionKeyFromEnv({})).toThrow(/AUDITFLOW_REDACTION_KEY/);
-    expect(() => redactionKeyFromEnv({ AUDITFLOW_REDACTION_KEY: 'short' })).toThrow(/hex, 32\+ bytes/);
-    expect(redactionKeyFromEnv({ AUDITFLOW_REDACTION_KEY: '03'.repeat(32) })).toEqual(key);
+    expect(() => redactionKeysFromEnv({})).toThrow(/AUDITFLOW_REDACTION_KEY/);
+    expect(() => redactionKeysFromEnv({ AUDITFLOW_REDACTION_KEY: 'short' })).toThrow(/hex, 32\+ bytes/);
+    expect(redactionKeysFromEnv({ AUDITFLOW_REDACTION_KEY: '03'.repeat(32) })).toEqual([key]);
+  });
+
+  it('also looks with the keys used before a rotation', () => {
+    const old = Buffer.alloc(32, 9);
+    const keys = redactionKeysFromEnv({
+      AUDITFLOW_REDACTION_KEY: '03'.repeat(32),
+      AUDITFLOW_REDACTION_KEYS_PREVIOUS: ` ${'09'.repeat(32)} `,
+    });
+    expect(keys).toEqual([key, old]);
+    expect(secretValueFingerprints(keys, 'hunter2')).toEqual([
+      secretFingerprint(key, 'hunter2'),
+      secretFingerprint(old, 'hunter2'),
+    ]);
+    expect(() =>
+      redactionKeysFromEnv({
+        AUDITFLOW_REDACTION_KEY: '03'.repeat(32),
+        AUDITFLOW_REDACTION_KEYS_PREVIOUS: 'x',
+      }),
+    ).toThrow(/key 1 is not hex/);
   });
 });

@@ -17,21 +17,34 @@ export function secretFromInput(input: Buffer | string): string {
   return value;
 }
 
-/** The redaction key from the environment or its file; the error says what to set. */
-export function redactionKeyFromEnv(env: NodeJS.ProcessEnv, fallback?: string): Buffer {
+/** Keys the sanitizer used before a rotation: their markers are still in the index and archive. */
+export const PREVIOUS_REDACTION_KEYS_ENV = 'AUDITFLOW_REDACTION_KEYS_PREVIOUS';
+
+const HEX_KEY = /^[0-9a-f]{64,}$/i;
+
+/**
+ * The redaction key from the environment or its file, then any previous keys (comma-separated
+ * hex in AUDITFLOW_REDACTION_KEYS_PREVIOUS); the error says what to set.
+ */
+export function redactionKeysFromEnv(env: NodeJS.ProcessEnv, fallback?: string): Buffer[] {
   const file = env[REDACTION_KEY_FILE_ENV];
   const text = env[REDACTION_KEY_ENV] ?? (file ? readFileSync(file, 'utf8').trim() : fallback);
-  if (!text || !/^[0-9a-f]{64,}$/i.test(text)) {
+  if (!text || !HEX_KEY.test(text)) {
     throw new Error(
       `${REDACTION_KEY_ENV} (or ${REDACTION_KEY_FILE_ENV}) must be the sanitizer's redaction key (hex, 32+ bytes) to look a secret up`,
     );
   }
-  return Buffer.from(text, 'hex');
+  const previous = (env[PREVIOUS_REDACTION_KEYS_ENV] ?? '').split(',').filter((k) => k.trim() !== '');
+  for (const [i, key] of previous.entries())
+    if (!HEX_KEY.test(key.trim()))
+      throw new Error(`${PREVIOUS_REDACTION_KEYS_ENV}: key ${i + 1} is not hex of 32+ bytes`);
+  return [text, ...previous.map((k) => k.trim())].map((k) => Buffer.from(k, 'hex'));
 }
 
-/** The fingerprint to search for; the secret itself goes nowhere. */
-export function secretValueFingerprint(key: Buffer, input: Buffer | string): string {
-  return secretFingerprint(key, secretFromInput(input));
+/** The fingerprints to search for (one per key); the secret itself goes nowhere. */
+export function secretValueFingerprints(keys: readonly Buffer[], input: Buffer | string): string[] {
+  const secret = secretFromInput(input);
+  return [...new Set(keys.map((key) => secretFingerprint(key, secret)))];
 }
 
 export async function readStdin(): Promise<Buffer> {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { commandEnv } from '../env.ts';
 import { terminalSafe as safe, terminalJson } from '../render.ts';
-import { readStdin, redactionKeyFromEnv, secretValueFingerprint } from '../secret-value.ts';
+import { readStdin, redactionKeysFromEnv, secretValueFingerprints } from '../secret-value.ts';
 
 /**
  * Analyst commands (SPEC Q1–Q3, Q5): thin clients of the query API, so the CLI sees exactly
@@ -110,17 +110,15 @@ export function queryCommands(): Command[] {
     .action(async (o: QueryOptions & { all?: boolean; secretValue?: boolean; secretValueFile?: string }) => {
       let cursor: string | null = null;
       let first = true;
-      let fingerprint: string | undefined;
+      let fingerprints: string | undefined;
       if (o.secretValue || o.secretValueFile) {
-        const key = redactionKeyFromEnv(process.env, commandEnv().AUDITFLOW_REDACTION_KEY);
-        fingerprint = secretValueFingerprint(
-          key,
-          o.secretValueFile ? readFileSync(o.secretValueFile) : await readStdin(),
-        );
+        const keys = redactionKeysFromEnv(process.env, commandEnv().AUDITFLOW_REDACTION_KEY);
+        const input = o.secretValueFile ? readFileSync(o.secretValueFile) : await readStdin();
+        fingerprints = secretValueFingerprints(keys, input).join(',');
       }
       do {
         const p = params(o);
-        if (fingerprint) p.set('secret_fingerprint', fingerprint);
+        if (fingerprints) p.set('secret_fingerprint', fingerprints);
         if (cursor) p.set('cursor', cursor);
         const page = (await (await call(`/v1/events?${p}`)).json()) as {
           events: Doc[];
