@@ -1,32 +1,62 @@
+import { MARKER_PREFIX, redactionMarker } from '@auditflow/schemas';
+import type { Span } from './cards.ts';
 import type { CompiledRule, Ruleset } from './rules.ts';
 
 /** Counts of rule hits; the caller attaches the path. Never holds the matched text. */
 export type Hits = Map<string, number>;
 
-export const redaction = (rule: string): string => `[REDACTED:${rule}]`;
+/** The marker that replaces `secret` (the exact text replaced), found by `rule`. */
+export type Marker = (rule: string, secret: string) => string;
 
-function applyRule(text: string, rule: CompiledRule, hits: Hits): string {
-  if (rule.requires && !rule.requires.some((needle) => text.includes(needle))) return text;
-  const regex = rule.regex;
-  regex.lastIndex = 0;
-  let match = regex.exec(text);
-  if (match === null) return text;
+/** A marker without fingerprint: kept until the last caller passes a Marker. */
+export const redaction = (rule: string): string => redactionMarker(rule);
+
+/** Markers already in `text` (from an earlier rule or stage): never matched into again. */
+function markerSpans(text: string): Span[] {
+  const spans: Span[] = [];
+  let at = text.indexOf(MARKER_PREFIX);
+  while (at >= 0) {
+    const close = text.indexOf(']', at + MARKER_PREFIX.length);
+    if (close < 0) break;
+    spans.push({ start: at, end: close + 1 });
+    at = text.indexOf(MARKER_PREFIX, close + 1);
+  }
+  return spans;
+}
+
+const overlaps = (spans: readonly Span[], start: number, end: number): boolean =>
+  spans.some((s) => start < s.end && end > s.start);
+
+/** Replaces the accepted secrets of one rule, left to right. */
+export function applyRule(text: string, rule: CompiledRule, hits: Hits, mark: Marker): string {
+  const markers = text.includes(MARKER_PREFIX) ? markerSpans(text) : [];
   let out = '';
   let from = 0;
   let count = 0;
-  while (match !== null) {
-    if (match[0].length === 0) regex.lastIndex++;
-    else if (rule.accept(match[0])) {
-      // Redact only the named group 'secret' when the pattern has one, else the whole match.
-      const span = match.indices?.groups?.secret ?? match.indices?.[0];
-      // A value that an earlier rule already replaced stays as it is.
-      if (span && span[0] >= from && !text.startsWith('[REDACTED:', span[0])) {
-        out += text.slice(from, span[0]) + redaction(rule.id);
-        from = span[1];
-        count += 1;
+  const replace = (start: number, end: number): void => {
+    if (start < from || overlaps(markers, start, end)) return;
+    out += text.slice(from, start) + mark(rule.id, text.slice(start, end));
+    from = end;
+    count += 1;
+  };
+  if (rule.scan) {
+    for (const span of rule.scan(text)) replace(span.start, span.end);
+  } else if (rule.regex) {
+    const regex = rule.regex;
+    regex.lastIndex = 0;
+    let match = regex.exec(text);
+    while (match !== null) {
+      const matchEnd = match.index + match[0].length;
+      if (match[0].length === 0) regex.lastIndex++;
+      else {
+        const span = rule.secretSpan(match);
+        if (span && span[1] > span[0]) {
+          const secret = text.slice(span[0], span[1]);
+          if (rule.accept(secret, text, match.index, matchEnd)) replace(span[0], span[1]);
+        }
       }
+      match = regex.exec(text);
     }
-    match = regex.exec(text);
   }
   if (count === 0) return text;
   hits.set(rule.id, (hits.get(rule.id) ?? 0) + count);
@@ -36,10 +66,19 @@ function applyRule(text: string, rule: CompiledRule, hits: Hits): string {
 /** Shorter strings cannot hold any secret the rules know (the shortest, `pwd=abc`, has 7). */
 const MIN_SECRET_TEXT = 7;
 
-/** Every rule, in file order (specific rules before the generic entropy rule). */
-export function redactText(text: string, ruleset: Ruleset, hits: Hits): string {
+/**
+ * Redacts one string. Stage 1: the provider and keyword rules whose keywords occur in it (one
+ * Aho-Corasick scan), ours before the vendored ones. Stage 2: the generic rules (cards, high
+ * entropy), which run on every string. A value an earlier rule replaced stays as it is.
+ */
+export function redactText(text: string, ruleset: Ruleset, hits: Hits, mark: Marker): string {
   if (text.length < MIN_SECRET_TEXT) return text;
   let out = text;
-  for (const rule of ruleset.rules) out = applyRule(out, rule, hits);
+  for (const index of ruleset.prefilter.rulesFor(text)) {
+    out = applyRule(out, ruleset.keywordRules[index] as CompiledRule, hits, mark);
+  }
+  // Slot: key=value pairs in free text (redactPairs, src/pairs.ts) run here, between the
+  // provider rules and the generic ones.
+  for (const rule of ruleset.genericRules) out = applyRule(out, rule, hits, mark);
   return out;
 }

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { adversarialInputs } from './adversarial.ts';
+import { applyRule, type Marker } from './redact.ts';
+import { loadRuleset } from './rules.ts';
+
+/**
+ * Every rule, ours and vendored, on hostile strings built from its own pattern and keywords
+ * (SPEC: every regex on untrusted text runs in linear time). The rule runs without the keyword
+ * prefilter, as if every string held its keywords. A quadratic rule takes seconds on 100 KB;
+ * a linear one (bounded repetitions) takes a few ms here, the slowest about 15 ms. Measured in
+ * CPU time of this process, so a loaded box does not fail it. The 1 MB run of each rule's slowest input must stay within 10x the 100 KB limit:
+ * linear, not quadratic (which would be 100x).
+ */
+const LIMIT_MS_PER_100KB = 40;
+const LIMIT_MS_PER_MB = 10 * LIMIT_MS_PER_100KB;
+
+const ruleset = loadRuleset();
+const patterns = new Map([...ruleset.definitions, ...ruleset.vendored].map((d) => [d.id, d.pattern]));
+const mark: Marker = (rule) => `[REDACTED:${rule}]`;
+/** Digits, separators and words for scanner rules (cards), which have no pattern. */
+const SCANNER_ALPHABET = '[0-9 -]';
+
+/** CPU milliseconds of this process: other processes on a busy box do not inflate them. */
+function cpuMs(run: () => void): number {
+  const before = process.cpuUsage();
+  run();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+/** The fastest of a few runs once over `limit`: a GC pause is not the rule. */
+function timeOf(run: () => void, limit: number): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; attempt < 3 && best > limit; attempt++) best = Math.min(best, cpuMs(run));
+  return best;
+}
+
+describe('every rule runs in linear time on adversarial input', () => {
+  for (const rule of ruleset.rules) {
+    it(rule.id, () => {
+      const pattern = patterns.get(rule.id) ?? SCANNER_ALPHABET;
+      // Compile and tier up first: the first runs of a regex are not its steady cost.
+      for (const text of adversarialInputs(pattern, rule.keywords, 2_000).values()) {
+        applyRule(text, rule, new Map(), mark);
+      }
+      let worst = { name: '', ms: -1 };
+      const slow: string[] = [];
+      for (const [name, text] of adversarialInputs(pattern, rule.keywords, 100_000)) {
+        const ms = timeOf(() => applyRule(text, rule, new Map(), mark), LIMIT_MS_PER_100KB);
+        if (ms > worst.ms) worst = { name, ms };
+        if (ms > LIMIT_MS_PER_100KB) slow.push(`${name}: ${ms.toFixed(1)} ms`);
+      }
+      expect(slow, `${rule.id} per 100 KB`).toEqual([]);
+      const big = adversarialInputs(pattern, rule.keywords, 1_000_000).get(worst.name) as string;
+      const ms = timeOf(() => applyRule(big, rule, new Map(), mark), LIMIT_MS_PER_MB);
+      expect(ms, `${rule.id} on 1 MB of '${worst.name}'`).toBeLessThan(LIMIT_MS_PER_MB);
+    });
+  }
+
+  it('builds the inputs the brief names for a rule', () => {
+    const inputs = adversarialInputs('(?:token)[\\w.-]{0,20}=([a-z]{8})', ['token'], 1000);
+    for (const name of [
+      'a-a-a-',
+      'a_a_a_',
+      '=-heavy',
+      'whitespace-heavy',
+      'digits with separators',
+      'keyword token',
+    ]) {
+      expect(inputs.get(name)?.length, name).toBe(1000);
+    }
+    expect([...inputs.keys()].filter((k) => k.startsWith('class ')).length).toBe(2);
+    expect([...inputs.keys()].some((k) => k.startsWith('near-miss token'))).toBe(true);
+  });
+});
