@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   createElasticsearchServer,
   createKafkaServer,
+  createRegistryServer,
   createS3Server,
   type LocalServer,
   localS3Client,
@@ -20,6 +21,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
  * that stop or kill it without disturbing the shared one.
  */
 export interface DedicatedServer {
+  /** Its own run directory (data, logs, pid file) under the shared install cache. */
+  readonly paths: StackPaths;
   start(): Promise<void>;
   /** Graceful stop (SIGTERM). */
   stop(): Promise<void>;
@@ -27,7 +30,7 @@ export interface DedicatedServer {
   kill(): Promise<void>;
 }
 
-function dedicated(server: LocalServer, label: string): DedicatedServer & { readonly paths: StackPaths } {
+function dedicated(server: LocalServer, label: string): DedicatedServer {
   const run = mkdtempSync(join(tmpdir(), `auditflow-${label}-`));
   // Elasticsearch runs as the service user when we are root: it must be able to enter.
   chmodSync(run, 0o755);
@@ -65,4 +68,12 @@ export function dedicatedS3(
   const endpoint = `http://127.0.0.1:${port}`;
   // Its own credentials, made in its own run directory.
   return { ...server, endpoint, client: () => localS3Client(server.paths, endpoint) };
+}
+
+/** Apicurio with its own on-disk database (management interface on `port + 1`). */
+export function dedicatedRegistry(port: number): DedicatedServer & { readonly url: string } {
+  return {
+    ...dedicated(createRegistryServer(port, port + 1), `registry-${port}`),
+    url: `http://127.0.0.1:${port}/apis/ccompat/v7`,
+  };
 }

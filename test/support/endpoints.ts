@@ -57,7 +57,11 @@ export function elasticsearchClient(): ElasticsearchClient {
 }
 
 export function s3Client(): S3Client {
-  const e = endpoints();
+  return s3ClientFor(endpoints());
+}
+
+/** An S3 client for the given endpoints (path-style, checksums only when required). */
+export function s3ClientFor(e: Endpoints): S3Client {
   return new S3Client({
     endpoint: e.S3_ENDPOINT,
     region: e.AWS_REGION,
