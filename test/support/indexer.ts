@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Indexer } from '@auditflow/indexer';
+import { Indexer, type IndexerConfig } from '@auditflow/indexer';
+import { WireCodec } from '@auditflow/processor-runtime';
+import type { AuditEvent } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { endpoints, unique } from './endpoints.ts';
+import { endpoints, kafkaClient, unique } from './endpoints.ts';
 
 /** An indexer on a test's own topics and index prefix (own group unless one is given). */
 export function testIndexer(
@@ -11,6 +13,7 @@ export function testIndexer(
   prefix: string,
   es: Client,
   groupId = unique('idx-group'),
+  overrides: Partial<IndexerConfig> = {},
 ): Indexer {
   return new Indexer(
     {
@@ -23,6 +26,7 @@ export function testIndexer(
       searchRetentionDays: 30,
       replicas: 0,
       concurrency: 3,
+      ...overrides,
     },
     es,
     { logger: pino({ level: 'silent' }), registry: new Registry() },
@@ -45,4 +49,36 @@ export async function countWhen(
     await sleep(500);
   }
   return count;
+}
+
+/** One record written straight to a topic, bypassing the SDK and the gateway's bounds. */
+export interface RawRecord {
+  /** Encoded in the Confluent wire format with the topic's registered schema. */
+  readonly event?: AuditEvent;
+  /** Bytes as they are (e.g. not Avro at all). */
+  readonly value?: Buffer;
+  readonly partition?: number;
+}
+
+/** Writes records in order with a plain Kafka producer, as a foreign or hostile client could. */
+export async function writeRecords(topic: string, records: readonly RawRecord[]): Promise<void> {
+  const codec = new WireCodec(endpoints().SCHEMA_REGISTRY_URL);
+  const values = await Promise.all(
+    records.map(async (r) => r.value ?? (await codec.encode(topic, r.event as AuditEvent))),
+  );
+  const producer = kafkaClient(unique('raw-writer')).producer();
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: records.map((r, i) => ({
+        key: r.event?.id ?? null,
+        value: values[i] as Buffer,
+        ...(r.partition === undefined ? {} : { partition: r.partition }),
+      })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
 }

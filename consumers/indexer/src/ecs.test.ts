@@ -53,6 +53,38 @@ describe('toEcsDocument', () => {
     });
   });
 
+  it('maps the ingest stamp: receipt time as event.ingested, door and client under audit.ingest', () => {
+    const stamped = {
+      ...event,
+      ingest: {
+        via: 'gateway' as const,
+        client_id: 'ci-bot',
+        received_at: Date.parse('2026-11-24T10:00:00.250Z'),
+      },
+    };
+    const doc = toEcsDocument(stamped, Date.parse('2026-11-24T10:00:05Z'), 'receipt') as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(doc.event?.ingested).toBe('2026-11-24T10:00:00.250Z');
+    expect(doc.audit).toMatchObject({
+      ingest: { via: 'gateway' as const, client_id: 'ci-bot' },
+      time_basis: 'receipt',
+    });
+    // Without the stamp (older events) the indexing time stands in; a forged impossible time too.
+    const forged = { ...event, ingest: { via: 'sdk' as const, client_id: 'p', received_at: 9e15 } };
+    expect((toEcsDocument(forged, 0) as { event: { ingested: string } }).event.ingested).toBe(
+      '1970-01-01T00:00:00.000Z',
+    );
+    expect((toEcsDocument(event, 0) as { audit: object }).audit).not.toHaveProperty('time_basis');
+  });
+
+  it('maps every ingest field in the template', () => {
+    const audit = AUDIT_MAPPINGS.properties.audit.properties;
+    expect(Object.keys(audit.ingest.properties).sort()).toEqual(['client_id', 'via']);
+    expect(AUDIT_MAPPINGS.properties.event.properties.ingested.type).toBe('date');
+  });
+
   it('leaves out a pseudonymised or masked value that is not an IP address', () => {
     const doc = toEcsDocument({ ...event, actor: { ...event.actor, ip: 'pseu_abc' } }, 0) as Record<
       string,

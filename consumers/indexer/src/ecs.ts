@@ -27,13 +27,31 @@ function compact<T extends Record<string, unknown>>(value: T): T {
   return value;
 }
 
+/** A time a date field can hold, or undefined. */
+const saneTime = (ms: number | undefined): number | undefined =>
+  ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms <= 253_402_300_799_999 ? ms : undefined;
+
+/** The pipeline's origin stamp (`ingest`, schema v3); null on events written before it. */
+interface IngestStamp {
+  readonly via: string;
+  readonly client_id: string;
+  readonly received_at: number;
+}
+const ingestOf = (event: AuditEvent): IngestStamp | null =>
+  (event as AuditEvent & { ingest?: IngestStamp | null }).ingest ?? null;
+
 /**
  * The Elasticsearch document for an event (I2): Elastic Common Schema names where ECS has the
  * field, everything else under `audit.*`. `details` and target attributes are `flattened` in
  * the template, so arbitrary keys never grow the mapping.
  */
-export function toEcsDocument(event: AuditEvent, ingestedAt: number): Record<string, unknown> {
+export function toEcsDocument(
+  event: AuditEvent,
+  indexedAt: number,
+  timeBasis: 'occurred' | 'receipt' = 'occurred',
+): Record<string, unknown> {
   const enrichment = event.enrichment;
+  const ingest = ingestOf(event);
   const category = enrichment?.category ?? event.category;
   return compact({
     '@timestamp': new Date(event.occurred_at).toISOString(),
@@ -44,7 +62,9 @@ export function toEcsDocument(event: AuditEvent, ingestedAt: number): Record<str
       kind: 'event',
       outcome: ECS_OUTCOME[event.outcome],
       created: iso(enrichment?.processed_at),
-      ingested: new Date(ingestedAt).toISOString(),
+      // ECS: when the event reached the pipeline. Events from before the ingest stamp have only
+      // the time they were indexed.
+      ingested: new Date(saneTime(ingest?.received_at) ?? indexedAt).toISOString(),
       severity: enrichment?.severity ? ECS_SEVERITY[enrichment.severity] : undefined,
       duration: event.duration_ms === null ? undefined : Math.round(event.duration_ms * 1e6),
       dataset: 'auditflow.audit',
@@ -104,6 +124,8 @@ export function toEcsDocument(event: AuditEvent, ingestedAt: number): Record<str
       fingerprint: enrichment?.fingerprint,
       service_owner: enrichment?.service_owner,
       producer: event.producer,
+      ingest: ingest ? { via: ingest.via, client_id: ingest.client_id } : undefined,
+      time_basis: timeBasis === 'receipt' ? 'receipt' : undefined,
     },
   });
 }

@@ -1,9 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  DecodeError,
+  classifyBulkItem,
+  classifyFailure,
+  DEFAULT_TIME_WINDOW,
   deadLetter,
   kafkaWithLogger,
   onConsumerCrash,
+  PartitionBackoff,
+  receivedAtOf,
+  routingTime,
+  type TimeWindow,
   WireCodec,
 } from '@auditflow/processor-runtime';
 import type { AuditEvent } from '@auditflow/schemas';
@@ -12,7 +17,15 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { toEcsDocument } from './ecs.ts';
-import { expiredIndices, type IndexLayout, ilmPolicyBody, indexFor, templateBody } from './template.ts';
+import { planIndices } from './routing.ts';
+import {
+  checkIndexPrefix,
+  expiredIndices,
+  type IndexLayout,
+  ilmPolicyBody,
+  indexFor,
+  templateBody,
+} from './template.ts';
 
 export interface IndexerConfig {
   readonly brokers: readonly string[];
@@ -25,23 +38,66 @@ export interface IndexerConfig {
   readonly searchRetentionDays: number;
   readonly replicas: number;
   readonly concurrency: number;
+  /** Window around receipt inside which `occurred_at` picks the index (default 24 h ahead, 30 days back). */
+  readonly timeWindow?: TimeWindow;
+  /** Most indices one fetched batch may create; further events go to their receipt-day index. */
+  readonly maxNewIndicesPerBatch?: number;
+  /** Longest pause of a partition whose documents Elasticsearch cannot take for now. */
+  readonly maxBackoffMs?: number;
 }
 
 interface Pending {
+  /** Position in the fetched batch: the partition commits up to the first unfinished one. */
+  readonly position: number;
   readonly message: KafkaMessage;
   readonly event: AuditEvent;
   readonly index: string;
   readonly document: Record<string, unknown>;
 }
 
-const RETRIABLE = (status: number): boolean => status === 429 || status >= 500;
+/** What became of one record of a batch. */
+type Outcome =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'dead'; readonly record: Message }
+  | { readonly kind: 'retry'; readonly detail: string };
+
+type DeadLetterer = (message: KafkaMessage, reason: string, detail: string, result: string) => Outcome;
+
+/** A stored copy's identity: the enricher's fingerprint, and the tenant and producer stamp. */
+interface StoredIdentity {
+  readonly organization?: { readonly id?: string };
+  readonly audit?: {
+    readonly fingerprint?: string;
+    readonly producer?: { readonly id?: string; readonly sequence?: number };
+  };
+}
+
+/**
+ * Whether a stored document is this event (a redelivery) rather than another one that took its
+ * id. The enricher's SHA-256 fingerprint decides; events without one (not enriched) match only
+ * on tenant and producer stamp, so a client-chosen id never suppresses another tenant's event.
+ */
+export function sameEvent(stored: StoredIdentity | undefined, event: AuditEvent): boolean {
+  if (!stored) return false;
+  const fingerprint = event.enrichment?.fingerprint;
+  const storedFingerprint = stored.audit?.fingerprint;
+  if (fingerprint !== undefined || storedFingerprint !== undefined) return fingerprint === storedFingerprint;
+  return (
+    stored.organization?.id === event.tenant_id &&
+    stored.audit?.producer?.id === event.producer.id &&
+    stored.audit?.producer?.sequence === event.producer.sequence
+  );
+}
 
 /**
  * Consumes audit.clean.v1 into Elasticsearch (I1–I3). Delivery guarantee: effectively once —
- * at least once from Kafka, deduplicated by `create` with `_id` = event id (a 409 on
- * redelivery counts as done); offsets are committed only after Elasticsearch acknowledged or
- * the DLQ took the document. 429/5xx/connection loss are retried with backoff while the
- * partition waits (backpressure); per-item rejections go to the DLQ with the reason.
+ * at least once from Kafka, deduplicated by `create` with `_id` = event id (a 409 counts as done
+ * only when the stored copy is this event: same fingerprint; otherwise `id_conflict` to the
+ * DLQ); offsets are committed only after Elasticsearch acknowledged or the DLQ took the record.
+ * Every failure is classified once: permanent ones (undecodable records, invalid values,
+ * mapping/parse errors) go to the DLQ with the reason and the partition moves on; retriable
+ * ones (connection lost, 429, 5xx, a read-only cluster) commit what is finished, pause only
+ * that partition and resume it after a backoff, so no partition waits for another.
  */
 export class Indexer {
   private readonly kafka: Kafka;
@@ -50,20 +106,32 @@ export class Indexer {
   private producer: Producer | undefined;
   private layout: IndexLayout | undefined;
   private readonly indexed: Counter<'result'>;
+  private readonly retries: Counter<'partition'>;
   private readonly bulkSeconds: Histogram;
   private running = false;
+  /** Indices known to exist: using them never counts against the per-batch cap. */
+  private readonly knownIndices = new Set<string>();
+  private readonly backoff: PartitionBackoff;
 
   constructor(
     private readonly config: IndexerConfig,
     private readonly es: Client,
     private readonly deps: { logger: Logger; registry: Registry; onFatal?: (err: Error) => void },
   ) {
+    checkIndexPrefix(config.indexPrefix);
+    this.backoff = new PartitionBackoff(200, config.maxBackoffMs ?? 10_000);
     this.kafka = kafkaWithLogger('auditflow-indexer', config.brokers, deps.logger);
     this.codec = new WireCodec(config.registryUrl);
     this.indexed = new Counter({
       name: 'auditflow_indexer_documents_total',
-      help: 'Documents by result: created, duplicate (already indexed), rejected (to the DLQ), undecodable',
+      help: 'Documents by result: created, duplicate (already indexed), rejected, id_conflict, invalid, undecodable (the last four to the DLQ)',
       labelNames: ['result'],
+      registers: [deps.registry],
+    });
+    this.retries = new Counter({
+      name: 'auditflow_indexer_backoffs_total',
+      help: 'Times a partition paused because Elasticsearch could not take its documents for now',
+      labelNames: ['partition'],
       registers: [deps.registry],
     });
     this.bulkSeconds = new Histogram({
@@ -110,26 +178,34 @@ export class Indexer {
     return layout;
   }
 
-  /** Deletes daily indices past the search retention (only where ILM does not do it). */
-  async sweepRetention(now = Date.now()): Promise<string[]> {
-    if (this.layout?.mode !== 'daily_indices') return [];
+  private async existingIndices(): Promise<string[]> {
     const indices = await this.es.cat.indices({
       index: `${this.config.indexPrefix}-*`,
       format: 'json',
       h: 'index',
     });
+    return (indices as { index?: string }[]).flatMap((i) => (i.index ? [i.index] : []));
+  }
+
+  /** Deletes daily indices past the search retention (only where ILM does not do it). */
+  async sweepRetention(now = Date.now()): Promise<string[]> {
+    if (this.layout?.mode !== 'daily_indices') return [];
     const expired = expiredIndices(
-      (indices as { index?: string }[]).flatMap((i) => (i.index ? [i.index] : [])),
+      await this.existingIndices(),
       this.config.indexPrefix,
       this.config.searchRetentionDays,
       now,
     );
     if (expired.length > 0) await this.es.indices.delete({ index: expired });
+    for (const index of expired) this.knownIndices.delete(index);
     return expired;
   }
 
   async start(): Promise<void> {
     await this.installTemplate();
+    if (this.layout?.mode === 'daily_indices') {
+      for (const index of await this.existingIndices()) this.knownIndices.add(index);
+    }
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     this.consumer = this.kafka.consumer({
@@ -152,84 +228,197 @@ export class Indexer {
     this.deps.logger.info({ topic: this.config.topic, layout: this.layout }, 'indexer running');
   }
 
+  /** Stops taking records; a batch in flight ends at its next step (paused partitions have none). */
   async stop(): Promise<void> {
     this.running = false;
+    this.backoff.stop();
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
   }
 
-  private async processBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, isRunning, isStale } = payload;
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const started = performance.now();
+    const outcomes: (Outcome | undefined)[] = new Array(batch.messages.length);
+    const dead: DeadLetterer = (message, reason, detail, result) => {
+      this.indexed.inc({ result });
+      return { kind: 'dead', record: deadLetter(batch, message, 'indexer', reason, detail) };
+    };
+    const decoded: { position: number; message: KafkaMessage; event: AuditEvent }[] = [];
+    for (const [position, message] of batch.messages.entries()) {
+      try {
+        decoded.push({ position, message, event: await this.codec.decode(message.value) });
+      } catch (err) {
+        const failure = classifyFailure(err);
+        outcomes[position] = failure.retriable
+          ? { kind: 'retry', detail: failure.detail }
+          : dead(message, failure.reason, failure.detail, 'undecodable');
+        // A registry outage fails every later record too: stop here, retry from this one.
+        if (failure.retriable) break;
+      }
+    }
     const layout = this.layout as IndexLayout;
-    const dead: Message[] = [];
-    let pending: Pending[] = [];
-    for (const message of batch.messages) {
+    const window = this.config.timeWindow ?? DEFAULT_TIME_WINDOW;
+    const routed = decoded.map(({ message, event }) =>
+      routingTime(
+        {
+          occurredAt: event.occurred_at,
+          receivedAt: receivedAtOf(event),
+          recordTimestamp: Number(message.timestamp),
+        },
+        window,
+      ),
+    );
+    const indices = planIndices(
+      routed.map((r) => ({ wanted: indexFor(layout, r.at), receipt: indexFor(layout, r.receipt) })),
+      this.knownIndices,
+      this.config.maxNewIndicesPerBatch ?? 8,
+    );
+    const pending: Pending[] = [];
+    decoded.forEach(({ position, message, event }, i) => {
       try {
-        const event = await this.codec.decode(message.value);
-        pending.push({
-          message,
-          event,
-          index: indexFor(layout, event.occurred_at),
-          document: toEcsDocument(event, Date.now()),
-        });
+        const basis = routed[i]?.basis ?? 'occurred';
+        const document = toEcsDocument(event, Date.now(), basis);
+        pending.push({ position, message, event, index: indices[i] as string, document });
       } catch (err) {
-        if (!(err instanceof DecodeError)) throw err;
-        dead.push(deadLetter(batch, message, 'indexer', err.reason, err.message));
-        this.indexed.inc({ result: 'undecodable' });
+        // A value no document can hold (an impossible date, details that are not JSON).
+        outcomes[position] = dead(message, 'invalid_value', classifyFailure(err).detail, 'invalid');
       }
+    });
+    for (const [position, outcome] of await this.index(pending, dead)) outcomes[position] = outcome;
+    if (!isRunning() || isStale()) return; // not committed: this member or another re-reads it
+    await this.finish(payload, outcomes);
+    this.bulkSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  /** One bulk `create` for the pending documents; 409s are checked with one mget. */
+  private async index(pending: readonly Pending[], dead: DeadLetterer): Promise<Map<number, Outcome>> {
+    const outcomes = new Map<number, Outcome>();
+    if (pending.length === 0) return outcomes;
+    let items: Awaited<ReturnType<Client['bulk']>>['items'];
+    try {
+      const response = await this.es.bulk({
+        operations: pending.flatMap((p) => [{ create: { _index: p.index, _id: p.event.id } }, p.document]),
+        refresh: false,
+      });
+      items = response.items;
+    } catch (err) {
+      const failure = classifyFailure(err);
+      if (failure.retriable || pending.length === 1) {
+        for (const p of pending) {
+          outcomes.set(
+            p.position,
+            failure.retriable
+              ? { kind: 'retry', detail: failure.detail }
+              : dead(p.message, failure.reason, failure.detail, 'rejected'),
+          );
+        }
+        return outcomes;
+      }
+      // The request as a whole was refused (too large, or one document broke it): one by one.
+      for (const p of pending)
+        for (const [position, outcome] of await this.index([p], dead)) outcomes.set(position, outcome);
+      return outcomes;
     }
-    let backoff = 200;
-    while (pending.length > 0) {
-      if (!isRunning() || isStale()) return; // not committed: another member re-reads it
-      let retry: Pending[] = [];
-      try {
-        const operations = pending.flatMap((p) => [
-          { create: { _index: p.index, _id: p.event.id } },
-          p.document,
-        ]);
-        const response = await this.es.bulk({ operations, refresh: false });
-        response.items.forEach((item, i) => {
-          const p = pending[i] as Pending;
-          const result = item.create;
-          const status = result?.status ?? 500;
-          if (status === 201 || status === 200) this.indexed.inc({ result: 'created' });
-          else if (status === 409) this.indexed.inc({ result: 'duplicate' });
-          else if (RETRIABLE(status)) retry.push(p);
-          else {
-            const reason = `${result?.error?.type ?? status}: ${result?.error?.reason ?? 'rejected'}`;
-            dead.push(deadLetter(batch, p.message, 'indexer', 'elasticsearch_rejected', reason));
-            this.indexed.inc({ result: 'rejected' });
-          }
-        });
-      } catch (err) {
-        this.deps.logger.warn(
-          { err: (err as Error).message, documents: pending.length },
-          'Elasticsearch unavailable; retrying',
+    const conflicts: { p: Pending; index: string }[] = [];
+    items.forEach((item, i) => {
+      const p = pending[i] as Pending;
+      const result = item.create;
+      const status = result?.status ?? 500;
+      if (status === 201 || status === 200) {
+        this.indexed.inc({ result: 'created' });
+        this.knownIndices.add(result?._index ?? p.index);
+        outcomes.set(p.position, { kind: 'done' });
+      } else if (status === 409) {
+        conflicts.push({ p, index: result?._index ?? p.index });
+      } else {
+        const failure = classifyBulkItem(status, result?.error?.type, result?.error?.reason ?? undefined);
+        outcomes.set(
+          p.position,
+          failure.retriable
+            ? { kind: 'retry', detail: failure.detail }
+            : dead(p.message, failure.reason, failure.detail, 'rejected'),
         );
-        retry = pending;
       }
-      pending = retry;
-      if (pending.length > 0) {
-        await heartbeat();
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 10_000);
-      }
+    });
+    for (const [position, outcome] of await this.checkConflicts(conflicts, dead))
+      outcomes.set(position, outcome);
+    return outcomes;
+  }
+
+  /** 409s: already indexed only when the stored copy is the same event (one mget for all). */
+  private async checkConflicts(
+    conflicts: readonly { p: Pending; index: string }[],
+    dead: DeadLetterer,
+  ): Promise<Map<number, Outcome>> {
+    const outcomes = new Map<number, Outcome>();
+    if (conflicts.length === 0) return outcomes;
+    let docs: readonly { found?: boolean; _source?: StoredIdentity }[];
+    try {
+      const response = await this.es.mget<StoredIdentity>({
+        docs: conflicts.map(({ p, index }) => ({ _index: index, _id: p.event.id })),
+        _source_includes: ['audit.fingerprint', 'audit.producer', 'organization.id'],
+      });
+      docs = response.docs as { found?: boolean; _source?: StoredIdentity }[];
+    } catch (err) {
+      const detail = classifyFailure(err).detail;
+      for (const { p } of conflicts) outcomes.set(p.position, { kind: 'retry', detail });
+      return outcomes;
     }
+    conflicts.forEach(({ p, index }, i) => {
+      const stored = docs[i];
+      if (stored?.found && sameEvent(stored._source, p.event)) {
+        this.indexed.inc({ result: 'duplicate' });
+        outcomes.set(p.position, { kind: 'done' });
+      } else if (stored?.found === false) {
+        // Deleted between the create and the look-up: try again.
+        outcomes.set(p.position, { kind: 'retry', detail: `document ${p.event.id} vanished after a 409` });
+      } else {
+        const detail = `id ${p.event.id} is already taken in ${index} by a different event (its fingerprint or tenant differs)`;
+        outcomes.set(p.position, dead(p.message, 'id_conflict', detail, 'id_conflict'));
+      }
+    });
+    return outcomes;
+  }
+
+  /**
+   * Sends the DLQ records and commits up to the first record that must be retried; if there is
+   * one, pauses this partition alone and resumes it after a backoff (kafkajs then fetches again
+   * from the first unresolved offset).
+   */
+  private async finish(
+    { batch, resolveOffset, heartbeat, pause }: EachBatchPayload,
+    outcomes: readonly (Outcome | undefined)[],
+  ): Promise<void> {
+    let cut = outcomes.findIndex((o) => o === undefined || o.kind === 'retry');
+    if (cut === -1) cut = batch.messages.length;
+    const dead = outcomes.slice(0, cut).flatMap((o) => (o?.kind === 'dead' ? [o.record] : []));
     if (dead.length > 0)
       await (this.producer as Producer).send({ topic: this.config.dlqTopic, acks: -1, messages: dead });
-    const last = batch.messages.at(-1) as KafkaMessage;
-    resolveOffset(last.offset);
-    await (this.consumer as Consumer).commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
-    ]);
+    if (cut > 0) {
+      const last = batch.messages[cut - 1] as KafkaMessage;
+      resolveOffset(last.offset);
+      await (this.consumer as Consumer).commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
+      ]);
+    }
     await heartbeat();
-    this.bulkSeconds.observe((performance.now() - started) / 1000);
+    if (cut === batch.messages.length) {
+      this.backoff.succeeded(batch.partition);
+      return;
+    }
+    const delayMs = this.backoff.pause(batch.partition, pause);
+    this.retries.inc({ partition: String(batch.partition) });
+    const blocking = outcomes[cut];
+    this.deps.logger.warn(
+      {
+        partition: batch.partition,
+        offset: batch.messages[cut]?.offset,
+        delayMs,
+        err: blocking?.kind === 'retry' ? blocking.detail : 'unfinished',
+      },
+      'Elasticsearch cannot take these documents now; partition paused',
+    );
   }
 }

@@ -68,6 +68,10 @@ export const AUDIT_MAPPINGS = {
         fingerprint: keyword,
         service_owner: keyword,
         producer: { properties: { id: keyword, sequence: { type: 'long' } } },
+        /** Origin stamped by the pipeline (issue 14); the receipt time is `event.ingested`. */
+        ingest: { properties: { via: keyword, client_id: keyword } },
+        /** `receipt` when `occurred_at` lay outside the window and the receipt time filed the event. */
+        time_basis: keyword,
       },
     },
   },
@@ -79,12 +83,49 @@ export interface IndexLayout {
   readonly prefix: string;
 }
 
-/** The index an event goes to. Daily by event time, so a re-delivery lands where the first copy is. */
+/**
+ * Why a name is not a valid Elasticsearch index name, or undefined when it is: lower case, at
+ * most 255 bytes, none of `\ / * ? " < > | , #`, space or `:`, not starting with `- _ +`, not
+ * `.` or `..`. Every name the indexer writes to passes this first.
+ */
+export function indexNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'is empty';
+  if (Buffer.byteLength(name, 'utf8') > 255) return 'is longer than 255 bytes';
+  if (name !== name.toLowerCase()) return 'has upper-case letters';
+  if (/[\\/*?"<>|,# :]/.test(name)) return 'contains one of \\ / * ? " < > | , # : or a space';
+  if (/^[-_+]/.test(name)) return 'starts with -, _ or +';
+  if (name === '.' || name === '..') return 'is . or ..';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains control characters';
+  return undefined;
+}
+
+/** Longest prefix that leaves room for `-YYYY.MM.DD` and the backing-index names ES derives. */
+const MAX_PREFIX_BYTES = 200;
+
+/** Refuses a prefix no index name can be built from (names the rule it breaks). */
+export function checkIndexPrefix(prefix: string): string {
+  const problem =
+    indexNameProblem(prefix) ??
+    (Buffer.byteLength(prefix, 'utf8') > MAX_PREFIX_BYTES
+      ? `is longer than ${MAX_PREFIX_BYTES} bytes`
+      : undefined);
+  if (problem) throw new Error(`index prefix ${JSON.stringify(prefix.slice(0, 80))} ${problem}`);
+  return prefix;
+}
+
+/** Latest instant a date field (and a daily index name) can hold. */
+const MAX_DATE_MS = 253_402_300_799_999;
+
+/**
+ * The index an event goes to: daily by its routing time (see `routingTime` in the runtime: the
+ * event time inside the window around receipt, the receipt time otherwise), so a re-delivery
+ * lands where the first copy is. The name is built from the validated prefix and digits only.
+ */
 export function indexFor(layout: IndexLayout, timestampMs: number): string {
   if (layout.mode === 'data_stream') return layout.prefix;
-  // Times no date field can hold are indexed (and then rejected to the DLQ) under today,
-  // rather than creating an index named after year 128724.
-  const sane = timestampMs >= 0 && timestampMs < 253_402_300_800_000 ? timestampMs : Date.now();
+  // Defence in depth: a time no date field can hold never names an index.
+  const sane = timestampMs >= 0 && timestampMs <= MAX_DATE_MS ? timestampMs : Date.now();
   const day = new Date(sane).toISOString().slice(0, 10).replaceAll('-', '.');
   return `${layout.prefix}-${day}`;
 }

@@ -53,6 +53,10 @@ describe('classifyFailure', () => {
       true,
     );
     expect(classifyFailure(named('ConnectionError')).retriable).toBe(true);
+    // As the Elasticsearch client throws them: with `meta.statusCode` 0 (no answer).
+    const refused = named('ConnectionError', { meta: { statusCode: 0, body: undefined } });
+    expect(classifyFailure(refused).retriable).toBe(true);
+    expect(classifyFailure(named('TimeoutError', { meta: { statusCode: 0 } })).retriable).toBe(true);
     expect(classifyFailure(named('TimeoutError')).retriable).toBe(true);
     const wrapped = new Error('fetch failed', {
       cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }),

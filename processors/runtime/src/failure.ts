@@ -128,7 +128,13 @@ export function classifyFailure(err: unknown): FailureClass {
   const esStatus = e.meta?.statusCode;
   if (typeof esStatus === 'number') {
     const type = elasticType(e.meta?.body) ?? name;
-    const retriable = STAGE_WIDE_NAMES.has(type) || retriableStatus(esStatus) || esStatus === 404;
+    // The client's ConnectionError and TimeoutError carry status 0: no answer at all.
+    const retriable =
+      RETRIABLE_NAMES.has(name) ||
+      STAGE_WIDE_NAMES.has(type) ||
+      esStatus === 0 ||
+      retriableStatus(esStatus) ||
+      esStatus === 404;
     return { retriable, reason: `elasticsearch_${type}`, detail: `${detail} (HTTP ${esStatus})` };
   }
   if (RETRIABLE_NAMES.has(name)) return { retriable: true, reason: snake(name), detail };

@@ -1,3 +1,4 @@
+export { PartitionBackoff } from './backoff.ts';
 export { deadLetter } from './dead-letter.ts';
 export { classifyBulkItem, classifyFailure, type FailureClass, retriableStatus } from './failure.ts';
 export { serveHealth } from './health.ts';

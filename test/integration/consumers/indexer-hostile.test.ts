@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Indexer } from '@auditflow/indexer';
+import { WireCodec } from '@auditflow/processor-runtime';
+import type { AuditEvent, Enrichment } from '@auditflow/schemas';
+import { afterAll, describe, expect, it } from 'vitest';
+import { consumeAll } from '../../support/consume.ts';
+import { elasticsearchClient, endpoints, unique } from '../../support/endpoints.ts';
+import { countWhen, testIndexer, writeRecords } from '../../support/indexer.ts';
+import { createPipelineTopics } from '../../support/pipeline-topics.ts';
+import { avroRecord } from '../../support/records.ts';
+
+const DAY = 86_400_000;
+
+const enrichment = (fingerprint: string): Enrichment => ({
+  processed_at: Date.now(),
+  known_action: true,
+  category: 'git',
+  severity: 'low',
+  compliance: [],
+  retention_class: 'standard',
+  retention_days: 365,
+  legal_hold: false,
+  tenant_name: null,
+  service_owner: null,
+  fingerprint,
+});
+
+/** An enriched clean-topic event with a fresh id (or the one given). */
+const clean = (overrides: Partial<AuditEvent> = {}): AuditEvent =>
+  avroRecord({ id: randomUUID(), enrichment: enrichment(randomUUID().replaceAll('-', '')), ...overrides });
+
+/** The DLQ's records as (reason, event id or undefined, tenant) once `count` are there. */
+async function deadLettered(topic: string, count: number, timeoutMs = 60_000) {
+  const codec = new WireCodec(endpoints().SCHEMA_REGISTRY_URL);
+  const deadline = Date.now() + timeoutMs;
+  let records = await consumeAll(topic);
+  while (records.length < count && Date.now() < deadline) {
+    await sleep(500);
+    records = await consumeAll(topic);
+  }
+  return Promise.all(
+    records.map(async ({ message }) => {
+      const event = await codec.decode(message.value).catch(() => undefined);
+      return {
+        stage: message.headers?.['auditflow-stage']?.toString(),
+        reason: message.headers?.['auditflow-reason']?.toString(),
+        error: message.headers?.['auditflow-error']?.toString() ?? '',
+        offset: message.headers?.['auditflow-source-offset']?.toString(),
+        id: event?.id,
+        tenant: event?.tenant_id,
+      };
+    }),
+  );
+}
+
+describe('indexer: hostile records never stop it (real Kafka and Elasticsearch)', () => {
+  const es = elasticsearchClient();
+  const running: Indexer[] = [];
+  const prefixes: string[] = [];
+  const prefixFor = (label: string) => {
+    const prefix = `audit-events-${unique(label).toLowerCase()}`;
+    prefixes.push(prefix);
+    return prefix;
+  };
+  afterAll(async () => {
+    await Promise.all(running.map((i) => i.stop()));
+    for (const prefix of prefixes) {
+      await es.indices.deleteIndexTemplate({ name: prefix }).catch(() => {});
+      await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true }).catch(() => {});
+    }
+    await es.close();
+  });
+
+  it('dead-letters permanent failures planted between good records with their reasons and indexes every good one after them', async () => {
+    const topics = await createPipelineTopics('idx-poison');
+    const prefix = prefixFor('poison');
+    const good = Array.from({ length: 40 }, (_, i) =>
+      clean({
+        // A 128-character CJK tenant with a control character is valid data, not a failure.
+        tenant_id: i === 7 ? `租户${'测'.repeat(125)}\u0007` : 'acme',
+        occurred_at: i === 9 ? Date.now() - 400 * DAY : Date.now(), // ancient: filed under receipt
+      }),
+    );
+    const farFuture = clean({ occurred_at: 4_000_000_000_000_000 }); // beyond what ES dates hold
+    const notJson = clean({ details: '{"unterminated": ' });
+    const records = [
+      ...good.slice(0, 10).map((event) => ({ event, partition: 0 })),
+      { value: Buffer.from('not avro at all'), partition: 0 },
+      ...good.slice(10, 20).map((event) => ({ event, partition: 0 })),
+      { event: farFuture, partition: 0 },
+      ...good.slice(20, 30).map((event) => ({ event, partition: 0 })),
+      { event: notJson, partition: 0 },
+      ...good.slice(30).map((event) => ({ event, partition: 0 })),
+    ];
+    await writeRecords(topics.clean, records);
+    const run = testIndexer(topics, prefix, es);
+    running.push(run);
+    await run.start();
+    expect(await countWhen(es, prefix, good.length)).toBe(good.length);
+
+    const dead = await deadLettered(topics.dlq, 3);
+    expect(dead.map((d) => [d.stage, d.reason, d.id]).sort()).toEqual(
+      [
+        ['indexer', 'wrong_magic_byte', undefined],
+        ['indexer', 'elasticsearch_rejected', farFuture.id],
+        ['indexer', 'invalid_value', notJson.id],
+      ].sort(),
+    );
+    expect(dead.find((d) => d.id === farFuture.id)?.error).toMatch(/parse|date|timestamp/i);
+    // Every good record is there once, the last ones included; no index outside the window.
+    const found = await es.search({
+      index: `${prefix}-*`,
+      size: 100,
+      _source: false,
+      query: { match_all: {} },
+    });
+    expect(new Set(found.hits.hits.map((h) => h._id))).toEqual(new Set(good.map((e) => e.id)));
+    const indices = (await es.cat.indices({ index: `${prefix}-*`, format: 'json', h: 'index' })) as {
+      index: string;
+    }[];
+    const today = new Date().toISOString().slice(0, 10).replaceAll('-', '.');
+    expect(indices.map((i) => i.index)).toEqual([`${prefix}-${today}`]);
+  });
+
+  it('a 409 from another tenant is an id_conflict in the DLQ, a redelivery of the same event is not', async () => {
+    const topics = await createPipelineTopics('idx-conflict');
+    const prefix = prefixFor('conflict');
+    const id = randomUUID();
+    const acme = clean({ id, tenant_id: 'acme' });
+    const globex = clean({ id, tenant_id: 'globex' }); // another fingerprint, the same chosen id
+    const unenrichedGlobex = avroRecord({ id, tenant_id: 'globex', producer: { id: 'other', sequence: 9 } });
+    const after = clean({ tenant_id: 'globex' });
+    await writeRecords(topics.clean, [
+      { event: acme, partition: 0 },
+      { event: globex, partition: 0 },
+      { event: acme, partition: 0 }, // redelivered: already indexed
+      { event: unenrichedGlobex, partition: 0 },
+      { event: after, partition: 0 },
+    ]);
+    const run = testIndexer(topics, prefix, es);
+    running.push(run);
+    await run.start();
+    expect(await countWhen(es, prefix, 2)).toBe(2);
+    const dead = await deadLettered(topics.dlq, 2);
+    expect(dead).toHaveLength(2);
+    for (const d of dead)
+      expect(d).toMatchObject({ stage: 'indexer', reason: 'id_conflict', id, tenant: 'globex' });
+    expect(dead[0]?.error).toContain('different event');
+    const stored = await es.search<{ organization: { id: string } }>({
+      index: `${prefix}-*`,
+      query: { ids: { values: [id] } },
+    });
+    expect(stored.hits.hits.map((h) => h._source?.organization.id)).toEqual(['acme']);
+    await sleep(2000);
+    expect(await consumeAll(topics.dlq)).toHaveLength(2); // the redelivered acme copy is not one
+  });
+
+  it('a partition Elasticsearch cannot take for now backs off alone; the others keep indexing; nothing is dead-lettered', async () => {
+    const topics = await createPipelineTopics('idx-backoff');
+    const prefix = prefixFor('backoff');
+    const blockedAt = Date.now() - 2 * DAY;
+    const blockedIndex = `${prefix}-${new Date(blockedAt).toISOString().slice(0, 10).replaceAll('-', '.')}`;
+    const run = testIndexer(topics, prefix, es, unique('idx-group'), { maxBackoffMs: 1000 });
+    running.push(run);
+    await run.start(); // installs the template, so the blocked index gets the mappings
+    await es.indices.create({ index: blockedIndex, settings: { 'index.blocks.write': true } });
+    const held = Array.from({ length: 30 }, () => clean({ occurred_at: blockedAt }));
+    const flowing = Array.from({ length: 60 }, () => clean());
+    await writeRecords(topics.clean, [
+      ...held.map((event) => ({ event, partition: 0 })),
+      ...flowing.map((event, i) => ({ event, partition: 1 + (i % 2) })),
+    ]);
+    expect(await countWhen(es, prefix, flowing.length)).toBe(flowing.length);
+    await sleep(3000); // several backoffs of partition 0
+    expect((await es.count({ index: blockedIndex })).count).toBe(0);
+    await es.indices.putSettings({ index: blockedIndex, settings: { 'index.blocks.write': false } });
+    expect(await countWhen(es, prefix, held.length + flowing.length)).toBe(held.length + flowing.length);
+    expect((await es.count({ index: blockedIndex })).count).toBe(held.length);
+    expect(await consumeAll(topics.dlq)).toHaveLength(0);
+  });
+});
