@@ -33,6 +33,9 @@ export type KeepCategory =
   | 'url'
   | 'base64'
   | 'prose'
+  | 'public-key'
+  | 'checksum'
+  | 'request-id'
   | 'mixed';
 
 /** An event with secrets in it: every value in `secrets` (and its 10-character fragments) must vanish. */
@@ -218,7 +221,9 @@ export function textEvent(
   place: Place = nth(PLACES, index),
 ): AuditEventInput {
   const base = envelope(label, index);
-  switch (place) {
+  // target.attributes values hold at most 1024 bytes: longer text goes to details.
+  const where = place === 'target.attributes' && Buffer.byteLength(text) > 1000 ? 'details' : place;
+  switch (where) {
     case 'details':
       return { ...base, details: { step: 'run', output: text, exit_code: 1 } };
     case 'details.nested':

@@ -522,7 +522,9 @@ const CARD_FRAMES: readonly (readonly [string, (card: string) => string])[] = [
 ];
 
 function cardCases(): SecretCase[] {
-  return CARD_NETWORKS.map(([network, prefix, length, groups], i) => {
+  // Every network in two of the frames.
+  const pairs = CARD_NETWORKS.flatMap((network, i) => [[network, i] as const, [network, i + 2] as const]);
+  return pairs.map(([[network, prefix, length, groups], i]) => {
     const [frameName, frame] = nth(CARD_FRAMES, i);
     const label = `card: ${network} ${frameName}`;
     const f = new Fake(label);

@@ -1,5 +1,6 @@
 import { detailsEvent, envelope, Fake, type SecretCase } from './build.ts';
 import { keyNameCases } from './secrets-keys.ts';
+import { moreCases } from './secrets-more.ts';
 import { providerCases } from './secrets-providers.ts';
 import { textCases } from './secrets-text.ts';
 
@@ -108,7 +109,7 @@ function structuralCases(): SecretCase[] {
 }
 
 export function secretCases(): SecretCase[] {
-  return [...keyNameCases(), ...structuralCases(), ...textCases(), ...providerCases()];
+  return [...keyNameCases(), ...structuralCases(), ...textCases(), ...providerCases(), ...moreCases()];
 }
 
 /** The shortest fragment of a secret that must not survive. */

@@ -1,0 +1,1020 @@
+import { detailsEvent, Fake, pemBody, type SecretCase, type SecretCategory, textEvent } from './build.ts';
+
+/**
+ * Secrets in the shapes real systems emit beyond plain key/value: argv arrays, Node's flat
+ * rawHeaders, HAR cookies, `docker inspect` Env lists, GraphQL variables, form bodies, JWKs,
+ * SQL statements, shell and PowerShell lines, Dockerfiles, diffs seen by review bots, signed
+ * URLs, more config formats and more provider token formats.
+ */
+
+interface Text {
+  readonly text: string;
+  readonly secrets: string[];
+  readonly keep?: string[];
+}
+type Template = readonly [name: string, make: (f: Fake) => Text];
+const t = (text: string, secrets: string[], keep?: string[]): Text =>
+  keep ? { text, secrets, keep } : { text, secrets };
+
+type Structured = readonly [name: string, make: (f: Fake) => { details: unknown; secrets: string[] }];
+
+const STRUCTURED: readonly Structured[] = [
+  [
+    'argv array with --password and value',
+    (f) => {
+      const p = f.password(16);
+      return {
+        details: { process: { argv: ['pg_dump', '--host', 'db', '--password', p, 'orders'] } },
+        secrets: [p],
+      };
+    },
+  ],
+  [
+    'argv array with -pvalue glued',
+    (f) => {
+      const p = f.alnum(16);
+      return {
+        details: { exec: { command: ['mysql', '-uroot', `-p${p}`, '-e', 'show databases'] } },
+        secrets: [p],
+      };
+    },
+  ],
+  [
+    'argv array with --token=value',
+    (f) => {
+      const tok = f.alnum(40);
+      return {
+        details: { container: { args: ['--listen=:8080', `--token=${tok}`, '--verbose'] } },
+        secrets: [tok],
+      };
+    },
+  ],
+  [
+    'Node rawHeaders flat array',
+    (f) => {
+      const tok = f.b64url(48);
+      return {
+        details: {
+          rawHeaders: ['Host', 'api.example.com', 'Authorization', `Bearer ${tok}`, 'Accept', '*/*'],
+        },
+        secrets: [tok],
+      };
+    },
+  ],
+  [
+    'HAR cookies array',
+    (f) => {
+      const sid = f.hex(40);
+      return {
+        details: {
+          request: {
+            cookies: [
+              { name: 'sessionid', value: sid, httpOnly: true },
+              { name: 'theme', value: 'dark' },
+            ],
+          },
+        },
+        secrets: [sid],
+      };
+    },
+  ],
+  [
+    'HAR Set-Cookie response headers',
+    (f) => {
+      const a = f.b64url(43);
+      const b = f.b64url(43);
+      return {
+        details: {
+          response: {
+            headers: [
+              { name: 'set-cookie', value: `sid=${a}; Path=/; HttpOnly` },
+              { name: 'Set-Cookie', value: `refresh=${b}; Path=/auth; Secure` },
+            ],
+          },
+        },
+        secrets: [a, b],
+      };
+    },
+  ],
+  [
+    'docker inspect Env list of KEY=VALUE',
+    (f) => {
+      const p = f.password(18);
+      const tok = f.alnum(40);
+      return {
+        details: {
+          Config: {
+            Env: [
+              'PATH=/usr/local/bin:/usr/bin:/bin',
+              `DB_PASSWORD=${p}`,
+              `API_TOKEN=${tok}`,
+              'NODE_ENV=production',
+            ],
+          },
+        },
+        secrets: [p, tok],
+      };
+    },
+  ],
+  [
+    'GraphQL variables',
+    (f) => {
+      const p = f.password(16);
+      return {
+        details: {
+          graphql: {
+            query:
+              'mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { id } }',
+            variables: { email: 'ada@example.com', password: p },
+          },
+        },
+        secrets: [p],
+      };
+    },
+  ],
+  [
+    'form-urlencoded body string',
+    (f) => {
+      const p = f.password(14).replace(/[#%&+]/g, 'k');
+      const s = f.alnum(32);
+      return {
+        details: { body: `grant_type=password&username=ada&password=${p}&client_id=web&client_secret=${s}` },
+        secrets: [p, s],
+      };
+    },
+  ],
+  [
+    'JWK private key (RSA d, p, q)',
+    (f) => {
+      const d = f.b64url(342);
+      const p = f.b64url(171);
+      const q = f.b64url(171);
+      return {
+        details: {
+          jwks: { keys: [{ kty: 'RSA', kid: '2026-11', use: 'sig', n: f.b64url(342), e: 'AQAB', d, p, q }] },
+        },
+        secrets: [d, p, q],
+      };
+    },
+  ],
+  [
+    'Postman params key/value list',
+    (f) => {
+      const k = f.hex(32);
+      return {
+        details: {
+          request: {
+            url: {
+              query: [
+                { key: 'page', value: '2' },
+                { key: 'api_key', value: k },
+              ],
+            },
+          },
+        },
+        secrets: [k],
+      };
+    },
+  ],
+  [
+    'Kubernetes Secret data (base64 values) as object',
+    (f) => {
+      const b = Buffer.from(f.password(20)).toString('base64');
+      const tls = Buffer.from(
+        `-----BEGIN PRIVATE KEY-----\n${pemBody(f, 4)}\n-----END PRIVATE KEY-----\n`,
+      ).toString('base64');
+      return {
+        details: {
+          object: { kind: 'Secret', metadata: { name: 'orders' }, data: { password: b, 'tls.key': tls } },
+        },
+        secrets: [b, tls],
+      };
+    },
+  ],
+  [
+    'Helm values with nested auth block',
+    (f) => {
+      const p = f.alnum(24);
+      return {
+        details: { values: { postgresql: { auth: { username: 'app', password: p, database: 'app' } } } },
+        secrets: [p],
+      };
+    },
+  ],
+  [
+    'Terraform state attribute',
+    (f) => {
+      const p = f.password(20);
+      return {
+        details: {
+          resources: [
+            {
+              type: 'aws_db_instance',
+              instances: [{ attributes: { engine: 'postgres', password: p, port: 5432 } }],
+            },
+          ],
+        },
+        secrets: [p],
+      };
+    },
+  ],
+  [
+    'GitHub Actions secrets context dump',
+    (f) => {
+      const tok = `ghs_${f.alnum(36)}`;
+      const npm = `npm_${f.alnum(36)}`;
+      return { details: { secrets: { github_token: tok, NPM_TOKEN: npm } }, secrets: [tok, npm] };
+    },
+  ],
+];
+
+const TEXT: readonly (readonly [SecretCategory, Template])[] = [
+  [
+    'free-text',
+    [
+      'logfmt quoted password with spaces',
+      (f) => {
+        const p = `${f.alnum(6)} ${f.alnum(6)}`;
+        return t(`level=info msg="user login" user=ada password="${p}" dur=12ms`, [p]);
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'JSON log line after a prefix',
+      (f) => {
+        const p = f.password(16);
+        return t(`[orders-api] 10:02:11 {"level":"debug","msg":"db connect","password":"${p}","host":"db"}`, [
+          p,
+        ]);
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'Ruby hash rocket',
+      (f) => {
+        const p = f.password(14);
+        return t(`Parameters: {"user"=>{"email"=>"ada@example.com", "password"=>"${p}"}}`, [p]);
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'PHP array',
+      (f) => {
+        const p = f.password(14);
+        return t(`'mysql' => ['host' => 'db', 'username' => 'app', 'password' => '${p}'],`, [p]);
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'Java toString',
+      (f) => {
+        const p = f.password(16);
+        return t(
+          `DataSourceConfig(url=jdbc:postgresql://db:5432/app, username=app, password=${p}, poolSize=10)`,
+          [p],
+        );
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'Go struct print',
+      (f) => {
+        const p = f.alnum(18);
+        return t(`config: &{Host:db Port:5432 User:app Password:${p} SSLMode:require}`, [p]);
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'SQL CREATE USER WITH PASSWORD',
+      (f) => {
+        const p = f.password(16);
+        return t(`CREATE USER reporting WITH PASSWORD '${p}';`, [p]);
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'SQL ALTER USER IDENTIFIED BY',
+      (f) => {
+        const p = f.password(16);
+        return t(`ALTER USER 'root'@'%' IDENTIFIED BY '${p}';`, [p]);
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'otpauth URL secret',
+      (f) => {
+        const s = f.pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 32);
+        return t(`enrol with otpauth://totp/ACME:ada?secret=${s}&issuer=ACME&digits=6`, [s]);
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'S3 presigned URL',
+      (f) => {
+        const sig = f.hex(64);
+        const st = `IQoJb3JpZ2luX2VjE${f.b64(200).replace(/[+/]/g, 'x')}`;
+        return t(
+          `https://acme-exports.s3.eu-west-1.amazonaws.com/report.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=ASIA${f.pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}%2F20261201%2Feu-west-1%2Fs3%2Faws4_request&X-Amz-Date=20261201T100000Z&X-Amz-Expires=3600&X-Amz-Security-Token=${st}&X-Amz-Signature=${sig}`,
+          [sig, st],
+        );
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'GCS signed URL',
+      (f) => {
+        const sig = f.hex(512);
+        return t(
+          `https://storage.googleapis.com/acme-exports/a.csv?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=sa%40acme.iam.gserviceaccount.com%2F20261201%2Fauto%2Fstorage%2Fgoog4_request&X-Goog-Date=20261201T100000Z&X-Goog-Expires=900&X-Goog-SignedHeaders=host&X-Goog-Signature=${sig}`,
+          [sig],
+        );
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'Azure Function key in query',
+      (f) => {
+        const code = `${f.b64url(54)}==`;
+        return t(`POST https://orders-fn.azurewebsites.net/api/ingest?code=${code} returned 500`, [code]);
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'review-bot diff adding a secret',
+      (f) => {
+        const p = f.password(18);
+        const k = `sk_live_51${f.alnum(60)}`;
+        return t(`@@ -1,3 +1,5 @@\n PORT=8080\n+DB_PASSWORD=${p}\n+STRIPE_KEY=${k}\n LOG_LEVEL=info\n`, [
+          p,
+          k,
+        ]);
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'source code constant',
+      (f) => {
+        const k = f.alnum(40);
+        return t(`+const API_KEY = "${k}";\n+fetch(url, { headers: { 'x-api-key': API_KEY } });`, [k]);
+      },
+    ],
+  ],
+  [
+    'free-text',
+    [
+      'Kafka sasl.jaas.config',
+      (f) => {
+        const p = f.alnum(24);
+        return t(
+          `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="orders" password="${p}";`,
+          [p],
+        );
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'redis-cli -a',
+      (f) => {
+        const p = f.alnum(24);
+        return t(`redis-cli -h redis-master -a ${p} --no-auth-warning ping`, [p]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'sqlcmd -P',
+      (f) => {
+        const p = f.password(16);
+        return t(`sqlcmd -S sql01 -U sa -P ${p} -Q "SELECT @@VERSION"`, [p]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'mongosh -p',
+      (f) => {
+        const p = f.alnum(20);
+        return t(`mongosh --host mongo-0 -u admin -p ${p} --authenticationDatabase admin`, [p]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'wget --http-password',
+      (f) => {
+        const p = f.alnum(18);
+        return t(`wget --http-user=ci --http-password=${p} https://artifacts.internal/app.tar.gz`, [p]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'aws configure set',
+      (f) => {
+        const s = f.b64(40);
+        return t(`aws configure set aws_secret_access_key ${s} --profile prod`, [s]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'az --account-key',
+      (f) => {
+        const k = f.base64Bytes(64);
+        return t(`az storage blob upload --account-name acmeprod --account-key ${k} -c backups -f db.bak`, [
+          k,
+        ]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'echo secret | docker login --password-stdin',
+      (f) => {
+        const p = `glpat-${f.b64url(20)}`;
+        return t(`echo '${p}' | docker login -u ci --password-stdin registry.gitlab.com`, [p]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'keytool -storepass -keypass',
+      (f) => {
+        const a = f.alnum(16);
+        const b = f.alnum(16);
+        return t(
+          `keytool -importkeystore -srckeystore a.p12 -storepass ${a} -keypass ${b} -destkeystore app.jks`,
+          [a, b],
+        );
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'ldapsearch -w',
+      (f) => {
+        const p = f.password(14);
+        return t(
+          `ldapsearch -x -H ldaps://ldap.internal -D "cn=admin,dc=acme,dc=io" -w ${p} -b "dc=acme,dc=io"`,
+          [p],
+        );
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'smbclient -U user%pass',
+      (f) => {
+        const p = f.alnum(14);
+        return t(`smbclient //fs01/share -U backup%${p} -c 'ls'`, [p]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'xfreerdp /p:',
+      (f) => {
+        const p = f.alnum(14);
+        return t(`xfreerdp /v:10.0.0.20 /u:Administrator /p:${p} /cert:ignore`, [p]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'PowerShell ConvertTo-SecureString',
+      (f) => {
+        const p = f.password(16);
+        return t(`$pw = ConvertTo-SecureString "${p}" -AsPlainText -Force`, [p]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'PowerShell $env: assignment',
+      (f) => {
+        const k = f.alnum(40);
+        return t(`$env:API_KEY = "${k}"; ./deploy.ps1 -Environment prod`, [k]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'Windows set PASSWORD=',
+      (f) => {
+        const p = f.password(14);
+        return t(`C:\\deploy> set DB_PASSWORD=${p}\r\nC:\\deploy> migrate.exe`, [p]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'java -D system property',
+      (f) => {
+        const p = f.alnum(20);
+        return t(`java -Dspring.datasource.password=${p} -Xmx512m -jar app.jar`, [p]);
+      },
+    ],
+  ],
+  [
+    'cli',
+    [
+      'htpasswd -b',
+      (f) => {
+        const p = f.alnum(16);
+        return t(`htpasswd -b -c /etc/nginx/.htpasswd admin ${p}`, [p]);
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'Dockerfile ENV and ARG',
+      (f) => {
+        const k = f.alnum(40);
+        const tok = `npm_${f.alnum(36)}`;
+        return t(`FROM node:20\nARG NPM_TOKEN=${tok}\nENV API_KEY=${k}\nRUN npm ci\n`, [k, tok]);
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'wp-config define',
+      (f) => {
+        const p = f.password(18);
+        return t(`define( 'DB_PASSWORD', '${p}' );\ndefine( 'DB_HOST', 'localhost' );`, [p]);
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'Django SECRET_KEY',
+      (f) => {
+        const k = `django-insecure-${f.alnum(50)}`;
+        return t(`SECRET_KEY = '${k}'\nDEBUG = False`, [k]);
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      '.pgpass line',
+      (f) => {
+        const p = f.alnum(20);
+        return t(`db.internal:5432:orders:orders_app:${p}`, [p]);
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'kubeconfig user token',
+      (f) => {
+        const tok = f.b64url(60);
+        return t(`users:\n- name: ci\n  user:\n    token: ${tok}\n`, [tok]);
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'kubeconfig client-key-data',
+      (f) => {
+        const b = Buffer.from(
+          `-----BEGIN RSA PRIVATE KEY-----\n${pemBody(f, 3)}\n-----END RSA PRIVATE KEY-----\n`,
+        ).toString('base64');
+        // The base64 of the armour line is public (certificates share it): the key material follows.
+        return t(
+          `users:\n- name: admin\n  user:\n    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t\n    client-key-data: ${b}\n`,
+          [b.slice(48)],
+        );
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      '.gitconfig extraheader (actions/checkout)',
+      (f) => {
+        const b = Buffer.from(`x-access-token:ghs_${f.alnum(36)}`).toString('base64');
+        return t(`[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${b}\n`, [b]);
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'tomcat-users.xml password attribute',
+      (f) => {
+        const p = f.password(14);
+        return t(`<user username="admin" password="${p}" roles="manager-gui"/>`, [p]);
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'web.config connectionString attribute',
+      (f) => {
+        const p = f.password(16);
+        return t(
+          `<add name="Default" connectionString="Data Source=sql01;Initial Catalog=crm;User Id=crm;Password=${p};" providerName="System.Data.SqlClient" />`,
+          [p],
+        );
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'HOCON application.conf',
+      (f) => {
+        const p = f.alnum(18);
+        return t(`db {\n  url = "jdbc:postgresql://db/app"\n  password = "${p}"\n}`, [p]);
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'wpa_supplicant psk',
+      (f) => {
+        const p = f.alnum(20);
+        return t(`network={\n  ssid="acme-office"\n  psk="${p}"\n}`, [p]);
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'rclone.conf',
+      (f) => {
+        const p = f.b64url(40);
+        return t(
+          `[s3-backup]\ntype = s3\naccess_key_id = AKIA${f.pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}\nsecret_access_key = ${p}\n`,
+          [p],
+        );
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'nginx proxy_set_header Authorization',
+      (f) => {
+        const b = Buffer.from(`upstream:${f.alnum(16)}`).toString('base64');
+        return t(`location /api/ {\n  proxy_set_header Authorization "Basic ${b}";\n}`, [b]);
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'YAML block scalar private key',
+      (f) => {
+        const body = pemBody(f, 5, 'MIIEowIBAAKCAQEA');
+        const indented = body
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n');
+        return t(
+          `deploy:\n  ssh_key: |\n    -----BEGIN RSA PRIVATE KEY-----\n${indented}\n    -----END RSA PRIVATE KEY-----\n`,
+          body.split('\n'),
+        );
+      },
+    ],
+  ],
+  [
+    'config',
+    [
+      'GitLab CI variables block',
+      (f) => {
+        const tok = `glpat-${f.b64url(20)}`;
+        return t(`variables:\n  DOCKER_DRIVER: overlay2\n  DEPLOY_TOKEN: "${tok}"\n`, [tok]);
+      },
+    ],
+  ],
+  [
+    'env-dump',
+    [
+      'kubectl describe pod Environment',
+      (f) => {
+        const p = f.password(18);
+        const k = f.alnum(40);
+        return t(
+          `    Environment:\n      LOG_LEVEL:     info\n      DB_PASSWORD:   ${p}\n      STRIPE_KEY:    ${k}\n      PORT:          8080\n    Mounts:\n      /var/run/secrets/kubernetes.io/serviceaccount from kube-api-access-x2x9z (ro)`,
+          [p, k],
+          ['/var/run/secrets/kubernetes.io/serviceaccount'],
+        );
+      },
+    ],
+  ],
+  [
+    'env-dump',
+    [
+      'GitLab CI job env',
+      (f) => {
+        const job = `glcbt-${f.b64url(20)}`;
+        const reg = f.alnum(20);
+        return t(
+          `CI_PROJECT_PATH=acme/infra\nCI_COMMIT_SHA=3f786850e387550fdab836ed7e6dc881de23001b\nCI_JOB_TOKEN=${job}\nCI_REGISTRY_USER=gitlab-ci-token\nCI_REGISTRY_PASSWORD=${reg}\nCI_PIPELINE_ID=884213\n`,
+          [job, reg],
+          ['3f786850e387550fdab836ed7e6dc881de23001b', 'CI_PIPELINE_ID=884213'],
+        );
+      },
+    ],
+  ],
+];
+
+const PROVIDERS: readonly Template[] = [
+  [
+    'Okta SSWS header',
+    (f) => {
+      const v = `00${f.b64url(40)}`;
+      return t(`okta: Authorization: SSWS ${v}`, [v]);
+    },
+  ],
+  [
+    'Cloudflare API token with keyword',
+    (f) => {
+      const v = f.b64url(40);
+      return t(`cloudflare_api_token: ${v}`, [v]);
+    },
+  ],
+  [
+    'Cloudflare origin CA key',
+    (f) => {
+      const v = `v1.0-${f.hex(24)}-${f.hex(146)}`;
+      return t(`origin ca key ${v}`, [v]);
+    },
+  ],
+  [
+    'Square access token',
+    (f) => {
+      const v = `EAAA${f.b64url(60)}`;
+      return t(`square client with ${v}`, [v]);
+    },
+  ],
+  [
+    'Shopify shpss_ shared secret',
+    (f) => {
+      const v = `shpss_${f.hex(32)}`;
+      return t(`app secret ${v}`, [v]);
+    },
+  ],
+  [
+    'Notion ntn_',
+    (f) => {
+      const v = `ntn_${f.digits(11)}${f.alnum(35)}`;
+      return t(`notion integration ${v}`, [v]);
+    },
+  ],
+  [
+    'Airtable pat',
+    (f) => {
+      const v = `pat${f.alnum(14)}.${f.hex(64)}`;
+      return t(`airtable base sync with ${v}`, [v]);
+    },
+  ],
+  [
+    'New Relic NRAK-',
+    (f) => {
+      const v = `NRAK-${f.upper(27)}`;
+      return t(`newrelic api key: ${v}`, [v]);
+    },
+  ],
+  [
+    'PlanetScale pscale_pw_',
+    (f) => {
+      const v = `pscale_pw_${f.b64url(43)}`;
+      return t(`mysql -h aws.connect.psdb.cloud -u app -p${v}`, [v]);
+    },
+  ],
+  [
+    'Databricks dapi',
+    (f) => {
+      const v = `dapi${f.hex(32)}`;
+      return t(`databricks workspace ls --token ${v}`, [v]);
+    },
+  ],
+  [
+    'Pulumi pul-',
+    (f) => {
+      const v = `pul-${f.hex(40)}`;
+      return t(`pulumi login with ${v}`, [v]);
+    },
+  ],
+  [
+    'Fly.io fo1_',
+    (f) => {
+      const v = `fo1_${f.b64url(43)}`;
+      return t(`flyctl deploy -t ${v}`, [v]);
+    },
+  ],
+  [
+    'Artifactory AKCp',
+    (f) => {
+      const v = `AKCp${f.alnum(69)}`;
+      return t(`jfrog rt ping --apikey ${v}`, [v]);
+    },
+  ],
+  [
+    'Perplexity pplx-',
+    (f) => {
+      const v = `pplx-${f.alnum(48)}`;
+      return t(`search agent uses ${v}`, [v]);
+    },
+  ],
+  [
+    'Dynatrace dt0c01.',
+    (f) => {
+      const v = `dt0c01.${f.upper(24)}.${f.upper(64)}`;
+      return t(`dynatrace ingest with ${v}`, [v]);
+    },
+  ],
+  [
+    'Infracost ico-',
+    (f) => {
+      const v = `ico-${f.alnum(32)}`;
+      return t(`infracost breakdown with ${v}`, [v]);
+    },
+  ],
+  [
+    'Docker Hub dckr_pat_',
+    (f) => {
+      const v = `dckr_pat_${f.b64url(27)}`;
+      return t(`docker login -u acme --password-stdin <<< ${v}`, [v]);
+    },
+  ],
+  [
+    'Groq gsk_',
+    (f) => {
+      const v = `gsk_${f.alnum(52)}`;
+      return t(`LLM fallback provider configured with ${v}`, [v]);
+    },
+  ],
+  [
+    'Tailscale tskey-auth-',
+    (f) => {
+      const v = `tskey-auth-${f.alnum(12)}CNTRL-${f.alnum(33)}`;
+      return t(`tailscale up --authkey=${v}`, [v]);
+    },
+  ],
+  [
+    'Supabase sbp_',
+    (f) => {
+      const v = `sbp_${f.hex(40)}`;
+      return t(`supabase link with ${v}`, [v]);
+    },
+  ],
+  [
+    'Mapbox secret sk.',
+    (f) => {
+      const v = `sk.eyJ1IjoiYWNtZSIsImEiOiJ${f.alnum(20)}.${f.b64url(22)}`;
+      return t(`mapbox upload using ${v}`, [v]);
+    },
+  ],
+  [
+    'Firebase FCM server key',
+    (f) => {
+      const v = `AAAA${f.b64url(7)}:APA91b${f.b64url(134)}`;
+      return t(`fcm send with key=${v}`, [v]);
+    },
+  ],
+  [
+    'Azure DevOps PAT',
+    (f) => {
+      const v = f.pick('abcdefghijklmnopqrstuvwxyz234567', 52);
+      return t(`az devops login with PAT ${v}`, [v]);
+    },
+  ],
+  [
+    'Google refresh token 1//',
+    (f) => {
+      const v = `1//0${f.b64url(100)}`;
+      return t(`stored google refresh ${v}`, [v]);
+    },
+  ],
+  [
+    'Kubernetes service-account JWT',
+    (f) => {
+      const h = Buffer.from(JSON.stringify({ alg: 'RS256', kid: f.b64url(43) })).toString('base64url');
+      const p = Buffer.from(
+        JSON.stringify({ iss: 'kubernetes/serviceaccount', sub: 'system:serviceaccount:prod:deployer' }),
+      ).toString('base64url');
+      const v = `${h}.${p}.${f.b64url(342)}`;
+      return t(`kubectl --token=${v} get pods`, [v]);
+    },
+  ],
+  [
+    '1Password service account ops_',
+    (f) => {
+      const v = `ops_eyJ${f.b64url(200)}`;
+      return t(`op inject with ${v}`, [v]);
+    },
+  ],
+  [
+    'Microsoft Teams webhook',
+    (f) => {
+      const v = `${f.uuid()}@${f.uuid()}/IncomingWebhook/${f.hex(32)}/${f.uuid()}`;
+      return t(`notify https://acme.webhook.office.com/webhookb2/${v} failed`, [v]);
+    },
+  ],
+  [
+    'Discord webhook URL',
+    (f) => {
+      const v = f.b64url(68);
+      return t(`post https://discord.com/api/webhooks/1234567890123456789/${v}`, [v]);
+    },
+  ],
+  [
+    'Twilio webhook signature',
+    (f) => {
+      const v = f.base64Bytes(20);
+      return t(`X-Twilio-Signature: ${v}`, [v]);
+    },
+  ],
+  [
+    'Shopify HMAC header',
+    (f) => {
+      const v = f.base64Bytes(32);
+      return t(`X-Shopify-Hmac-Sha256: ${v}`, [v]);
+    },
+  ],
+  [
+    'Svix webhook signature',
+    (f) => {
+      const v = f.base64Bytes(32);
+      return t(`svix-id: msg_2Lq\nsvix-signature: v1,${v}`, [v]);
+    },
+  ],
+  [
+    'Svix whsec signing secret',
+    (f) => {
+      const v = `whsec_${f.base64Bytes(24)}`;
+      return t(`webhook endpoint secret ${v}`, [v]);
+    },
+  ],
+];
+
+export function moreCases(): SecretCase[] {
+  const structured = STRUCTURED.map(([name, make], i): SecretCase => {
+    const label = `key-name: ${name}`;
+    const { details, secrets } = make(new Fake(label));
+    return { name: label, category: 'key-name', secrets, event: detailsEvent(label, i, details) };
+  });
+  const text = [...TEXT, ...PROVIDERS.map((p) => ['provider-token', p] as const)].map(
+    ([category, [name, make]], i): SecretCase => {
+      const label = `${category}: ${name}`;
+      const { text: body, secrets, keep } = make(new Fake(label));
+      const event = textEvent(label, i + 2, body);
+      return keep
+        ? { name: label, category, secrets, keep, event }
+        : { name: label, category, secrets, event };
+    },
+  );
+  return [...structured, ...text];
+}
