@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditProducer } from '@auditflow/producer';
+import { systemTenantFromEnv } from '@auditflow/schemas';
 import { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -19,6 +20,8 @@ const env = z
     AUDITFLOW_QUERY_PORT: z.coerce.number().int().min(0).default(8080),
     AUDITFLOW_QUERY_HOST: z.string().default('127.0.0.1'),
     AUDITFLOW_EXPORT_CAP: z.coerce.number().int().positive().default(10_000),
+    /** Rows one client may read page by page (within 15 minutes of its last page) before the walk is audited as an export. */
+    AUDITFLOW_PAGING_AUDIT_ROWS: z.coerce.number().int().positive().default(5000),
     AUDITFLOW_SPOOL_DIR: z.string().default(join(homedir(), '.cache', 'auditflow', 'spool', 'query-api')),
   })
   .parse(process.env);
@@ -49,7 +52,8 @@ const api = createQueryApi({
     index: 'audit-events*',
     exportCap: env.AUDITFLOW_EXPORT_CAP,
     clients,
-    selfTenant: 'auditflow',
+    selfTenant: systemTenantFromEnv(),
+    pagingAuditRows: env.AUDITFLOW_PAGING_AUDIT_ROWS,
   },
   es,
   producer,

@@ -1,14 +1,14 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuditProducer } from '@auditflow/producer';
 import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { auditedFilters, ReadAudit } from './audit.ts';
+import { type ExportProgress, streamExport } from './export.ts';
 import {
   buildQuery,
-  CSV_COLUMNS,
-  csvCell,
   decodeCursor,
   encodeCursor,
   type Filters,
@@ -16,6 +16,7 @@ import {
   QueryError,
   SORT,
 } from './query.ts';
+import { PageWalks } from './walks.ts';
 
 export interface QueryClient {
   readonly id: string;
@@ -32,7 +33,14 @@ export interface QueryApiConfig {
   readonly clients: readonly QueryClient[];
   /** Tenant under which exports are audited. */
   readonly selfTenant: string;
+  /** Rows one client's walk over `/v1/events` pages may read before it is audited as an export (5,000). */
+  readonly pagingAuditRows?: number;
+  /** A pause longer than this ends a page walk (15 minutes). */
+  readonly pagingIdleMs?: number;
 }
+
+/** The 499 of nginx: the client closed the connection before the answer was complete. */
+const CLIENT_CLOSED = 499;
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
@@ -58,6 +66,22 @@ export function createQueryApi(options: {
     labelNames: ['route', 'status'],
     registers: [options.registry],
   });
+  const exportsInProgress = new Gauge({
+    name: 'auditflow_query_exports_in_progress',
+    help: 'Exports streaming now (each holds an Elasticsearch point in time)',
+    registers: [options.registry],
+  });
+  const exportsDone = new Counter({
+    name: 'auditflow_query_exports_total',
+    help: 'Exports by result: complete, truncated (cap reached), client_gone, failed',
+    labelNames: ['result'],
+    registers: [options.registry],
+  });
+  const audit = new ReadAudit(producer, { index: config.index, selfTenant: config.selfTenant });
+  const walks = new PageWalks({
+    thresholdRows: config.pagingAuditRows ?? 5000,
+    idleMs: config.pagingIdleMs ?? 15 * 60_000,
+  });
 
   const authenticate = (req: IncomingMessage): QueryClient => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
@@ -72,7 +96,11 @@ export function createQueryApi(options: {
     const parsed = filtersSchema.safeParse(Object.fromEntries(url.searchParams));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new QueryError(400, 'invalid_parameter', `${issue?.path.join('.')}: ${issue?.message}`);
+      const message =
+        issue?.code === 'unrecognized_keys'
+          ? `unknown parameter ${issue.keys.join(', ')}`
+          : `${issue?.path.join('.')}: ${issue?.message}`;
+      throw new QueryError(400, 'invalid_parameter', message);
     }
     return parsed.data;
   };
@@ -87,63 +115,99 @@ export function createQueryApi(options: {
       track_total_hits: false,
     });
     const hits = result.hits.hits;
+    // Pages are capped, walks are not: enough rows read page by page count as an export (Q2).
+    const walk = walks.record(client.id, auditedFilters(filters), hits.length);
+    if (walk)
+      audit.emit({
+        reader: client,
+        action: 'audit.log.exported',
+        outcome: 'success',
+        tenant: filters.tenant_id,
+        details: { via: 'paging', ...walk },
+      });
     return {
       events: hits.map((h) => h._source),
       next_cursor: hits.length === filters.size ? encodeCursor(hits.at(-1)?.sort) : null,
     };
   };
 
-  const exportEvents = async (client: QueryClient, filters: Filters, res: ServerResponse): Promise<void> => {
+  /**
+   * An export, audited twice (Q2, issue 14): `audit.log.export_started` before the first row
+   * (who, filters, format, cap; no record, no export), and `audit.log.exported` when it ends
+   * however it ends, with the rows sent and whether the client went away. Returns the status
+   * to count (499 when the client left).
+   */
+  const exportEvents = async (
+    client: QueryClient,
+    filters: Filters,
+    res: ServerResponse,
+  ): Promise<number> => {
     const format = filters.format ?? 'ndjson';
     const limit = Math.min(filters.limit ?? config.exportCap, config.exportCap);
     const query = buildQuery(filters, client.tenants);
-    res.writeHead(200, {
-      'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-      'content-disposition': `attachment; filename="audit-export.${format}"`,
+    const exportId = randomUUID();
+    const what = { export_id: exportId, format, cap: limit, filters: auditedFilters(filters) };
+    audit.emit({
+      reader: client,
+      action: 'audit.log.export_started',
+      outcome: 'success',
+      tenant: filters.tenant_id,
+      details: what,
+      correlationId: exportId,
     });
-    if (format === 'csv') res.write(`${CSV_COLUMNS.map(([name]) => name).join(',')}\r\n`);
-    let rows = 0;
-    let after: unknown[] | undefined;
-    // Streamed page by page with search_after: memory stays flat whatever the cap.
-    while (rows < limit) {
-      const pageSize = Math.min(1000, limit - rows);
-      const page = await es.search({
-        index: config.index,
-        query,
-        sort: SORT as never,
-        size: pageSize,
-        search_after: after as never,
-        track_total_hits: false,
-      });
-      const hits = page.hits.hits;
-      for (const hit of hits) {
-        const doc = hit._source as Record<string, unknown>;
-        const line =
-          format === 'csv'
-            ? `${CSV_COLUMNS.map(([, get]) => csvCell(get(doc))).join(',')}\r\n`
-            : `${JSON.stringify(doc)}\n`;
-        if (!res.write(line)) await new Promise((resolve) => res.once('drain', resolve));
-      }
-      rows += hits.length;
-      if (hits.length < pageSize) break; // the last page
-      after = hits.at(-1)?.sort;
-    }
-    res.end();
-    // Exports are themselves audited (Q2): who, which filters, how many rows.
-    producer.emit(
-      {
+    const progress: ExportProgress = { rows: 0, complete: false, truncated: false, clientGone: false };
+    const started = performance.now();
+    let failure: Error | undefined;
+    exportsInProgress.inc();
+    try {
+      await streamExport({ es, index: config.index, logger }, { query, format, limit }, res, progress);
+    } catch (err) {
+      failure = err as Error;
+      throw err;
+    } finally {
+      exportsInProgress.dec();
+      const result = progress.clientGone
+        ? 'client_gone'
+        : failure
+          ? 'failed'
+          : progress.truncated
+            ? 'truncated'
+            : 'complete';
+      exportsDone.inc({ result });
+      audit.emit({
+        reader: client,
         action: 'audit.log.exported',
-        category: 'security_tool',
-        actor: { type: 'service', id: client.id },
-        target: { type: 'audit_index', id: config.index },
-        outcome: 'success',
-        tenant_id: filters.tenant_id ?? config.selfTenant,
-        service: { name: 'auditflow-query-api' },
-        details: { format, rows, cap: limit, filters: { ...filters, cursor: undefined } },
-      },
-      // audit.* is the pipeline's own action (issue 14).
-      { pipeline: true },
-    );
+        outcome: progress.complete ? 'success' : 'failure',
+        tenant: filters.tenant_id,
+        details: {
+          ...what,
+          rows: progress.rows,
+          complete: progress.complete,
+          truncated: progress.truncated,
+          client_gone: progress.clientGone,
+        },
+        correlationId: exportId,
+        durationMs: Math.round(performance.now() - started),
+        ...(progress.clientGone
+          ? {
+              error: {
+                class: 'network_error' as const,
+                code: 'client_gone',
+                message: 'the client closed the connection',
+              },
+            }
+          : failure
+            ? {
+                error: {
+                  class: 'internal' as const,
+                  code: 'export_failed',
+                  message: failure.message.slice(0, 500),
+                },
+              }
+            : {}),
+      });
+    }
+    return progress.clientGone ? CLIENT_CLOSED : 200;
   };
 
   const summary = async (client: QueryClient, filters: Filters) => {
@@ -238,7 +302,7 @@ export function createQueryApi(options: {
         send(res, 200, await events(authenticate(req), filtersOf(url)));
       } else if (url.pathname === '/v1/export') {
         route = 'export';
-        await exportEvents(authenticate(req), filtersOf(url), res);
+        status = await exportEvents(authenticate(req), filtersOf(url), res);
       } else if (url.pathname === '/v1/summary') {
         route = 'summary';
         send(res, 200, await summary(authenticate(req), filtersOf(url)));

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { indexFor, templateBody, toEcsDocument } from '@auditflow/indexer';
 import { createTopicsReady } from '@auditflow/processor-runtime';
@@ -244,5 +246,208 @@ describe('query API against real Elasticsearch', () => {
     );
     const refused = await cli('search', '--tenant', 'globex').catch((err: { stderr: string }) => err);
     expect((refused as { stderr: string }).stderr).toMatch(/403: this token may not read tenant globex/);
+  });
+});
+
+/** Issue 14, item 4: every read of the log is audited, even one the client abandons. */
+describe('query API: export and paging audit against real Elasticsearch and Kafka', () => {
+  const es = elasticsearchClient();
+  const prefix = `audit-events-${unique('qx').toLowerCase()}`;
+  const auditTopic = unique('it.query-read-audit');
+  const COUNT = 6000;
+  const registry = new Registry();
+  let api: ReturnType<typeof createQueryApi>;
+  let url: string;
+  let producer: ReturnType<typeof createAuditProducer>;
+
+  beforeAll(async () => {
+    await es.indices.putIndexTemplate({
+      name: prefix,
+      ...(templateBody({ mode: 'daily_indices', prefix }, { replicas: 0 }) as object),
+    });
+    // Rows of about 3 KB: an export of all of them is far more than the sockets buffer.
+    const padding = 'x'.repeat(2500);
+    for (let from = 0; from < COUNT; from += 1000) {
+      const batch = Array.from({ length: 1000 }, (_, k) => {
+        const i = from + k;
+        return toAuditEvent(
+          {
+            occurred_at: new Date(base + i * 1000).toISOString(),
+            action: 'git.push',
+            actor: { type: 'user', id: `u${i % 7}` },
+            outcome: 'success',
+            tenant_id: 'acme',
+            service: { name: 'forge' },
+            details: { i, padding },
+          },
+          {
+            id: `0192f7a4-6b1e-7c3d-9a4b-${String(i).padStart(12, '0')}`,
+            occurredAt: 0,
+            producerId: 'qx',
+            sequence: i + 1,
+          },
+        );
+      });
+      await es.bulk({
+        refresh: from + 1000 >= COUNT,
+        operations: batch.flatMap((e) => [
+          { create: { _index: indexFor({ mode: 'daily_indices', prefix }, e.occurred_at), _id: e.id } },
+          toEcsDocument(e, Date.now()),
+        ]),
+      });
+    }
+    const admin = kafkaClient('query-read-audit').admin();
+    await admin.connect();
+    await createTopicsReady(admin, [{ topic: auditTopic }]);
+    await admin.disconnect();
+    producer = createAuditProducer(
+      {
+        brokers: endpoints().KAFKA_BROKERS.split(','),
+        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+        topic: auditTopic,
+        spool: { dir: mkdtempSync(join(tmpdir(), 'qx-spool-')) },
+      },
+      { logger: pino({ level: 'silent' }) },
+    );
+    api = createQueryApi({
+      config: {
+        host: '127.0.0.1',
+        port: 0,
+        index: `${prefix}*`,
+        exportCap: 100_000,
+        selfTenant: 'auditflow',
+        pagingAuditRows: 300,
+        clients: [
+          { id: 'walker', token: ALL, tenants: ['*'] },
+          { id: 'exporter', token: ACME, tenants: ['acme'] },
+        ],
+      },
+      es,
+      producer,
+      logger: pino({ level: 'silent' }),
+      registry,
+    });
+    url = `http://127.0.0.1:${(await api.listen()).port}`;
+  }, 120_000);
+
+  afterAll(async () => {
+    await api.close();
+    await producer.close();
+    await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true });
+    await es.indices.deleteIndexTemplate({ name: prefix }).catch(() => {});
+    await es.close();
+  });
+
+  const audited = async () => {
+    await producer.flush();
+    return (await consumeAll(auditTopic)).map((m) => {
+      const e = auditEventType.fromBuffer((m.message.value as Buffer).subarray(5)) as AuditEvent;
+      return { ...e, details: JSON.parse(e.details ?? 'null') as Record<string, unknown> };
+    });
+  };
+  const metric = async (name: string, labels: Record<string, string> = {}) =>
+    (await registry.getSingleMetric(name)?.get())?.values.find((v) =>
+      Object.entries(labels).every(([k, want]) => v.labels[k] === want),
+    )?.value ?? 0;
+
+  it('a client that reads a few rows and hangs up: both audit records, rows sent, handler and point in time released', async () => {
+    const lines = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${url}/v1/export?format=ndjson`,
+        { headers: { authorization: `Bearer ${ACME}` } },
+        (res) => {
+          expect(res.statusCode).toBe(200);
+          let seen = 0;
+          res.on('data', (chunk: Buffer) => {
+            seen += chunk.toString().split('\n').length - 1;
+            if (seen >= 5) {
+              req.destroy(); // the client goes away mid-export
+              resolve(seen);
+            }
+          });
+        },
+      );
+      req.on('error', (err) => (err.message.includes('aborted') ? undefined : reject(err)));
+      req.end();
+    });
+    expect(lines).toBeGreaterThanOrEqual(5);
+    const deadline = Date.now() + 15_000;
+    while ((await metric('auditflow_query_exports_total', { result: 'client_gone' })) < 1) {
+      if (Date.now() > deadline) throw new Error('the export handler is still pending');
+      await sleep(100);
+    }
+    expect(await metric('auditflow_query_exports_in_progress')).toBe(0);
+    expect(await metric('auditflow_query_requests_total', { route: 'export', status: '499' })).toBe(1);
+
+    const records = await audited();
+    const started = records.filter((e) => e.action === 'audit.log.export_started');
+    expect(started).toHaveLength(1);
+    const exportId = started[0]?.correlation_id;
+    expect(started[0]).toMatchObject({
+      actor: { id: 'exporter' },
+      tenant_id: 'auditflow',
+      details: { format: 'ndjson', cap: 100_000, export_id: exportId },
+    });
+    const done = records.filter((e) => e.action === 'audit.log.exported' && e.correlation_id === exportId);
+    expect(done).toHaveLength(1);
+    expect(done[0]).toMatchObject({
+      outcome: 'failure',
+      error: { class: 'network_error', code: 'client_gone' },
+      details: { client_gone: true, complete: false, format: 'ndjson' },
+    });
+    const rows = done[0]?.details.rows as number;
+    expect(rows).toBeGreaterThanOrEqual(lines);
+    expect(rows).toBeLessThan(COUNT); // it stopped: not the whole index pushed into a dead socket
+    expect(done[0]?.ingest?.via).toBe('sdk');
+  });
+
+  it('a complete export and a capped one: rows, complete and truncated in the completion record', async () => {
+    const all = await (
+      await fetch(`${url}/v1/export?format=csv`, { headers: { authorization: `Bearer ${ACME}` } })
+    ).text();
+    expect(all.trim().split('\r\n')).toHaveLength(1 + COUNT);
+    const capped = await (
+      await fetch(`${url}/v1/export?format=ndjson&limit=100&tenant_id=acme`, {
+        headers: { authorization: `Bearer ${ACME}` },
+      })
+    ).text();
+    expect(capped.trim().split('\n')).toHaveLength(100);
+    const done = (await audited()).filter(
+      (e) => e.action === 'audit.log.exported' && e.details.client_gone === false,
+    );
+    expect(
+      done.map((e) => [e.outcome, e.details.format, e.details.rows, e.details.complete, e.details.truncated]),
+    ).toEqual([
+      ['success', 'csv', COUNT, true, false],
+      ['success', 'ndjson', 100, true, true],
+    ]);
+    expect(done[1]?.tenant_id).toBe('acme'); // audited under the tenant whose rows were read
+  });
+
+  it('caps a page with a 400 naming the parameter, and audits a long page walk as an export', async () => {
+    const big = await fetch(`${url}/v1/events?size=1001`, { headers: { authorization: `Bearer ${ALL}` } });
+    expect(big.status).toBe(400);
+    expect(await big.json()).toMatchObject({
+      error: 'invalid_parameter',
+      message: expect.stringMatching(/^size: at most 1000 events per page/),
+    });
+    const unknown = await fetch(`${url}/v1/events?sise=10`, { headers: { authorization: `Bearer ${ALL}` } });
+    expect(await unknown.json()).toMatchObject({ message: 'unknown parameter sise' });
+
+    let cursor: string | null = null;
+    for (let page = 0; page < 4; page++) {
+      const res = await fetch(`${url}/v1/events?size=100&actor=u3${cursor ? `&cursor=${cursor}` : ''}`, {
+        headers: { authorization: `Bearer ${ALL}` },
+      });
+      cursor = ((await res.json()) as { next_cursor: string | null }).next_cursor;
+    }
+    const walks = (await audited()).filter(
+      (e) => e.action === 'audit.log.exported' && e.details.via === 'paging',
+    );
+    expect(walks).toHaveLength(1); // 400 rows: one record at the 300-row threshold, 100 still counting
+    expect(walks[0]).toMatchObject({
+      actor: { id: 'walker' },
+      details: { rows: 300, pages: 3, threshold_rows: 300, filters: [{ actor: 'u3', size: 100 }] },
+    });
   });
 });
