@@ -75,6 +75,13 @@ describe('poison records never block the streamer or a destination (real Kafka)'
     const ids = [...before, ...after];
     expect(live.events.map((e) => e.event.id).sort()).toEqual([...ids].sort());
     expect(live.ended).toBe(false);
+    // The origin the SDK stamped travels on every frame (ingest, schema v3).
+    for (const e of live.events)
+      expect((e.event as { ingest?: unknown }).ingest).toMatchObject({
+        via: 'sdk',
+        client_id: expect.any(String),
+        received_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
     const dead = await deadLettered(dlqOf(topic), POISON_PER_RUN);
     expect(dead).toHaveLength(POISON_PER_RUN);
     expect(dead.every((d) => d.stage === STREAMER_STAGE && d.sourceTopic === topic)).toBe(true);
@@ -154,10 +161,12 @@ describe('poison records never block the streamer or a destination (real Kafka)'
 
     expect(receiver.accepted.map((e) => e.id).sort()).toEqual([...good].sort());
     expect(receiver.badSignatures).toBe(0);
+    for (const e of receiver.accepted) expect((e as { ingest?: { via?: string } }).ingest?.via).toBe('sdk');
     // Bisection of the one batch of 10 holding it: a few refusals, not one per event of the topic.
     expect(receiver.refused).toBeGreaterThanOrEqual(1);
     expect(receiver.refused).toBeLessThanOrEqual(1 + 2 * 4);
     const cefIds = syslog.messages.map((m) => /externalId=([0-9a-f-]+)/.exec(parseRfc5424(m).msg)?.[1]);
+    expect(syslog.messages.every((m) => parseRfc5424(m).msg.includes('flexString1=sdk'))).toBe(true);
     expect(cefIds.sort()).toEqual([...before, ...after].sort()); // CEF renders the refused one fine
 
     const dead = await deadLettered(dlqOf(topic), 2 * POISON_PER_RUN + 1);

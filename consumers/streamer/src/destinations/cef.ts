@@ -53,6 +53,11 @@ export function toCef(event: AuditEventJson, options: CefOptions): string {
     ['cs4', 'service', event.service.name],
     ['cs5', 'actor_type', event.actor.type],
     ['cn1', 'duration_ms', event.duration_ms],
+    // The origin the pipeline stamped (never what the client claimed): who was authenticated at
+    // the door, which door, and when it received the event.
+    ['cs6', 'ingest_client_id', event.ingest?.client_id],
+    ['flexString1', 'ingest_via', event.ingest?.via],
+    ['flexDate1', 'ingest_received_at', event.ingest ? Date.parse(event.ingest.received_at) : null],
   ];
   for (const [key, label, value] of custom)
     fields.push([`${key}Label`, value == null ? null : label], [key, value]);

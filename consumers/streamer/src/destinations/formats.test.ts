@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { escapeCefHeader, escapeCefValue, toCef } from './cef.ts';
+import { destinationsFileSchema, type SyslogConfig } from './config.ts';
 import { apiActivity, toOcsf } from './ocsf.ts';
+import { SyslogSender } from './syslog.ts';
 import { escapeSdValue, formatSyslog, headerField, octetFrame } from './syslog-format.ts';
 import { jsonEvent } from './test-event.ts';
 
@@ -116,5 +118,44 @@ describe('OCSF', () => {
     expect(apiActivity('gitlab.api.get_mr_diff')).toEqual({ id: 2, name: 'Read' });
     expect(apiActivity('security.finding.auto_dismissed')).toEqual({ id: 3, name: 'Update' });
     expect(apiActivity('agent.flow.started')).toEqual({ id: 99, name: 'Other' });
+  });
+});
+
+describe('ingest (the origin the pipeline stamped) in every format', () => {
+  const receivedAt = Date.parse('2026-03-01T12:34:57.000Z');
+
+  it('JSON: the ingest object as the JSON form has it', () => {
+    expect(jsonEvent().ingest).toEqual({
+      via: 'gateway',
+      client_id: 'ci-bot',
+      received_at: '2026-03-01T12:34:57.000Z',
+    });
+  });
+
+  it('CEF: client id, door and receipt time as labelled custom fields', () => {
+    const line = toCef(jsonEvent(), cefOptions);
+    expect(line).toContain('cs6Label=ingest_client_id cs6=ci-bot');
+    expect(line).toContain('flexString1Label=ingest_via flexString1=gateway');
+    expect(line).toContain(`flexDate1Label=ingest_received_at flexDate1=${receivedAt}`);
+    expect(toCef({ ...jsonEvent(), ingest: null }, cefOptions)).not.toMatch(/cs6|flexString1|flexDate1/);
+  });
+
+  it('OCSF: metadata.logged_time and one logger for the door, with the client id', () => {
+    expect(toOcsf(jsonEvent()).metadata).toMatchObject({
+      logged_time: receivedAt,
+      loggers: [{ name: 'auditflow-gateway', uid: 'ci-bot', logged_time: receivedAt }],
+    });
+    expect(toOcsf({ ...jsonEvent(), ingest: null }).metadata).not.toHaveProperty('loggers');
+  });
+
+  it('syslog: via and client in the structured data', () => {
+    const sender = new SyslogSender(
+      destinationsFileSchema.parse({
+        destinations: [{ name: 's', type: 'syslog', host: '127.0.0.1', port: 514, hostname: 'h' }],
+      }).destinations[0] as SyslogConfig,
+      '0.1.0',
+    );
+    const event = jsonEvent();
+    expect(sender.render(event, JSON.stringify(event))).toContain(' via="gateway" client="ci-bot"]');
   });
 });

@@ -58,6 +58,7 @@ function common(event: AuditEventJson, version: string): Record<string, unknown>
       tenant_uid: event.tenant_id,
       original_time: event.occurred_at,
       product: { name: 'Auditflow', vendor_name: 'Auditflow', version },
+      ...ingestMetadata(event),
     },
     src_endpoint: event.actor.ip ? { ip: event.actor.ip } : undefined,
     http_request: event.actor.user_agent ? { user_agent: event.actor.user_agent } : undefined,
@@ -73,6 +74,22 @@ function common(event: AuditEventJson, version: string): Record<string, unknown>
       service_instance: event.service.instance,
       service_environment: event.service.environment,
     },
+  };
+}
+
+/**
+ * The origin the pipeline stamped: `logged_time` is when Auditflow received the event, and the
+ * one Logger (OCSF 1.1 `metadata.loggers`) is the door it came through (`auditflow-gateway`,
+ * `auditflow-sdk`) with the authenticated client id as its `uid`.
+ */
+function ingestMetadata(event: AuditEventJson): Record<string, unknown> {
+  if (!event.ingest) return {};
+  const loggedTime = Date.parse(event.ingest.received_at);
+  return {
+    logged_time: loggedTime,
+    loggers: [
+      { name: `auditflow-${event.ingest.via}`, uid: event.ingest.client_id, logged_time: loggedTime },
+    ],
   };
 }
 

@@ -57,6 +57,8 @@ export class SyslogSender implements Sender {
             outcome: event.outcome,
             actor: event.actor.id,
             correlation: event.correlation_id,
+            via: event.ingest?.via,
+            client: event.ingest?.client_id,
           },
         },
       ],

@@ -41,5 +41,11 @@ export function avroEvent(overrides: Partial<AuditEventInput> = {}): AuditEvent 
     details: { note: 'line one\nline two' },
     ...overrides,
   };
-  return toAuditEvent(input, { id: 'x', occurredAt: 0, producerId: 'p', sequence: 1 });
+  return toAuditEvent(input, {
+    id: 'x',
+    occurredAt: 0,
+    producerId: 'p',
+    sequence: 1,
+    ingest: { via: 'gateway', clientId: 'ci-bot', receivedAt: Date.parse('2026-03-01T12:34:57.000Z') },
+  });
 }
