@@ -50,6 +50,16 @@ function haystackOf(event: AuditEvent): string {
   return [JSON.stringify(form), ...strings(form)].join('\n\u0000\n');
 }
 
+/** How often `value` occurs in `text`: a keep value must occur as often after sanitizing as before. */
+function occurrences(text: string, value: string): number {
+  let n = 0;
+  for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + value.length)) n++;
+  return n;
+}
+
+const altered = (values: readonly string[], before: string, after: string): string[] =>
+  values.filter((value) => occurrences(after, value) < occurrences(before, value));
+
 const secrets = secretCases();
 const keeps = keepCases();
 
@@ -70,8 +80,7 @@ describe('redaction corpus', () => {
       const after = haystackOf(sanitizeEvent(raw, ctx));
       const leaked = c.secrets.flatMap((s) => fragmentsOf(s).filter((fragment) => after.includes(fragment)));
       expect(leaked, 'secret fragments left in the sanitized event').toEqual([]);
-      const altered = (c.keep ?? []).filter((value) => !after.includes(value));
-      expect(altered, 'ordinary values altered').toEqual([]);
+      expect(altered(c.keep ?? [], before, after), 'ordinary values altered').toEqual([]);
     });
   });
 
@@ -81,8 +90,7 @@ describe('redaction corpus', () => {
       const before = haystackOf(raw);
       for (const value of c.keep) expect(before, `planted: ${value}`).toContain(value);
       const after = haystackOf(sanitizeEvent(raw, ctx));
-      const altered = c.keep.filter((value) => !after.includes(value));
-      expect(altered, 'ordinary values altered').toEqual([]);
+      expect(altered(c.keep, before, after), 'ordinary values altered').toEqual([]);
     });
   });
 });

@@ -1000,6 +1000,101 @@ const PROVIDERS: readonly Template[] = [
   ],
 ];
 
+/** A provider token in each event field that is not free text: every string is scanned. */
+function fieldCases(): SecretCase[] {
+  const places: readonly (readonly [string, (v: string, e: SecretCase['event']) => SecretCase['event']])[] = [
+    [
+      'target.name',
+      (v, e) => ({
+        ...e,
+        target: { type: 'webhook', id: 'wh-12', name: `https://hooks.slack.com/services/${v}` },
+      }),
+    ],
+    ['target.id', (v, e) => ({ ...e, target: { type: 'api_key', id: v, name: 'ci' } })],
+    [
+      'actor.user_agent',
+      (v, e) => ({ ...e, actor: { ...e.actor, user_agent: `gitlab-runner 17.4.2 (token ${v})` } }),
+    ],
+    ['authorization.scopes', (v, e) => ({ ...e, authorization: { method: 'token', scopes: ['api', v] } })],
+    ['authorization.method', (v, e) => ({ ...e, authorization: { method: v, scopes: [] } })],
+    [
+      'error.code',
+      (v, e) => ({ ...e, outcome: 'failure', error: { class: 'auth_failure', code: v, message: 'denied' } }),
+    ],
+    ['correlation_id', (v, e) => ({ ...e, correlation_id: `deploy:${v}` })],
+    ['service.instance', (v, e) => ({ ...e, service: { ...e.service, instance: `runner@${v}` } })],
+    ['category', (v, e) => ({ ...e, category: v })],
+    ['a key of details', (v, e) => ({ ...e, details: { tokens: { [v]: { scopes: ['repo'] } } } })],
+    [
+      'a key of target.attributes',
+      (v, e) => ({ ...e, target: { type: 'repo', id: 'acme/api', attributes: { [v]: 'seen' } } }),
+    ],
+    [
+      'changes[].field',
+      (v, e) => ({ ...e, changes: [{ field: `tokens.${v}.enabled`, before: false, after: true }] }),
+    ],
+  ];
+  return places.map(([where, place], i) => {
+    const label = `provider-token: GitHub token in ${where}`;
+    const f = new Fake(label);
+    const v =
+      where === 'target.name' ? `T${f.upper(8)}/B${f.upper(10)}/${f.alnum(24)}` : `ghp_${f.alnum(36)}`;
+    return {
+      name: label,
+      category: 'provider-token',
+      secrets: [v],
+      event: place(v, detailsEvent(label, i, { step: 'x' })),
+    };
+  });
+}
+
+/** Text that carries a secret encoded once more: URL-encoded, JSON-escaped, base64. */
+const ENCODED: readonly Template[] = [
+  [
+    'URL-encoded token inside a redirect parameter',
+    (f) => {
+      const tok = f.alnum(32);
+      return t(
+        `302 -> https://app.example.com/login?next=https%3A%2F%2Fapi.example.com%2Fcb%3Faccess_token%3D${tok}%26state%3Dxyz`,
+        [tok],
+      );
+    },
+  ],
+  [
+    'escaped JSON inside a log string',
+    (f) => {
+      const p = f.password(16);
+      return t(`body="{\\"username\\":\\"ada\\",\\"password\\":\\"${p}\\"}" status=401`, [p]);
+    },
+  ],
+  [
+    'double-encoded JSON string value',
+    (f) => {
+      const k = f.alnum(40);
+      return t(JSON.stringify(JSON.stringify({ config: { api_key: k } })), [k]);
+    },
+  ],
+  [
+    'German key word Passwort',
+    (f) => {
+      const p = f.password(14);
+      return t(`Benutzer: admin, Passwort: ${p}`, [p]);
+    },
+  ],
+  [
+    'secret after a long ordinary log (near the truncation limit)',
+    (f) => {
+      const p = f.password(16);
+      const filler = Array.from(
+        { length: 18 },
+        (_, n) =>
+          `2026-12-01T10:02:${String(n).padStart(2, '0')}Z INFO request ok path=/api/v2/orders status=200`,
+      ).join('\n');
+      return t(`${filler}\nERROR connect failed password=${p}`, [p]);
+    },
+  ],
+];
+
 export function moreCases(): SecretCase[] {
   const structured = STRUCTURED.map(([name, make], i): SecretCase => {
     const label = `key-name: ${name}`;
@@ -1016,5 +1111,10 @@ export function moreCases(): SecretCase[] {
         : { name: label, category, secrets, event };
     },
   );
-  return [...structured, ...text];
+  const encoded = ENCODED.map(([name, make], i): SecretCase => {
+    const label = `free-text: ${name}`;
+    const { text: body, secrets } = make(new Fake(label));
+    return { name: label, category: 'free-text', secrets, event: textEvent(label, i, body) };
+  });
+  return [...structured, ...text, ...fieldCases(), ...encoded];
 }
