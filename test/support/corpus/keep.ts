@@ -454,6 +454,35 @@ function structureCases(): KeepCase[] {
   ];
 }
 
+/** Ordinary high-entropy values in KEY=value and logfmt form, as CI jobs and services print them. */
+function assignmentCases(): KeepCase[] {
+  const g = new Fake('keep assignments');
+  const lines: readonly string[] = [
+    `CI_COMMIT_SHA=${g.hex(40)}`,
+    `GIT_COMMIT=${g.hex(40)}`,
+    `CI_COMMIT_SHORT_SHA=${g.hex(8)}`,
+    `IMAGE_DIGEST=sha256:${g.hex(64)}`,
+    `TRACE_ID=${g.hex(32)}`,
+    `REQUEST_ID=${g.uuid()}`,
+    `BUILD_ID=01J${g.pick(ULID, 23)}`,
+    `checksum=${g.hex(64)}`,
+    `etag=${g.hex(32)}`,
+    `revision: ${g.hex(40)}`,
+    `resourceVersion: "${g.number(9)}"`,
+    `uid: ${g.uuid()}`,
+    `traceparent=00-${g.hex(31)}c-${g.hex(15)}d-01`,
+    `cursor=${Buffer.from(JSON.stringify({ id: 48213, ts: 1764583200 })).toString('base64url')}`,
+    `integrity=sha512-${g.base64Bytes(64)}`,
+    `node_id=${g.hex(32)}`,
+  ];
+  return lines.map((line, i) => {
+    const label = `keep key=value: ${line.split(/[=:]/)[0]}`;
+    const text =
+      i % 2 === 0 ? `${line}\nLOG_LEVEL=info` : `level=info msg="build finished" ${line} duration=41s`;
+    return { name: label, category: 'mixed' as const, keep: [line], event: textEvent(label, i, text) };
+  });
+}
+
 export function keepCases(): KeepCase[] {
-  return [...valueCases(), ...describingKeyCases(), ...structureCases()];
+  return [...valueCases(), ...describingKeyCases(), ...structureCases(), ...assignmentCases()];
 }
