@@ -2,15 +2,18 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import {
-  DecodeError,
+  classifyFailure,
+  DEFAULT_TIME_WINDOW,
   deadLetter,
   kafkaWithLogger,
   onConsumerCrash,
+  PartitionBackoff,
+  type TimeWindow,
   WireCodec,
 } from '@auditflow/processor-runtime';
 import { toJsonForm } from '@auditflow/schemas';
 import type { ObjectLockMode } from '@aws-sdk/client-s3';
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -23,10 +26,19 @@ import {
   signDigest,
 } from './digest.ts';
 import { loadHolds } from './holds.ts';
-import { chainPrefix, digestKey, KEYS_PREFIX } from './keys.ts';
+import { chainPrefix, digestKey, KEYS_PREFIX, objectKeyProblem } from './keys.ts';
 import { REPLAYED_HEADER } from './replay.ts';
 import { CLASS_TAG } from './retention.ts';
-import { type LegalHold, type OpenRoll, planRoll, type RollLimits, rollIsDue, rollRecord } from './roll.ts';
+import {
+  DEFAULT_MAX_PREFIXES_PER_ROLL,
+  type LegalHold,
+  type OpenRoll,
+  type PlannedObject,
+  planRoll,
+  type RollLimits,
+  rollIsDue,
+  rollRecord,
+} from './roll.ts';
 import type { ArchiveStore } from './store.ts';
 
 const gzip = promisify(gzipCallback);
@@ -46,7 +58,18 @@ export interface ArchiverConfig {
   readonly holdsRefreshMs: number;
   /** Holds written in the retention policy file (the bucket holds those set by `retention hold`). */
   readonly policyHolds: readonly LegalHold[];
+  /** Window around receipt inside which `occurred_at` picks the hour (default 24 h ahead, 30 days back). */
+  readonly timeWindow?: TimeWindow;
+  /** Most tenant/hour prefixes one roll opens; further hours go to the receipt hour (256). */
+  readonly maxPrefixesPerRoll?: number;
+  /** How long a stop may spend writing open rolls (default 15 s); the rest is re-read on restart. */
+  readonly drainTimeoutMs?: number;
+  /** Longest pause of a partition whose roll the store cannot take for now (default 10 s). */
+  readonly maxBackoffMs?: number;
 }
+
+/** Attempts per S3 request within one try of a roll, before the partition pauses and backs off. */
+const S3_ATTEMPTS = 4;
 
 /** The roll a run promised to write, kept in the consumer group's offset metadata. */
 interface RollIntent {
@@ -69,6 +92,12 @@ interface PartitionState {
   busy: Promise<void>;
 }
 
+/** A record that must be read again later (the schema registry was unreachable). */
+class RetryLater extends Error {
+  override readonly name = 'RetryLater';
+  readonly retriable = true;
+}
+
 /** Runs `work` while calling `heartbeat` every few seconds, so a long wait keeps the group membership. */
 async function withHeartbeat<T>(work: Promise<T>, heartbeat: (() => Promise<void>) | undefined): Promise<T> {
   if (!heartbeat) return work;
@@ -86,8 +115,15 @@ async function withHeartbeat<T>(work: Promise<T>, heartbeat: (() => Promise<void
  * is committed as the group's offset metadata (the roll's intent), then every object and the
  * roll's signed digest are written create-only, and only then the offset moves past the roll.
  * A restart finds the intent and ends its first roll at the same offset, so it rebuilds the same
- * keys and bytes; keys already written are kept as they are. S3 failures are retried without
- * end while the partition waits (backpressure); nothing is committed that is not stored.
+ * keys and bytes; keys already written are kept as they are.
+ *
+ * Failures are classified once (issue 14). Permanent ones set the record aside in the DLQ with
+ * the reason and the roll goes on without it: undecodable records and invalid values at intake,
+ * a key that cannot be written, an object the store refuses for good (its events only; the
+ * other tenants' objects of the roll are written). Retriable ones (store unreachable, 5xx,
+ * throttling) are retried a few times, then only that partition pauses and resumes after a
+ * backoff, its roll kept; nothing is committed that is not stored or dead-lettered. A stop
+ * writes what it can within the drain timeout and leaves the rest to be re-read.
  */
 export class Archiver {
   private readonly kafka: Kafka;
@@ -100,6 +136,7 @@ export class Archiver {
   private timer: NodeJS.Timeout | undefined;
   private holdsTimer: NodeJS.Timeout | undefined;
   private readonly stopping = new AbortController();
+  private readonly backoff: PartitionBackoff;
   private running = false;
   private draining = false;
   private readonly publicKeyId: string;
@@ -114,17 +151,18 @@ export class Archiver {
     this.kafka = kafkaWithLogger('auditflow-archiver', config.brokers, deps.logger);
     this.codec = new WireCodec(config.registryUrl);
     this.publicKeyId = keyId(createPublicKey(signingKey));
+    this.backoff = new PartitionBackoff(250, config.maxBackoffMs ?? 10_000);
     const registers = [deps.registry];
     this.metrics = {
       events: new Counter({
         name: 'auditflow_archiver_events_total',
-        help: 'Records by result: archived, replayed (skipped: already archived), undecodable (to the DLQ)',
+        help: 'Records by result: archived, replayed (skipped: already archived), undecodable, invalid, refused (the last three to the DLQ)',
         labelNames: ['result'],
         registers,
       }),
       objects: new Counter({
         name: 'auditflow_archiver_objects_total',
-        help: 'Data objects by result: created, existing (written by an earlier attempt)',
+        help: 'Data objects by result: created, existing (written by an earlier attempt), refused (its events to the DLQ)',
         labelNames: ['result'],
         registers,
       }),
@@ -136,6 +174,11 @@ export class Archiver {
       retries: new Counter({
         name: 'auditflow_archiver_s3_retries_total',
         help: 'S3 requests retried (the store was unreachable or failed)',
+        registers,
+      }),
+      backoffs: new Counter({
+        name: 'auditflow_archiver_backoffs_total',
+        help: 'Times a partition paused because its roll could not be written for now',
         registers,
       }),
       rollSeconds: new Histogram({
@@ -162,12 +205,14 @@ export class Archiver {
   }
 
   async start(): Promise<void> {
-    await this.s3(() =>
-      this.store.putOnce(
-        `${KEYS_PREFIX}${this.publicKeyId}.pem`,
-        Buffer.from(createPublicKey(this.signingKey).export({ type: 'spki', format: 'pem' })),
-        { contentType: 'application/x-pem-file' },
-      ),
+    await pRetry(
+      () =>
+        this.store.putOnce(
+          `${KEYS_PREFIX}${this.publicKeyId}.pem`,
+          Buffer.from(createPublicKey(this.signingKey).export({ type: 'spki', format: 'pem' })),
+          { contentType: 'application/x-pem-file' },
+        ),
+      { forever: true, maxTimeout: 10_000, signal: this.stopping.signal },
     );
     await this.refreshHolds();
     this.admin = this.kafka.admin();
@@ -219,13 +264,16 @@ export class Archiver {
 
   /**
    * Graceful stop: stop taking records, write every open roll and commit it (commits need the
-   * group membership, so before the consumer stops), then disconnect.
+   * group membership, so before the consumer stops), then disconnect. Writing gets the drain
+   * timeout; after it, S3 retries are aborted and unwritten rolls are left to be read again.
    */
   async stop(): Promise<void> {
     this.running = false;
     this.draining = true;
     clearInterval(this.timer);
     clearInterval(this.holdsTimer);
+    this.backoff.stop();
+    const deadline = setTimeout(() => this.stopping.abort(), this.config.drainTimeoutMs ?? 15_000);
     for (const [partition, state] of this.partitions) {
       await this.exclusive(state, () => this.flush(partition, state, undefined)).catch((err: Error) =>
         this.deps.logger.warn(
@@ -234,6 +282,7 @@ export class Archiver {
         ),
       );
     }
+    clearTimeout(deadline);
     this.stopping.abort();
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
@@ -244,13 +293,18 @@ export class Archiver {
     this.holds = await loadHolds(this.store, this.config.policyHolds);
   }
 
-  /** Retries an S3 call until it succeeds or the archiver stops; nothing is skipped meanwhile. */
+  /**
+   * An S3 call, retried a few times while the failure is retriable; a permanent failure (or the
+   * last retriable one) is thrown for the caller to classify. Aborted when a stop runs out of time.
+   */
   private s3<T>(call: () => Promise<T>, heartbeat?: () => Promise<void>): Promise<T> {
+    this.stopping.signal.throwIfAborted();
     return pRetry(call, {
-      forever: true,
+      retries: S3_ATTEMPTS - 1,
       minTimeout: 250,
-      maxTimeout: 10_000,
+      maxTimeout: 2000,
       signal: this.stopping.signal,
+      shouldRetry: (err) => classifyFailure(err).retriable,
       onFailedAttempt: (err) => {
         this.metrics.retries.inc();
         this.deps.logger.warn(
@@ -305,76 +359,199 @@ export class Archiver {
     return state;
   }
 
-  private async processBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
-    const first = batch.messages[0];
-    if (!first || this.draining || !isRunning() || isStale()) return;
-    const state = await this.partition(batch.partition, first.offset);
-    await withHeartbeat(
-      this.exclusive(state, async () => {
-        for (const message of batch.messages) {
-          if (this.draining || !isRunning() || isStale()) break;
-          const offset = BigInt(message.offset);
-          // Already in a written roll or in the open one: fetched again after a rebalance.
-          if (offset < state.next || (state.lastSeen !== undefined && offset <= state.lastSeen)) continue;
-          if (message.headers?.[REPLAYED_HEADER] !== undefined) {
-            this.metrics.events.inc({ result: 'replayed' });
-          } else {
-            try {
-              const event = await this.codec.decode(message.value);
-              const line = JSON.stringify(toJsonForm(event));
-              if (state.roll.records.length === 0) state.roll.openedAt = Date.now();
-              state.roll.records.push(
-                rollRecord(
-                  message.offset,
-                  Number(message.timestamp),
-                  event,
-                  line,
-                  this.config.defaultRetention,
-                ),
-              );
-              state.roll.bytes += line.length + 1;
-            } catch (err) {
-              if (!(err instanceof DecodeError)) throw err;
-              this.metrics.events.inc({ result: 'undecodable' });
-              await (this.producer as Producer).send({
-                topic: this.config.dlqTopic,
-                acks: -1,
-                messages: [deadLetter(batch, message, 'archiver', err.reason, err.message)],
-              });
-            }
-          }
-          state.lastSeen = offset;
-          resolveOffset(message.offset);
-          if (
-            state.boundary !== undefined
-              ? offset >= state.boundary
-              : rollIsDue(state.roll, this.config.roll, Date.now())
-          ) {
-            await this.flush(batch.partition, state, heartbeat);
-          }
-        }
-      }),
-      heartbeat,
+  /** The DLQ record of one Kafka record, counted under `result`. */
+  private async deadLetter(messages: readonly Message[], result: string): Promise<void> {
+    if (messages.length === 0) return;
+    await (this.producer as Producer).send({
+      topic: this.config.dlqTopic,
+      acks: -1,
+      messages: [...messages],
+    });
+    this.metrics.events.inc({ result }, messages.length);
+  }
+
+  /** Adds one record to the open roll, or sends it to the DLQ when it can never be archived. */
+  private async intake(
+    batch: { topic: string; partition: number },
+    state: PartitionState,
+    message: KafkaMessage,
+  ): Promise<void> {
+    if (message.headers?.[REPLAYED_HEADER] !== undefined) {
+      this.metrics.events.inc({ result: 'replayed' });
+      return;
+    }
+    let failure: ReturnType<typeof classifyFailure>;
+    try {
+      const event = await this.codec.decode(message.value);
+      const line = JSON.stringify(toJsonForm(event));
+      const record = rollRecord(
+        message.offset,
+        Number(message.timestamp),
+        event,
+        line,
+        this.config.defaultRetention,
+        this.config.timeWindow ?? DEFAULT_TIME_WINDOW,
+      );
+      if (state.roll.records.length === 0) state.roll.openedAt = Date.now();
+      state.roll.records.push({ ...record, source: message });
+      state.roll.bytes += line.length + 1;
+      return;
+    } catch (err) {
+      failure = classifyFailure(err);
+    }
+    if (failure.retriable) throw new RetryLater(failure.detail); // registry down: read it again
+    // A decode failure names itself (corrupt_avro, …); anything else is a value we cannot archive.
+    const invalid = failure.reason === 'unexpected_error' || failure.reason === 'invalid_value';
+    await this.deadLetter(
+      [deadLetter(batch, message, 'archiver', invalid ? 'invalid_value' : failure.reason, failure.detail)],
+      invalid ? 'invalid' : 'undecodable',
     );
   }
 
-  /** Writes rolls that have waited their time on partitions with no new records. */
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, pause } = payload;
+    const first = batch.messages[0];
+    if (!first || this.draining || !isRunning() || isStale()) return;
+    const state = await this.partition(batch.partition, first.offset);
+    const stopped = () => this.draining || !isRunning() || isStale();
+    try {
+      await withHeartbeat(
+        this.exclusive(state, async () => {
+          for (const message of batch.messages) {
+            if (stopped()) break;
+            const offset = BigInt(message.offset);
+            // Already in a written roll or in the open one: fetched again after a rebalance or a pause.
+            if (offset < state.next || (state.lastSeen !== undefined && offset <= state.lastSeen)) continue;
+            // A roll that reached its promised end but could not be written yet goes first.
+            if (
+              state.boundary !== undefined &&
+              state.lastSeen !== undefined &&
+              state.lastSeen >= state.boundary
+            ) {
+              await this.flush(batch.partition, state, heartbeat);
+            }
+            await this.intake(batch, state, message);
+            state.lastSeen = offset;
+            resolveOffset(message.offset);
+            if (
+              state.boundary !== undefined
+                ? offset >= state.boundary
+                : rollIsDue(state.roll, this.config.roll, Date.now())
+            ) {
+              await this.flush(batch.partition, state, heartbeat);
+            }
+          }
+        }),
+        heartbeat,
+      );
+      this.backoff.succeeded(batch.partition);
+    } catch (err) {
+      if (this.draining) return; // stopping: what is not committed is read again
+      const failure = classifyFailure(err);
+      const delayMs = this.backoff.pause(batch.partition, pause);
+      this.metrics.backoffs.inc();
+      this.deps.logger.warn(
+        { partition: batch.partition, delayMs, err: failure.detail, retriable: failure.retriable },
+        'roll not written for now; partition paused',
+      );
+    }
+  }
+
+  /**
+   * Writes rolls that have waited their time on partitions with no new records, and rolls that
+   * reached their promised end but could not be written (once the partition's backoff is over).
+   */
   private flushQuiet(): void {
-    const now = Date.now();
+    const due = (state: PartitionState) =>
+      state.boundary !== undefined
+        ? state.lastSeen !== undefined && state.lastSeen >= state.boundary
+        : rollIsDue(state.roll, this.config.roll, Date.now());
     for (const [partition, state] of this.partitions) {
-      if (state.boundary !== undefined || !rollIsDue(state.roll, this.config.roll, now)) continue;
+      if (this.backoff.waiting(partition) || !due(state)) continue;
       void this.exclusive(state, async () => {
-        if (this.partitions.get(partition) === state && rollIsDue(state.roll, this.config.roll, Date.now())) {
+        if (this.partitions.get(partition) === state && due(state)) {
           await this.flush(partition, state, undefined);
         }
-      }).catch((err: Error) => this.deps.logger.error({ err: err.message, partition }, 'roll failed'));
+      }).catch((err: Error) => {
+        if (this.draining) return;
+        // As for a failed fetch: this partition alone waits out a backoff before the next try.
+        const consumer = this.consumer as Consumer;
+        const topics = [{ topic: this.config.topic, partitions: [partition] }];
+        const delayMs = this.backoff.pause(partition, () => {
+          consumer.pause(topics);
+          return () => consumer.resume(topics);
+        });
+        this.metrics.backoffs.inc();
+        this.deps.logger.warn(
+          { err: err.message, partition, delayMs },
+          'roll not written for now; partition paused',
+        );
+      });
     }
+  }
+
+  /**
+   * Writes one planned object; a key that cannot be written or the store's final refusal of
+   * this object sets its events aside (returned as DLQ records) instead of failing the roll.
+   */
+  private async writeObject(
+    partition: number,
+    planned: PlannedObject,
+    heartbeat: (() => Promise<void>) | undefined,
+  ): Promise<{ object?: ArchivedObject; dead: Message[] }> {
+    const { topic } = this.config;
+    const refuse = (reason: string, detail: string) => {
+      this.metrics.objects.inc({ result: 'refused' });
+      this.deps.logger.error(
+        { partition, reason, detail, events: planned.events },
+        'object refused; its events go to the DLQ',
+      );
+      return {
+        dead: planned.records.flatMap((r) =>
+          r.source ? [deadLetter({ topic, partition }, r.source, 'archiver', reason, detail)] : [],
+        ),
+      };
+    };
+    const problem = objectKeyProblem(this.store.prefix + planned.key);
+    if (problem) return refuse('object_key_invalid', problem);
+    const body = await gzip(planned.body);
+    let stored: Awaited<ReturnType<ArchiveStore['putOnce']>>;
+    try {
+      stored = await this.s3(
+        () =>
+          this.store.putOnce(planned.key, body, {
+            contentType: 'application/x-ndjson',
+            retainUntil: planned.retainUntil,
+            lockMode: this.config.lockMode,
+            legalHold: planned.legalHold,
+            tags: { [CLASS_TAG]: planned.retentionClass },
+            metadata: {
+              events: String(planned.events),
+              'retain-until': new Date(planned.retainUntil).toISOString(),
+            },
+          }),
+        heartbeat,
+      );
+    } catch (err) {
+      const failure = classifyFailure(err);
+      if (failure.retriable) throw err;
+      return refuse(failure.reason, failure.detail);
+    }
+    this.metrics.objects.inc({ result: stored.created ? 'created' : 'existing' });
+    if (stored.created) this.metrics.bytes.inc(stored.size);
+    return {
+      dead: [],
+      object: {
+        key: planned.key,
+        sha256: stored.sha256,
+        size: stored.size,
+        topic,
+        partition,
+        firstOffset: planned.location.firstOffset,
+        lastOffset: planned.location.lastOffset,
+        events: planned.events,
+      },
+    };
   }
 
   private async flush(
@@ -394,56 +571,46 @@ export class Archiver {
         await consumer.commitOffsets([
           { topic, partition, offset: String(state.next), metadata: JSON.stringify(intent) },
         ]);
+        // Promised: should this try fail, the roll still ends here when it is tried again.
+        state.boundary = end;
       }
       const objects: ArchivedObject[] = [];
+      const dead: Message[] = [];
       let retainUntil = 0;
-      for (const planned of planRoll(topic, partition, records, this.holds)) {
-        const body = await gzip(planned.body);
-        const stored = await this.s3(
-          () =>
-            this.store.putOnce(planned.key, body, {
-              contentType: 'application/x-ndjson',
-              retainUntil: planned.retainUntil,
-              lockMode: this.config.lockMode,
-              legalHold: planned.legalHold,
-              tags: { [CLASS_TAG]: planned.retentionClass },
-              metadata: {
-                events: String(planned.events),
-                'retain-until': new Date(planned.retainUntil).toISOString(),
-              },
-            }),
+      const plan = planRoll(
+        topic,
+        partition,
+        records,
+        this.holds,
+        this.config.maxPrefixesPerRoll ?? DEFAULT_MAX_PREFIXES_PER_ROLL,
+      );
+      for (const planned of plan) {
+        const written = await this.writeObject(partition, planned, heartbeat);
+        dead.push(...written.dead);
+        if (!written.object) continue;
+        objects.push(written.object);
+        retainUntil = Math.max(retainUntil, planned.retainUntil);
+      }
+      // The refused events are in the DLQ before the offset moves past them.
+      await this.deadLetter(dead, 'refused');
+      if (objects.length > 0) {
+        const firstRecord = records[0] as (typeof records)[number];
+        const lastRecord = records[records.length - 1] as (typeof records)[number];
+        await this.writeDigest(
+          partition,
+          state,
+          {
+            version: 1,
+            from: new Date(firstRecord.timestamp).toISOString(),
+            to: new Date(lastRecord.timestamp).toISOString(),
+            previous: null,
+            objects,
+          },
+          retainUntil,
           heartbeat,
         );
-        this.metrics.objects.inc({ result: stored.created ? 'created' : 'existing' });
-        if (stored.created) this.metrics.bytes.inc(stored.size);
-        retainUntil = Math.max(retainUntil, planned.retainUntil);
-        objects.push({
-          key: planned.key,
-          sha256: stored.sha256,
-          size: stored.size,
-          topic,
-          partition,
-          firstOffset: planned.location.firstOffset,
-          lastOffset: planned.location.lastOffset,
-          events: planned.events,
-        });
       }
-      const firstRecord = records[0] as (typeof records)[number];
-      const lastRecord = records[records.length - 1] as (typeof records)[number];
-      await this.writeDigest(
-        partition,
-        state,
-        {
-          version: 1,
-          from: new Date(firstRecord.timestamp).toISOString(),
-          to: new Date(lastRecord.timestamp).toISOString(),
-          previous: null,
-          objects,
-        },
-        retainUntil,
-        heartbeat,
-      );
-      this.metrics.events.inc({ result: 'archived' }, records.length);
+      this.metrics.events.inc({ result: 'archived' }, records.length - dead.length);
     }
     await consumer.commitOffsets([{ topic, partition, offset: String(end + 1n), metadata: null }]);
     state.next = end + 1n;

@@ -25,9 +25,13 @@ const archiverSchema = z.object({
   AUDITFLOW_ARCHIVE_DEFAULT_RETENTION_DAYS: z.coerce.number().int().positive().default(365),
   AUDITFLOW_RETENTION_FILE: z.string().min(1).optional(),
   AUDITFLOW_HEALTH_PORT: z.coerce.number().int().min(0).default(8074),
+  /** How long a stop may spend writing open rolls; what is left is read again on restart. */
+  AUDITFLOW_ARCHIVE_DRAIN_SECONDS: z.coerce.number().positive().default(15),
   /** Everything under one folder of the bucket (e.g. `prod/`); empty: the bucket root. */
   AUDITFLOW_ARCHIVE_PREFIX: z
     .string()
+    // Data keys below it take at most ~480 bytes: 512 keeps every key within S3's 1,024.
+    .max(512, 'must be at most 512 characters (keys under it must stay within 1,024 bytes)')
     .regex(/^$|^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/, 'must be empty or folder names ending in /')
     .default(''),
 });

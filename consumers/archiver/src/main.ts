@@ -53,6 +53,7 @@ const archiver = new Archiver(
       days: policy.classes[policy.default]?.days ?? settings.AUDITFLOW_ARCHIVE_DEFAULT_RETENTION_DAYS,
     },
     holdsRefreshMs: 60_000,
+    drainTimeoutMs: settings.AUDITFLOW_ARCHIVE_DRAIN_SECONDS * 1000,
     policyHolds: policyHoldsOf(policy.legalHolds),
   },
   store,

@@ -2,16 +2,16 @@ import { gunzipSync } from 'node:zlib';
 import { WireCodec } from '@auditflow/processor-runtime';
 import { type AuditEventJson, fromJsonForm } from '@auditflow/schemas';
 import type { Kafka, Message } from 'kafkajs';
-import { hourPrefixes, parseObjectKey } from './keys.ts';
+import { keyInRange, parseObjectKey, segmentHourPrefixes, tenantSegment } from './keys.ts';
 import type { ArchiveStore } from './store.ts';
 
 export const REPLAYED_HEADER = 'auditflow-replayed';
 
-/** Tenants present in the archive (or the one asked for). */
-export async function archiveTenants(store: ArchiveStore, tenant?: string): Promise<string[]> {
-  if (tenant !== undefined) return [tenant];
+/** Key segments of the tenants present in the archive (or of the one asked for). */
+export async function archiveTenantSegments(store: ArchiveStore, tenant?: string): Promise<string[]> {
+  if (tenant !== undefined) return [tenantSegment(tenant)];
   const prefixes = await store.commonPrefixes('tenant=');
-  return prefixes.map((p) => decodeURIComponent(p.slice('tenant='.length, -1)));
+  return prefixes.map((p) => p.slice('tenant='.length, -1));
 }
 
 /** Every archived event of the tenants whose time lies in [from, to], with the key it came from. */
@@ -19,16 +19,25 @@ export async function* archivedEventsIn(
   store: ArchiveStore,
   range: { from: number; to: number; tenant?: string },
 ): AsyncGenerator<{ key: string; event: AuditEventJson }> {
-  const tenants = await archiveTenants(store, range.tenant);
-  for (const prefix of hourPrefixes(tenants, range.from, range.to)) {
+  const segments = await archiveTenantSegments(store, range.tenant);
+  for (const prefix of segmentHourPrefixes(segments, range.from, range.to)) {
     for (const { key } of await store.list(prefix)) {
-      if (!parseObjectKey(key)) continue;
+      const location = parseObjectKey(key);
+      if (!location) continue;
       const text = gunzipSync(await store.get(key)).toString('utf8');
       for (const line of text.split('\n')) {
         if (!line) continue;
         const event = JSON.parse(line) as AuditEventJson;
+        if (range.tenant !== undefined && event.tenant_id !== range.tenant) continue; // a hashed neighbour
+        // An event whose own time lay outside the window is filed under its receipt hour: there,
+        // the key's hour says whether it is in the range.
         const at = Date.parse(event.occurred_at);
-        if (at >= range.from && at <= range.to) yield { key, event };
+        const filedByReceipt = !(at >= location.hour && at < location.hour + 3_600_000);
+        if (
+          filedByReceipt ? keyInRange(location, range.from, range.to) : at >= range.from && at <= range.to
+        ) {
+          yield { key, event };
+        }
       }
     }
   }

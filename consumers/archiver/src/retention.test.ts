@@ -1,5 +1,6 @@
 import { loadRetentionPolicy } from '@auditflow/schemas';
 import { describe, expect, it } from 'vitest';
+import { tenantSegment } from './keys.ts';
 import { CLASS_TAG, holdOverlapsHour, lifecycleRules, sweepVerdict } from './retention.ts';
 
 const hour = Date.parse('2025-01-10T10:00:00Z');
@@ -24,10 +25,21 @@ describe('retention', () => {
 
   it('sweeps only objects past retention and under no hold', () => {
     const now = Date.parse('2026-11-24T00:00:00Z');
-    expect(sweepVerdict({ tenant: 'acme', hour, retainUntil: now + 1 }, [], now)).toBe('retained');
-    expect(sweepVerdict({ tenant: 'acme', hour, retainUntil: now - 1 }, [], now)).toBe('expired');
-    expect(sweepVerdict({ tenant: 'acme', hour, retainUntil: now - 1 }, [hold], now)).toBe('held');
-    expect(sweepVerdict({ tenant: 'globex', hour, retainUntil: now - 1 }, [hold], now)).toBe('expired');
+    expect(sweepVerdict({ segment: 'acme', hour, retainUntil: now + 1 }, [], now)).toBe('retained');
+    expect(sweepVerdict({ segment: 'acme', hour, retainUntil: now - 1 }, [], now)).toBe('expired');
+    expect(sweepVerdict({ segment: 'acme', hour, retainUntil: now - 1 }, [hold], now)).toBe('held');
+    expect(sweepVerdict({ segment: 'globex', hour, retainUntil: now - 1 }, [hold], now)).toBe('expired');
+  });
+
+  it('matches holds on long tenant ids by their hashed key segment', () => {
+    const long = '租'.repeat(128);
+    const segment = tenantSegment(long);
+    expect(segment).toMatch(/^~[0-9a-f]{64}$/);
+    const now = Date.parse('2026-11-24T00:00:00Z');
+    expect(sweepVerdict({ segment, hour, retainUntil: now - 1 }, [{ ...hold, tenant: long }], now)).toBe(
+      'held',
+    );
+    expect(sweepVerdict({ segment, hour, retainUntil: now - 1 }, [hold], now)).toBe('expired');
   });
 
   it('holds an hour object when the hold touches any part of the hour', () => {

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { signDeletion } from './digest.ts';
 import { loadHolds } from './holds.ts';
-import { DELETIONS_PREFIX, HOLDS_PREFIX, hourPrefixes, parseObjectKey } from './keys.ts';
+import { DELETIONS_PREFIX, HOLDS_PREFIX, hourPrefixes, parseObjectKey, tenantSegment } from './keys.ts';
 import type { LegalHold } from './roll.ts';
 import type { ArchiveStore } from './store.ts';
 
@@ -74,19 +74,24 @@ export async function currentLifecycle(store: ArchiveStore): Promise<LifecycleRu
 
 export type SweepVerdict = 'expired' | 'retained' | 'held';
 
-/** Whether an object may go: past its retain-until date and under no hold. Pure. */
+/**
+ * Whether an object may go: past its retain-until date and under no hold. Pure. `segment` is
+ * the tenant segment of its key (a long tenant id is hashed there, see `tenantSegment`).
+ */
 export function sweepVerdict(
-  object: { tenant: string; hour: number; retainUntil: number },
+  object: { segment: string; hour: number; retainUntil: number },
   holds: readonly LegalHold[],
   now: number,
 ): SweepVerdict {
   if (object.retainUntil > now) return 'retained';
-  return holds.some((h) => holdOverlapsHour(h, object.tenant, object.hour)) ? 'held' : 'expired';
+  return holds.some((h) => holdOverlapsHour(h, object.segment, object.hour)) ? 'held' : 'expired';
 }
 
 /** Any event of an hour object may be held: a hold touching the hour holds the object. */
-export const holdOverlapsHour = (hold: LegalHold, tenant: string, hour: number): boolean =>
-  hold.tenant === tenant && Date.parse(hold.from) < hour + 3_600_000 && Date.parse(hold.to) >= hour;
+export const holdOverlapsHour = (hold: LegalHold, segment: string, hour: number): boolean =>
+  tenantSegment(hold.tenant) === segment &&
+  Date.parse(hold.from) < hour + 3_600_000 &&
+  Date.parse(hold.to) >= hour;
 
 export interface SweepReport {
   readonly dryRun: boolean;
@@ -132,7 +137,7 @@ export async function sweep(
     const retainUntil = Date.parse(head.Metadata?.['retain-until'] ?? '');
     // No readable retain-until date: keep it (a sweeper must never guess in favour of deleting).
     if (Number.isNaN(retainUntil)) continue;
-    const verdict = sweepVerdict({ tenant: at.tenant, hour: at.hour, retainUntil }, holds, now);
+    const verdict = sweepVerdict({ segment: at.segment, hour: at.hour, retainUntil }, holds, now);
     if (verdict === 'retained') continue;
     if (verdict === 'held' || head.ObjectLockLegalHoldStatus === 'ON') {
       held.push(key);
@@ -179,7 +184,7 @@ export async function markHold(
       const at = parseObjectKey(key);
       if (!at) continue;
       // Releasing one hold leaves objects another hold still covers held.
-      if (!on && otherHolds.some((h) => holdOverlapsHour(h, at.tenant, at.hour))) continue;
+      if (!on && otherHolds.some((h) => holdOverlapsHour(h, at.segment, at.hour))) continue;
       await store.setLegalHold(key, on);
       changed.push(key);
     }

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseObjectKey } from './keys.ts';
-import { planRoll, type RollRecord, rollIsDue } from './roll.ts';
+import { InvalidRecordError, planRoll, type RollRecord, rollIsDue, rollRecord } from './roll.ts';
+import { avroEvent } from './test-events.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const record = (offset: number, tenant: string, occurred: string, days = 365): RollRecord => ({
   offset: String(offset),
   timestamp: 1000 + offset,
   tenant,
-  occurredAt: at(occurred),
+  filedAt: at(occurred),
   retentionClass: days === 365 ? 'standard' : 'extended',
   retentionDays: days,
   line: `{"offset":${offset}}`,
@@ -34,6 +35,7 @@ describe('planRoll', () => {
     expect(planRoll('audit.clean.v1', 4, records, [])).toEqual(objects);
     expect(parseObjectKey(objects[2]?.key as string)).toEqual({
       tenant: 'globex',
+      segment: 'globex',
       hour: at('2026-11-24T10:00:00Z'),
       topic: 'audit.clean.v1',
       partition: 4,
@@ -57,6 +59,52 @@ describe('planRoll', () => {
     const [object] = planRoll('t', 0, [record(1, 'a/b c', '2026-11-24T10:00:00Z')], []);
     expect(object?.key.startsWith('tenant=a%2Fb%20c/')).toBe(true);
     expect(parseObjectKey(object?.key as string)?.tenant).toBe('a/b c');
+  });
+
+  it('opens at most the cap of tenant/hour prefixes; further hours go to the receipt hour', () => {
+    const receiptHour = at('2026-11-24T12:00:00Z');
+    const spread = [0, 1, 2, 3, 4].map((h) => ({
+      ...record(20 + h, 'acme', `2026-11-2${h}T05:00:00Z`),
+      receiptHour,
+    }));
+    const keys = planRoll('t', 0, spread, [], 2).map((o) => o.key.split('/').slice(0, 3).join('/'));
+    expect(keys).toEqual([
+      'tenant=acme/date=2026-11-20/hour=05',
+      'tenant=acme/date=2026-11-21/hour=05',
+      'tenant=acme/date=2026-11-24/hour=12',
+    ]);
+    expect(planRoll('t', 0, spread, [], 2).at(-1)?.events).toBe(3);
+  });
+
+  it('refuses retention values the store could not take, naming the field', () => {
+    const defaults = { retentionClass: 'standard', days: 365 };
+    const enriched = (retention_class: string, retention_days: number) =>
+      avroEvent({
+        enrichment: {
+          processed_at: 0,
+          known_action: true,
+          category: null,
+          severity: null,
+          compliance: [],
+          retention_class,
+          retention_days,
+          legal_hold: false,
+          tenant_name: null,
+          service_owner: null,
+          fingerprint: 'f',
+        },
+      });
+    expect(rollRecord('1', 0, enriched('extended', 1095), '{}', defaults).retentionDays).toBe(1095);
+    for (const [cls, days, field] of [
+      ['bad class\u0000', 365, 'retention_class'],
+      ['x'.repeat(129), 365, 'retention_class'],
+      ['standard', 0, 'retention_days'],
+      ['standard', 2_147_483_647, 'retention_days'],
+      ['standard', 1.5, 'retention_days'],
+    ] as const) {
+      expect(() => rollRecord('1', 0, enriched(cls, days), '{}', defaults)).toThrow(InvalidRecordError);
+      expect(() => rollRecord('1', 0, enriched(cls, days), '{}', defaults)).toThrow(field);
+    }
   });
 
   it('rolls by size, by record time and by waiting time', () => {

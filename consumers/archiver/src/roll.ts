@@ -1,4 +1,11 @@
+import {
+  DEFAULT_TIME_WINDOW,
+  receivedAtOf,
+  routingTime,
+  type TimeWindow,
+} from '@auditflow/processor-runtime';
 import type { AuditEvent } from '@auditflow/schemas';
+import type { KafkaMessage } from 'kafkajs';
 import { hourOf, type ObjectLocation, objectKey } from './keys.ts';
 
 /** One archived record: its Kafka position and the NDJSON line of its JSON form. */
@@ -7,27 +14,66 @@ export interface RollRecord {
   /** Kafka record time (ms): rolls and digests are timed by it, not by the clock. */
   readonly timestamp: number;
   readonly tenant: string;
-  readonly occurredAt: number;
+  /** When it is filed (see `routingTime`): `occurred_at` inside the window, else the receipt. */
+  readonly filedAt: number;
+  /** Start of the UTC hour of the receipt: where the record goes past the prefix cap. */
+  readonly receiptHour?: number;
   /** The enricher's retention class and its days. */
   readonly retentionClass: string;
   readonly retentionDays: number;
   readonly line: string;
+  /** The Kafka record it came from: what the DLQ gets should the store refuse its object. */
+  readonly source?: KafkaMessage;
 }
 
+/** A record that cannot be archived as it is, and which rule it breaks (to the DLQ). */
+export class InvalidRecordError extends Error {
+  override readonly name = 'InvalidRecordError';
+  readonly retriable = false;
+  readonly reason = 'invalid_value';
+}
+
+/** S3 tag values: what the class tag can carry (retention classes are names like `extended`). */
+const RETENTION_CLASS = /^[A-Za-z0-9_.:=+@/-]{1,128}$/;
+/** Longest retention the archive will lock an object for: 100 years. */
+export const MAX_RETENTION_DAYS = 36_500;
+
+/**
+ * The roll record of an event, from validated values only: a retention class or period the
+ * store could not take is refused here (the event goes to the DLQ), never at upload.
+ */
 export function rollRecord(
   offset: string,
   timestamp: number,
   event: AuditEvent,
   line: string,
   defaults: { readonly retentionClass: string; readonly days: number },
+  window: TimeWindow = DEFAULT_TIME_WINDOW,
 ) {
+  const retentionClass = event.enrichment?.retention_class ?? defaults.retentionClass;
+  const retentionDays = event.enrichment?.retention_days ?? defaults.days;
+  if (!RETENTION_CLASS.test(retentionClass)) {
+    throw new InvalidRecordError(
+      'enrichment.retention_class: must be 1-128 characters of letters, digits and _ . : = + @ / -',
+    );
+  }
+  if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > MAX_RETENTION_DAYS) {
+    throw new InvalidRecordError(
+      `enrichment.retention_days: must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}`,
+    );
+  }
+  const routed = routingTime(
+    { occurredAt: event.occurred_at, receivedAt: receivedAtOf(event), recordTimestamp: timestamp },
+    window,
+  );
   return {
     offset,
     timestamp,
     tenant: event.tenant_id,
-    occurredAt: event.occurred_at,
-    retentionClass: event.enrichment?.retention_class ?? defaults.retentionClass,
-    retentionDays: event.enrichment?.retention_days ?? defaults.days,
+    filedAt: routed.at,
+    receiptHour: hourOf(routed.receipt),
+    retentionClass,
+    retentionDays,
     line,
   } satisfies RollRecord;
 }
@@ -48,6 +94,8 @@ export interface PlannedObject {
   readonly location: ObjectLocation;
   /** NDJSON, one event per line, in offset order. */
   readonly body: string;
+  /** The records in it (the DLQ takes them if the store refuses the object for good). */
+  readonly records: readonly RollRecord[];
   readonly events: number;
   /** The latest date any event in it must be kept until (ms), and the class that sets it. */
   readonly retainUntil: number;
@@ -57,32 +105,43 @@ export interface PlannedObject {
 
 const DAY = 86_400_000;
 
+/** Most tenant/hour prefixes one roll opens before further hours go to the receipt hour. */
+export const DEFAULT_MAX_PREFIXES_PER_ROLL = 256;
+
 /**
- * Splits one roll of a partition into its objects, one per tenant and UTC hour of the events.
- * Pure and deterministic: the same records always give the same keys and bodies.
+ * Splits one roll of a partition into its objects, one per tenant and UTC hour of the events'
+ * routing time. Beyond `maxPrefixes` groups, a record joins its tenant's receipt-hour object
+ * instead of opening another hour. Pure and deterministic: the same records always give the
+ * same keys and bodies (a restart rebuilds the same roll).
  */
 export function planRoll(
   topic: string,
   partition: number,
   records: readonly RollRecord[],
   holds: readonly LegalHold[],
+  maxPrefixes = DEFAULT_MAX_PREFIXES_PER_ROLL,
 ): PlannedObject[] {
   const first = records[0];
   const last = records[records.length - 1];
   if (!first || !last) return [];
-  const groups = new Map<string, RollRecord[]>();
+  const groups = new Map<string, { hour: number; records: RollRecord[] }>();
   for (const record of records) {
-    const group = `${record.tenant}\u0000${hourOf(record.occurredAt)}`;
-    const list = groups.get(group);
-    if (list) list.push(record);
-    else groups.set(group, [record]);
+    let hour = hourOf(record.filedAt);
+    let group = `${record.tenant}\u0000${hour}`;
+    if (!groups.has(group) && groups.size >= maxPrefixes && record.receiptHour !== undefined) {
+      hour = record.receiptHour;
+      group = `${record.tenant}\u0000${hour}`;
+    }
+    const entry = groups.get(group);
+    if (entry) entry.records.push(record);
+    else groups.set(group, { hour, records: [record] });
   }
   const objects: PlannedObject[] = [];
-  for (const list of groups.values()) {
+  for (const { hour, records: list } of groups.values()) {
     const head = list[0] as RollRecord;
     const location: ObjectLocation = {
       tenant: head.tenant,
-      hour: hourOf(head.occurredAt),
+      hour,
       topic,
       partition,
       firstOffset: first.offset,
@@ -93,18 +152,19 @@ export function planRoll(
     let legalHold = false;
     let body = '';
     for (const record of list) {
-      const until = record.occurredAt + record.retentionDays * DAY;
+      const until = record.filedAt + record.retentionDays * DAY;
       if (until > retainUntil) {
         retainUntil = until;
         retentionClass = record.retentionClass;
       }
-      legalHold ||= holds.some((h) => holdCovers(h, record.tenant, record.occurredAt));
+      legalHold ||= holds.some((h) => holdCovers(h, record.tenant, record.filedAt));
       body += `${record.line}\n`;
     }
     objects.push({
       key: objectKey(location),
       location,
       body,
+      records: list,
       events: list.length,
       retainUntil,
       retentionClass,

@@ -8,7 +8,14 @@ import {
   type VerifyReport,
   verifyArchive,
 } from './digest.ts';
-import { DELETIONS_PREFIX, DIGEST_PREFIX, KEYS_PREFIX, keyInRange, parseObjectKey } from './keys.ts';
+import {
+  DELETIONS_PREFIX,
+  DIGEST_PREFIX,
+  KEYS_PREFIX,
+  keyInRange,
+  parseObjectKey,
+  tenantSegment,
+} from './keys.ts';
 import { type ArchiveStore, sha256Of } from './store.ts';
 
 export interface VerifyScope {
@@ -41,10 +48,11 @@ export async function verifyStore(
 ): Promise<ArchiveVerification> {
   const from = scope.from ?? Number.NEGATIVE_INFINITY;
   const to = scope.to ?? Number.POSITIVE_INFINITY;
+  const segment = scope.tenant === undefined ? undefined : tenantSegment(scope.tenant);
   const inScope = (key: string): boolean => {
     const at = parseObjectKey(key);
     if (!at) return true; // anything unexpected among the data is reported
-    return (scope.tenant === undefined || at.tenant === scope.tenant) && keyInRange(at, from, to);
+    return (segment === undefined || at.segment === segment) && keyInRange(at, from, to);
   };
 
   const chains = new Map<string, { key: string; signed: SignedDigest }[]>();
@@ -66,7 +74,7 @@ export async function verifyStore(
 
   const stored = new Map<string, StoredState>();
   let events = 0;
-  const dataPrefix = scope.tenant === undefined ? 'tenant=' : `tenant=${encodeURIComponent(scope.tenant)}/`;
+  const dataPrefix = segment === undefined ? 'tenant=' : `tenant=${segment}/`;
   for (const { key } of await store.list(dataPrefix)) {
     if (!inScope(key)) continue;
     const body = await store.get(key);
