@@ -4,8 +4,16 @@ export * from './digest.ts';
 export { holdSchema, loadHolds, policyHoldsOf, putHold } from './holds.ts';
 export { readTopicSince } from './kafka-range.ts';
 export * from './keys.ts';
-export { type ReconcileReport, reconcile, reconcileStages } from './reconcile.ts';
-export { archivedEventsIn, archiveTenants, REPLAYED_HEADER, replay } from './replay.ts';
+export {
+  DEFAULT_GROUPS,
+  type Gap,
+  type InFlight,
+  type ReconcileReport,
+  reconcile,
+  reconcileStages,
+  type StageTenantSummary,
+} from './reconcile.ts';
+export { archivedEventsIn, archiveTenantSegments, REPLAYED_HEADER, replay } from './replay.ts';
 export {
   applyLifecycle,
   CLASS_TAG,
@@ -15,7 +23,7 @@ export {
   releaseHold,
   sweep,
 } from './retention.ts';
-export { type LegalHold, planRoll, type RollRecord } from './roll.ts';
+export { InvalidRecordError, type LegalHold, planRoll, type RollRecord, rollRecord } from './roll.ts';
 export { ArchiveStore, type S3Settings, s3Client } from './store.ts';
 export { parseWhen } from './time.ts';
 export { type ArchiveVerification, type VerifyScope, verifyStore } from './verify.ts';

@@ -5,12 +5,14 @@ import {
   ArchiveStore,
   applyLifecycle,
   archiverSettings,
+  DEFAULT_GROUPS,
   lifecycleRules,
   loadHolds,
   markHold,
   parseWhen,
   policyHoldsOf,
   putHold,
+  type ReconcileReport,
   reconcile,
   releaseHold,
   replay,
@@ -234,10 +236,40 @@ function retentionCommand(): Command {
   return retention;
 }
 
+/** Control characters and escapes in tenant ids print escaped; long ids shortened for the table. */
+function printable(text: string, max = 40): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
+  const escaped = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(text)
+    ? JSON.stringify(text).slice(1, -1)
+    : text;
+  return escaped.length > max ? `${escaped.slice(0, max - 1)}…` : escaped;
+}
+
+/** The per-stage, per-tenant table that opens the text report. */
+function summaryTable(report: ReconcileReport): string[] {
+  const header = ['stage', 'tenant', 'expected', 'present', 'dead-lettered', 'in flight', 'gaps'];
+  const rows = report.summary.map((r) => [
+    r.stage,
+    printable(r.tenant),
+    String(r.expected),
+    String(r.present),
+    String(r.deadLettered),
+    String(r.inFlight),
+    String(r.gaps),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  return [header, ...rows].map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
 function reconcileCommand(): Command {
   return new Command('reconcile')
     .description(
-      'prove every emitted event reached the clean topic, the index and the archive, or a DLQ record',
+      'prove every emitted event reached the clean topic, the index and the archive, or a DLQ record; events a stage has not reached yet are in flight, not gaps',
     )
     .requiredOption('--from <time>', 'window start (ISO, or an age like 24h)')
     .requiredOption('--to <time>', 'window end', 'now')
@@ -247,7 +279,13 @@ function reconcileCommand(): Command {
     .option('--clean-topic <name>', 'clean topic', TOPICS.clean)
     .option('--dlq-topic <name>', 'DLQ topic', TOPICS.dlq)
     .option('--quarantine-topic <name>', 'quarantine topic', TOPICS.quarantine)
-    .option('--json', 'print the report as JSON')
+    .option('--sanitizer-group <id>', "the sanitizer's consumer group", DEFAULT_GROUPS.sanitizer)
+    .option('--indexer-group <id>', "the indexer's consumer group", DEFAULT_GROUPS.indexer)
+    .option('--archiver-group <id>', "the archiver's consumer group", DEFAULT_GROUPS.archiver)
+    .option('--roll-seconds <n>', "the archiver's roll window (default AUDITFLOW_ARCHIVE_ROLL_SECONDS or 30)")
+    .option('--lag-seconds <n>', 'how long an event may take through a stage whose position is unknown', '60')
+    .option('--details', 'list every gap and in-flight event after the summary')
+    .option('--json', 'print the whole report as JSON')
     .action(
       async (o: {
         from: string;
@@ -258,9 +296,25 @@ function reconcileCommand(): Command {
         cleanTopic: string;
         dlqTopic: string;
         quarantineTopic: string;
+        sanitizerGroup: string;
+        indexerGroup: string;
+        archiverGroup: string;
+        rollSeconds?: string;
+        lagSeconds: string;
+        details?: boolean;
         json?: boolean;
       }) => {
         const env = archiveEnv();
+        const seconds = (text: string, option: string): number => {
+          const n = Number(text);
+          if (!Number.isFinite(n) || n < 0)
+            throw new Error(`${option}: must be a number of seconds, not ${text}`);
+          return n * 1000;
+        };
+        const rollWindowMs = seconds(
+          o.rollSeconds ?? env.AUDITFLOW_ARCHIVE_ROLL_SECONDS ?? '30',
+          o.rollSeconds ? '--roll-seconds' : 'AUDITFLOW_ARCHIVE_ROLL_SECONDS',
+        );
         const es = new Client({ node: env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200' });
         const report = await reconcile(
           {
@@ -275,19 +329,34 @@ function reconcileCommand(): Command {
             tenant: o.tenant,
             topics: { raw: o.rawTopic, clean: o.cleanTopic, dlq: o.dlqTopic, quarantine: o.quarantineTopic },
             indexPattern: o.index,
+            groups: { sanitizer: o.sanitizerGroup, indexer: o.indexerGroup, archiver: o.archiverGroup },
+            rollWindowMs,
+            lagAllowanceMs: seconds(o.lagSeconds, '--lag-seconds'),
           },
         );
         await es.close();
         if (o.json) out(JSON.stringify(report));
         else {
+          for (const line of summaryTable(report)) out(line);
           const c = report.counts;
           out(
-            `emitted ${c.emitted} | raw ${c.raw} | clean ${c.clean} | indexed ${c.indexed} | archived ${c.archived} | dead-lettered ${c.deadLettered}`,
+            `emitted ${c.emitted} | raw ${c.raw} | clean ${c.clean} | indexed ${c.indexed} | archived ${c.archived} | dead-lettered ${c.deadLettered} | in flight ${c.inFlight}`,
           );
           for (const [reason, n] of Object.entries(report.deadLetterReasons))
-            out(`dead-lettered (${reason}): ${n}`);
-          for (const gap of report.gaps) out(`GAP ${gap.stage}: ${gap.detail}`);
-          out(report.gaps.length === 0 ? 'no gaps' : `${report.gaps.length} gaps`);
+            out(`dead-lettered (${printable(reason, 200)}): ${n}`);
+          for (const gap of report.gaps.filter(
+            (g) => g.stage === 'producer' || g.stage === 'raw' || o.details,
+          ))
+            out(`GAP ${gap.stage}: ${printable(gap.detail, 400)}`);
+          if (o.details)
+            for (const f of report.inFlight) out(`in flight ${f.stage}: ${printable(f.detail, 400)}`);
+          const hidden = o.details
+            ? 0
+            : report.gaps.filter((g) => g.id !== undefined).length + report.inFlight.length;
+          if (hidden > 0) out(`(${hidden} events not listed: --details lists them)`);
+          const flight =
+            c.inFlight > 0 ? `; ${c.inFlight} events still in flight (not gaps: run again later)` : '';
+          out(report.gaps.length === 0 ? `no gaps${flight}` : `${report.gaps.length} gaps${flight}`);
         }
         process.exitCode = report.gaps.length === 0 ? 0 : 1;
       },
