@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
+import { avroRecord } from '../../test/support/records.ts';
 import { renderTypes } from './codegen.ts';
 import { checkBackwardCompatible } from './compat.ts';
 import { auditEventInputSchema } from './json-form.ts';
@@ -81,29 +82,8 @@ describe('AuditEvent schema', () => {
 
 describe('decodeAnyVersion', () => {
   const v2 = avro.Type.forSchema(readSchema(RELEASED_SCHEMA_FILES[1] as URL) as unknown as avro.Schema);
-  const record = {
-    schema_version: 2,
-    id: '0192f7a4-6b1e-7c3d-9a4b-8c2d1e0f3a5b',
-    occurred_at: 1_700_000_000_000,
-    action: 'git.push',
-    category: null,
-    actor: { type: 'user', id: 'u', name: null, email: null, ip: null, user_agent: null, session_id: null },
-    target: null,
-    outcome: 'success',
-    error: null,
-    correlation_id: null,
-    trace_id: null,
-    span_id: null,
-    tenant_id: 'acme',
-    service: { name: 's', version: null, instance: null, environment: null },
-    duration_ms: null,
-    authorization: null,
-    changes: [],
-    details: null,
-    producer: { id: 'p', sequence: 1 },
-    sanitization: null,
-    enrichment: null,
-  };
+  // A v2 record: everything but the ingest field v3 added.
+  const { ingest: _v3, ...record } = avroRecord({ schema_version: 2 });
 
   it('reads a body a v2 producer spooled as a current record (ingest null)', () => {
     const decoded = decodeAnyVersion(v2.toBuffer(record));

@@ -21,6 +21,13 @@ import { sampleEvent } from '../../support/events.ts';
 describe('producer SDK against real Kafka and registry', () => {
   const topic = unique('it.raw');
   const admin = kafkaClient('sdk-test').admin();
+  /** A producer's settings for the test topic on the local stack, with a spool of its own. */
+  const onTopic = (dir = mkdtempSync(join(tmpdir(), 'sdk-spool-'))) => ({
+    brokers: endpoints().KAFKA_BROKERS.split(','),
+    schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+    topic,
+    spool: { dir },
+  });
 
   beforeAll(async () => {
     await admin.connect();
@@ -32,12 +39,7 @@ describe('producer SDK against real Kafka and registry', () => {
   });
 
   it('delivers every event once, in order per correlation id, in the Confluent wire format', async () => {
-    const producer = createAuditProducer({
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      topic,
-      spool: { dir: mkdtempSync(join(tmpdir(), 'sdk-spool-')) },
-    });
+    const producer = createAuditProducer(onTopic());
     const receipts = [];
     for (let i = 0; i < 200; i++) {
       const correlation = `corr-${i % 5}`;
@@ -84,12 +86,7 @@ describe('producer SDK against real Kafka and registry', () => {
   });
 
   it("decodes with Confluent's own JavaScript serde, which we did not write", async () => {
-    const producer = createAuditProducer({
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      topic,
-      spool: { dir: mkdtempSync(join(tmpdir(), 'sdk-spool-')) },
-    });
+    const producer = createAuditProducer(onTopic());
     const receipt = producer.emit(sampleEvent(7, { correlation_id: 'confluent-check' }));
     await producer.close();
     const messages = await consumeAll(topic);
@@ -105,12 +102,7 @@ describe('producer SDK against real Kafka and registry', () => {
   });
 
   it('throws a clear error for a malformed event and spends no sequence number on it', async () => {
-    const producer = createAuditProducer({
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      topic,
-      spool: { dir: mkdtempSync(join(tmpdir(), 'sdk-spool-')) },
-    });
+    const producer = createAuditProducer(onTopic());
     expect(() => producer.emit({ ...sampleEvent(1), outcome: 'maybe' as never })).toThrowError(
       EventValidationError,
     );
@@ -127,12 +119,7 @@ describe('producer SDK against real Kafka and registry', () => {
     );
 
   it("stamps ingest (via sdk, its producer id, the emit time) over a forged one, and refuses the pipeline's tenant and audit.* unless the pipeline opts in", async () => {
-    const producer = createAuditProducer({
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      topic,
-      spool: { dir: mkdtempSync(join(tmpdir(), 'sdk-spool-')) },
-    });
+    const producer = createAuditProducer(onTopic());
     const before = Date.now();
     const forged = {
       ...sampleEvent(80, { correlation_id: unique('sdk-forged') }),
@@ -172,12 +159,7 @@ describe('producer SDK against real Kafka and registry', () => {
 
   it('refuses occurred_at outside the window before it reaches the spool; a configured window admits older history', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sdk-spool-'));
-    const config = {
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      topic,
-      spool: { dir },
-    };
+    const config = onTopic(dir);
     const strict = createAuditProducer(config);
     const ancient = new Date(Date.now() - 90 * 86_400_000).toISOString();
     expect(() => strict.emit(sampleEvent(85, { occurred_at: ancient }))).toThrowError(
