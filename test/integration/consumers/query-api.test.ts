@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { indexFor, templateBody, toEcsDocument } from '@auditflow/indexer';
 import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
-import { createQueryApi } from '@auditflow/query-api';
+import { createQueryApi, type QueryApiConfig } from '@auditflow/query-api';
 import { type AuditEvent, auditEventType, toAuditEvent } from '@auditflow/schemas';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -43,68 +43,87 @@ function event(i: number): AuditEvent {
   );
 }
 
+/** A query API over its own index (the indexer's template, these events) and its own audit topic. */
+async function queryApiOver(
+  es: ReturnType<typeof elasticsearchClient>,
+  name: string,
+  events: readonly AuditEvent[],
+  config: Pick<QueryApiConfig, 'exportCap' | 'clients' | 'pagingAuditRows'>,
+  registry = new Registry(),
+) {
+  const prefix = `audit-events-${unique(name).toLowerCase()}`;
+  const auditTopic = unique(`it.${name}-audit`);
+  // The mappings the indexer installs (keywords to sort and filter on), on a fresh cluster too.
+  await es.indices.putIndexTemplate({
+    name: prefix,
+    ...(templateBody({ mode: 'daily_indices', prefix }, { replicas: 0 }) as object),
+  });
+  for (let from = 0; from < events.length; from += 1000) {
+    await es.bulk({
+      refresh: from + 1000 >= events.length,
+      operations: events
+        .slice(from, from + 1000)
+        .flatMap((e) => [
+          { create: { _index: indexFor({ mode: 'daily_indices', prefix }, e.occurred_at), _id: e.id } },
+          toEcsDocument(e, Date.now()),
+        ]),
+    });
+  }
+  const admin = kafkaClient(`${name}-test`).admin();
+  await admin.connect();
+  await createTopicsReady(admin, [{ topic: auditTopic }]);
+  await admin.disconnect();
+  const producer = createAuditProducer(
+    {
+      brokers: endpoints().KAFKA_BROKERS.split(','),
+      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+      topic: auditTopic,
+      spool: { dir: mkdtempSync(join(tmpdir(), `${name}-spool-`)) },
+    },
+    { logger: pino({ level: 'silent' }) },
+  );
+  const api = createQueryApi({
+    config: { host: '127.0.0.1', port: 0, index: `${prefix}*`, selfTenant: 'auditflow', ...config },
+    es,
+    producer,
+    logger: pino({ level: 'silent' }),
+    registry,
+  });
+  const url = `http://127.0.0.1:${(await api.listen()).port}`;
+  return {
+    url,
+    producer,
+    auditTopic,
+    stop: async () => {
+      await api.close();
+      await producer.close();
+      await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true });
+      await es.indices.deleteIndexTemplate({ name: prefix }).catch(() => {});
+      await es.close();
+    },
+  };
+}
+
 describe('query API against real Elasticsearch', () => {
   const es = elasticsearchClient();
-  const prefix = `audit-events-${unique('q').toLowerCase()}`;
-  const auditTopic = unique('it.query-audit');
   const events = Array.from({ length: 50 }, (_, i) => event(i));
-  let api: ReturnType<typeof createQueryApi>;
   let url: string;
   let producer: ReturnType<typeof createAuditProducer>;
+  let auditTopic: string;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    // The mappings the indexer installs (keywords to sort and filter on), on a fresh cluster too.
-    await es.indices.putIndexTemplate({
-      name: prefix,
-      ...(templateBody({ mode: 'daily_indices', prefix }, { replicas: 0 }) as object),
+    const q = await queryApiOver(es, 'q', events, {
+      exportCap: 25,
+      clients: [
+        { id: 'acme-analyst', token: ACME, tenants: ['acme'] },
+        { id: 'auditor', token: ALL, tenants: ['*'] },
+      ],
     });
-    await es.bulk({
-      refresh: true,
-      operations: events.flatMap((e) => [
-        { create: { _index: indexFor({ mode: 'daily_indices', prefix }, e.occurred_at), _id: e.id } },
-        toEcsDocument(e, Date.now()),
-      ]),
-    });
-    const admin = kafkaClient('query-test').admin();
-    await admin.connect();
-    await createTopicsReady(admin, [{ topic: auditTopic }]);
-    await admin.disconnect();
-    producer = createAuditProducer(
-      {
-        brokers: endpoints().KAFKA_BROKERS.split(','),
-        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-        topic: auditTopic,
-        spool: { dir: mkdtempSync(join(tmpdir(), 'q-spool-')) },
-      },
-      { logger: pino({ level: 'silent' }) },
-    );
-    api = createQueryApi({
-      config: {
-        host: '127.0.0.1',
-        port: 0,
-        index: `${prefix}*`,
-        exportCap: 25,
-        selfTenant: 'auditflow',
-        clients: [
-          { id: 'acme-analyst', token: ACME, tenants: ['acme'] },
-          { id: 'auditor', token: ALL, tenants: ['*'] },
-        ],
-      },
-      es,
-      producer,
-      logger: pino({ level: 'silent' }),
-      registry: new Registry(),
-    });
-    url = `http://127.0.0.1:${(await api.listen()).port}`;
+    ({ url, producer, auditTopic, stop } = q);
   });
 
-  afterAll(async () => {
-    await api.close();
-    await producer.close();
-    await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true });
-    await es.indices.deleteIndexTemplate({ name: prefix }).catch(() => {});
-    await es.close();
-  });
+  afterAll(() => stop());
 
   const get = async (path: string, token = ALL) =>
     fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -252,91 +271,53 @@ describe('query API against real Elasticsearch', () => {
 /** Issue 14, item 4: every read of the log is audited, even one the client abandons. */
 describe('query API: export and paging audit against real Elasticsearch and Kafka', () => {
   const es = elasticsearchClient();
-  const prefix = `audit-events-${unique('qx').toLowerCase()}`;
-  const auditTopic = unique('it.query-read-audit');
   const COUNT = 6000;
   const registry = new Registry();
-  let api: ReturnType<typeof createQueryApi>;
   let url: string;
   let producer: ReturnType<typeof createAuditProducer>;
+  let auditTopic: string;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    await es.indices.putIndexTemplate({
-      name: prefix,
-      ...(templateBody({ mode: 'daily_indices', prefix }, { replicas: 0 }) as object),
-    });
     // Rows of about 3 KB: an export of all of them is far more than the sockets buffer.
     const padding = 'x'.repeat(2500);
-    for (let from = 0; from < COUNT; from += 1000) {
-      const batch = Array.from({ length: 1000 }, (_, k) => {
-        const i = from + k;
-        return toAuditEvent(
-          {
-            occurred_at: new Date(base + i * 1000).toISOString(),
-            action: 'git.push',
-            actor: { type: 'user', id: `u${i % 7}` },
-            outcome: 'success',
-            tenant_id: 'acme',
-            service: { name: 'forge' },
-            details: { i, padding },
-          },
-          {
-            id: `0192f7a4-6b1e-7c3d-9a4b-${String(i).padStart(12, '0')}`,
-            occurredAt: 0,
-            producerId: 'qx',
-            sequence: i + 1,
-          },
-        );
-      });
-      await es.bulk({
-        refresh: from + 1000 >= COUNT,
-        operations: batch.flatMap((e) => [
-          { create: { _index: indexFor({ mode: 'daily_indices', prefix }, e.occurred_at), _id: e.id } },
-          toEcsDocument(e, Date.now()),
-        ]),
-      });
-    }
-    const admin = kafkaClient('query-read-audit').admin();
-    await admin.connect();
-    await createTopicsReady(admin, [{ topic: auditTopic }]);
-    await admin.disconnect();
-    producer = createAuditProducer(
-      {
-        brokers: endpoints().KAFKA_BROKERS.split(','),
-        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-        topic: auditTopic,
-        spool: { dir: mkdtempSync(join(tmpdir(), 'qx-spool-')) },
-      },
-      { logger: pino({ level: 'silent' }) },
+    const rows = Array.from({ length: COUNT }, (_, i) =>
+      toAuditEvent(
+        {
+          occurred_at: new Date(base + i * 1000).toISOString(),
+          action: 'git.push',
+          actor: { type: 'user', id: `u${i % 7}` },
+          outcome: 'success',
+          tenant_id: 'acme',
+          service: { name: 'forge' },
+          details: { i, padding },
+        },
+        {
+          id: `0192f7a4-6b1e-7c3d-9a4b-${String(i).padStart(12, '0')}`,
+          occurredAt: 0,
+          producerId: 'qx',
+          sequence: i + 1,
+        },
+      ),
     );
-    api = createQueryApi({
-      config: {
-        host: '127.0.0.1',
-        port: 0,
-        index: `${prefix}*`,
+    const q = await queryApiOver(
+      es,
+      'qx',
+      rows,
+      {
         exportCap: 100_000,
-        selfTenant: 'auditflow',
         pagingAuditRows: 300,
         clients: [
           { id: 'walker', token: ALL, tenants: ['*'] },
           { id: 'exporter', token: ACME, tenants: ['acme'] },
         ],
       },
-      es,
-      producer,
-      logger: pino({ level: 'silent' }),
       registry,
-    });
-    url = `http://127.0.0.1:${(await api.listen()).port}`;
+    );
+    ({ url, producer, auditTopic, stop } = q);
   }, 120_000);
 
-  afterAll(async () => {
-    await api.close();
-    await producer.close();
-    await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true });
-    await es.indices.deleteIndexTemplate({ name: prefix }).catch(() => {});
-    await es.close();
-  });
+  afterAll(() => stop());
 
   const audited = async () => {
     await producer.flush();

@@ -1,47 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditEventInput } from '@auditflow/schemas';
-import { Destinations, loadDestinations } from '@auditflow/streamer';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emitEvents } from '../../support/emit.ts';
-import { endpoints } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
-import { dlqOf, streamTopic } from './fixtures.ts';
+import { startDestinations, streamTopic, until } from './fixtures.ts';
 import { selfSignedCert, startRsyslog, syslogListener, WebhookReceiver } from './receivers.ts';
 import { parseRfc5424 } from './rfc5424.ts';
 
 const NEW_SECRET = 'new-webhook-secret-0123456789';
 const OLD_SECRET = 'old-webhook-secret-0123456789';
 const run = Math.random().toString(36).slice(2, 8);
-
-async function until(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** Starts destinations the way the service does: from a destinations file. */
-async function startDestinations(topic: string, yaml: string) {
-  const path = join(mkdtempSync(join(tmpdir(), 'destinations-')), 'destinations.yaml');
-  writeFileSync(path, yaml);
-  const registry = new Registry();
-  const destinations = new Destinations(loadDestinations(path), {
-    brokers: endpoints().KAFKA_BROKERS.split(','),
-    registryUrl: endpoints().SCHEMA_REGISTRY_URL,
-    topic,
-    dlqTopic: dlqOf(topic),
-    logger: pino({ level: process.env.STREAMER_TEST_LOG ?? 'silent' }),
-    registry,
-  });
-  await destinations.start();
-  return { destinations, registry };
-}
 
 const metric = async (registry: Registry, name: string, destination: string): Promise<number> => {
   const m = (await registry.getSingleMetric(name)?.get())?.values.find(

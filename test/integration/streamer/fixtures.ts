@@ -1,5 +1,15 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTopicsReady } from '@auditflow/processor-runtime';
-import { createStreamServer, type StreamClient, StreamHub } from '@auditflow/streamer';
+import {
+  createStreamServer,
+  Destinations,
+  loadDestinations,
+  type StreamClient,
+  StreamHub,
+} from '@auditflow/streamer';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { endpoints, kafkaClient, unique } from '../../support/endpoints.ts';
@@ -76,4 +86,39 @@ export async function startStreamer(
       await hub.stop();
     },
   };
+}
+
+/** Polls until `test` holds. */
+export async function until(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Destinations made the way the service makes them, from a destinations file; not started yet. */
+export function destinationsFrom(
+  topic: string,
+  yaml: string,
+): { destinations: Destinations; registry: Registry } {
+  const path = join(mkdtempSync(join(tmpdir(), 'destinations-')), 'destinations.yaml');
+  writeFileSync(path, yaml);
+  const registry = new Registry();
+  const destinations = new Destinations(loadDestinations(path), {
+    brokers: endpoints().KAFKA_BROKERS.split(','),
+    registryUrl: endpoints().SCHEMA_REGISTRY_URL,
+    topic,
+    dlqTopic: dlqOf(topic),
+    logger: pino({ level: process.env.STREAMER_TEST_LOG ?? 'silent' }),
+    registry,
+  });
+  return { destinations, registry };
+}
+
+/** `destinationsFrom`, started. */
+export async function startDestinations(topic: string, yaml: string) {
+  const made = destinationsFrom(topic, yaml);
+  await made.destinations.start();
+  return made;
 }

@@ -5,20 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import {
-  Destinations,
-  destinationStage,
-  groupIdOf,
-  loadDestinations,
-  STREAMER_STAGE,
-} from '@auditflow/streamer';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import { destinationStage, groupIdOf, STREAMER_STAGE } from '@auditflow/streamer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emitEvents } from '../../support/emit.ts';
 import { endpoints, kafkaClient } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
-import { ALL_TOKEN, dlqOf, type RunningStreamer, startStreamer, streamTopic } from './fixtures.ts';
+import {
+  ALL_TOKEN,
+  destinationsFrom,
+  dlqOf,
+  type RunningStreamer,
+  startStreamer,
+  streamTopic,
+  until,
+} from './fixtures.ts';
 import { deadLettered, POISON_REASONS, plantPoison } from './poison.ts';
 import { syslogListener, WebhookReceiver } from './receivers.ts';
 import { parseRfc5424 } from './rfc5424.ts';
@@ -35,14 +35,6 @@ const PARTITIONS = 3;
 const POISON_PER_RUN = Object.keys(POISON_REASONS).length * PARTITIONS;
 const run = Math.random().toString(36).slice(2, 8);
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-
-async function until(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const expectPoisonReasons = (records: { key?: string; reason?: string }[]) => {
   for (const r of records) expect(r.reason).toBe(POISON_REASONS[r.key as keyof typeof POISON_REASONS]);
@@ -121,22 +113,13 @@ describe('poison records never block the streamer or a destination (real Kafka)'
     );
     const hook = `hook-${run}`;
     const cef = `cef-${run}`;
-    const path = join(mkdtempSync(join(tmpdir(), 'destinations-')), 'destinations.yaml');
-    writeFileSync(
-      path,
+    const { destinations } = destinationsFrom(
+      topic,
       `destinations:
   - { name: ${hook}, type: webhook, url: "${url}", secrets: [${SECRET}], start: earliest, batch_size: 10, retry: { initial_ms: 50, max_ms: 400 } }
   - { name: ${cef}, type: syslog, host: 127.0.0.1, port: ${syslog.port}, transport: tcp, format: cef, start: earliest, batch_size: 10 }
 `,
     );
-    const destinations = new Destinations(loadDestinations(path), {
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      registryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      topic,
-      dlqTopic: dlqOf(topic),
-      logger: pino({ level: process.env.STREAMER_TEST_LOG ?? 'silent' }),
-      registry: new Registry(),
-    });
     const before = await emitEvents(
       topic,
       Array.from({ length: 50 }, (_, i) => sampleEvent(i)),
