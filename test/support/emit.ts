@@ -22,6 +22,9 @@ export async function emitEvents(
       schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
       topic,
       spool: { dir: mkdtempSync(join(tmpdir(), 'test-spool-')) },
+      // Fixtures plant history (the retention sweeper's 400-day-old events), as a producer
+      // configured to import it would: a decade back instead of the default 30 days.
+      occurredAtWindow: { aheadMs: 86_400_000, behindMs: 3650 * 86_400_000 },
     },
     { logger: pino({ level: 'silent' }) },
   );
