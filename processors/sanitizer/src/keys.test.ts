@@ -154,7 +154,6 @@ describe('key names as words', () => {
     'authMethod',
     'auth_type',
     'auth_provider',
-    'private_key_id',
     'api_key_id',
     'credential_id',
     'cookie_name',

@@ -8,6 +8,9 @@ import { z } from 'zod';
  * (rules/key-names.json) so an operator can extend them without code (S5).
  */
 
+export const FLAG_MODES = ['=', ' ', '*', ':', 'user%', 'user:'] as const;
+export type FlagMode = (typeof FLAG_MODES)[number];
+
 const keyNamesSchema = z.strictObject({
   $comment: z.string().optional(),
   /** One word that holds a secret on its own: `password`, `token`, `cookie`. */
@@ -20,6 +23,12 @@ const keyNamesSchema = z.strictObject({
   describingWords: z.array(z.string().regex(/^[a-z0-9]+$/)),
   /** Before the secret word, these do the same: `max_password_length`, `is_password_set`. */
   describingPrefixes: z.array(z.string().regex(/^[a-z0-9]+$/)),
+  /** Word sequences that name a secret even with a describing word in them (`private key id`). */
+  secretPhrases: z.array(z.string().regex(/^[a-z0-9]+( [a-z0-9]+)*$/)).default([]),
+  /** Per command, the flags that take a password and how (see the file's $comment). */
+  commandFlags: z
+    .record(z.string().min(1), z.record(z.string().regex(/^(-{1,2}|\/)[A-Za-z0-9-]+$/), z.enum(FLAG_MODES)))
+    .default({}),
 });
 
 export type KeyNamesDefinition = z.output<typeof keyNamesSchema>;
@@ -81,6 +90,9 @@ export class KeyNames {
   private readonly suffixes: readonly string[];
   private readonly describing: ReadonlySet<string>;
   private readonly prefixes: ReadonlySet<string>;
+  private readonly phrases: readonly string[];
+  /** Command name → its password flags. */
+  readonly commandFlags: ReadonlyMap<string, ReadonlyMap<string, FlagMode>>;
   private readonly cache = new Map<string, boolean>();
 
   constructor(definition: KeyNamesDefinition) {
@@ -89,6 +101,13 @@ export class KeyNames {
     this.suffixes = definition.secretSuffixes;
     this.describing = new Set(definition.describingWords);
     this.prefixes = new Set(definition.describingPrefixes);
+    this.phrases = definition.secretPhrases;
+    this.commandFlags = new Map(
+      Object.entries(definition.commandFlags).map(([command, flags]) => [
+        command,
+        new Map(Object.entries(flags)),
+      ]),
+    );
   }
 
   /** Whether the value under this key is a secret (redacted whole). */
@@ -101,8 +120,24 @@ export class KeyNames {
     return verdict;
   }
 
+  /**
+   * Whether the key's last words are a secret term: for keys written with blanks in prose
+   * ("my api key: …"), where a secret word earlier ("Bearer realm=…") names nothing.
+   */
+  endsWithSecret(key: string): boolean {
+    const words = keyWords(key);
+    if (words.length === 0 || !this.isSensitive(key)) return false;
+    if (this.isSecretTermAt(words, words.length - 1)) return true;
+    const joined = ` ${words.join(' ')}`;
+    return this.phrases.some((phrase) => joined.endsWith(` ${phrase}`));
+  }
+
   /** Whether these words, as a key, name a secret: a secret term not followed by a describing word. */
   judge(words: readonly string[]): boolean {
+    if (this.phrases.length > 0) {
+      const joined = ` ${words.join(' ')} `;
+      for (const phrase of this.phrases) if (joined.includes(` ${phrase} `)) return true;
+    }
     // The last secret term decides: in `password_reset_token` the token is the value.
     for (let i = words.length - 1; i >= 0; i--) {
       if (!this.isSecretTermAt(words, i)) continue;

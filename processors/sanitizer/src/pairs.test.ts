@@ -36,6 +36,28 @@ describe('pairs in free text', () => {
     ['Cookie: sid=abc; _gh_sess=xyz', `Cookie: ${R('sid=abc; _gh_sess=xyz')}`],
   ])('%s', (input, expected) => expect(redact(input)).toBe(expected));
 
+  it.each([
+    ['mysqldump -uroot -pPdQiPT5femkA0EZB --all', 'PdQiPT5femkA0EZB'],
+    ["mysql -u root -p'Vh+6UPb#IUBY*2' -h db", 'Vh+6UPb#IUBY*2'],
+    ['docker login -u ci -p Q3haNuKlAterLwOJ registry.example.com', 'Q3haNuKlAterLwOJ'],
+    ['redis-cli -h cache -a ys34RYA3YOQZwlb6 ping', 'ys34RYA3YOQZwlb6'],
+    ['keytool -importkeystore -storepass cnVHzawSFibxdwQU -keypass i7dSVeVv', 'cnVHzawSFibxdwQU'],
+    ['smbclient //fs/share -U ada%wOtfsaoREBoXzU', 'wOtfsaoREBoXzU'],
+    ['curl -sS -u admin:If1a7x3CfjFg%1 https://jenkins.internal/', 'If1a7x3CfjFg%1'],
+    ['xfreerdp /v:10.0.0.20 /u:Administrator /p:kJkgyujXeZbZ6e /cert:ignore', 'kJkgyujXeZbZ6e'],
+    ['machine api.heroku.com login ada@example.com password Q8uFVVpYTgnuJWuCTuWZ', 'Q8uFVVpYTgnuJWuCTuWZ'],
+    ['datadog api key 56003ce5d10c2a944deb5d76d5f37755 for site eu', '56003ce5d10c2a944deb5d76d5f37755'],
+    ["CREATE USER app WITH PASSWORD '49_p%7+%Y!7I8X#3';", '49_p%7+%Y!7I8X#3'],
+    ["ALTER USER 'app'@'%' IDENTIFIED BY '!h7V966coE7jLY%7';", '!h7V966coE7jLY%7'],
+    ["define('DB_PASSWORD', 'Q6Fyr#8feVPcJu0p%7');", 'Q6Fyr#8feVPcJu0p%7'],
+    ['log: {\\"password\\":\\"Lbjm7UF3s%PFsl#8\\"}', 'Lbjm7UF3s%PFsl#8'],
+    ['env:\n  - name: DB_PASSWORD\n    value: 8eMcFeErh3txkCX5ZZmCjg\n', '8eMcFeErh3txkCX5ZZmCjg'],
+  ])('finds the secret in %s', (input, secret) => {
+    const out = redact(input);
+    expect(out).not.toContain(secret);
+    expect(out).toContain(R(secret));
+  });
+
   it('takes YAML, INI and ENV values to the end of the line', () => {
     const yaml = 'db:\n  user: app\n  password: correct horse battery\n  host: db.internal\n';
     expect(redact(yaml)).toBe(
@@ -67,6 +89,11 @@ describe('pairs in free text', () => {
       'https://gitlab.example.com/acme/infra/-/merge_requests/1287',
       'session_id=0192f7a4-6b1e-7c3d-9a4b-8c2d1e0f3a5b',
       'Rotated the API token for deploy-bot; 3 tokens remain.',
+      'WWW-Authenticate: Bearer realm="api", error="invalid_token"',
+      'password: required, min 12 characters',
+      "Personal access token 'ci-bot' created with scopes api, read_repository",
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf',
+      'declare -x PWD="/srv/app"',
     ])
       expect(redact(text), text).toBe(text);
   });

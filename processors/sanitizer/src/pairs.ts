@@ -1,5 +1,5 @@
 import { MARKER_PREFIX } from '@auditflow/schemas';
-import type { KeyNames } from './keys.ts';
+import type { FlagMode, KeyNames } from './keys.ts';
 import type { Hits, Marker } from './redact.ts';
 
 /**
@@ -38,6 +38,7 @@ const isKeyChar = (c: number): boolean =>
   c === 91 || // [
   c === 93; // ]
 const isBlank = (c: number): boolean => c === 32 || c === 9;
+const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 const isQuote = (c: number): boolean => c === 34 || c === 39 || c === 96;
 const isLineEnd = (c: number): boolean => c === 10 || c === 13;
 /** Where an unquoted value ends when it is one token. */
@@ -141,6 +142,22 @@ interface KeySpan {
   readonly end: number;
 }
 
+/** One replacement the scanner decided on; `next` is where scanning goes on. */
+interface Found {
+  readonly value?: KeySpan;
+  readonly next: number;
+}
+
+/** Words of a command line: a path's last segment is the command (`/usr/bin/mysql`). */
+const COMMAND_SPLIT = /[\s/|;&()"'`=<>]+/;
+/** How far back on its line a flag looks for its command. */
+const MAX_COMMAND_LOOKBACK = 256;
+/** `- name: DB_PASSWORD` then `value: …` within this many characters. */
+const MAX_NAME_VALUE_GAP = 200;
+/** A value after a secret word and a blank alone (`password Q8uF…`, `api key 5600…`) must look like this. */
+const MIN_LOOSE_VALUE_CHARS = 12;
+const MIN_QUOTED_LOOSE_CHARS = 4;
+
 export class PairScanner {
   constructor(private readonly keys: KeyNames) {}
 
@@ -150,122 +167,224 @@ export class PairScanner {
     let from = 0;
     let count = 0;
     const n = text.length;
+    const scan = new ScanState();
     let i = 0;
     while (i < n) {
-      const c = text.charCodeAt(i);
-      let sepEnd = -1;
-      let flag: KeySpan | undefined;
-      if (c === 61 /* = */) {
-        const next = text.charCodeAt(i + 1);
-        const prev = text.charCodeAt(i - 1);
-        if (next === 61 || prev === 61 || prev === 33 || prev === 60 || prev === 62) {
-          i += 1; // ==, !=, <=, >=: comparisons, not assignments
-          continue;
-        }
-        sepEnd = next === 62 ? i + 2 : i + 1; // =>
-      } else if (c === 58 /* : */) {
-        const next = text.charCodeAt(i + 1);
-        if (next === 47 && text.charCodeAt(i + 2) === 47) {
-          i += 3; // scheme://
-          continue;
-        }
-        if (next === 58) {
-          i += 2; // ::
-          continue;
-        }
-        sepEnd = next === 61 ? i + 2 : i + 1; // :=
-      } else if (
-        c === 45 &&
-        text.charCodeAt(i + 1) === 45 &&
-        (i === 0 || !isKeyChar(text.charCodeAt(i - 1)))
+      const found = this.at(text, i, scan);
+      if (
+        found.value &&
+        found.value.start >= from &&
+        this.acceptable(text, found.value.start, found.value.end)
       ) {
-        flag = this.flagName(text, i + 2);
-      } else if (c === 91 /* [ */ && text.startsWith(MARKER_PREFIX, i)) {
-        // An earlier rule's marker: its colons separate rule and fingerprint, not a pair.
-        let close = i + MARKER_PREFIX.length;
-        const limit = Math.min(n, i + MAX_MARKER_CHARS);
-        while (close < limit && text.charCodeAt(close) !== 93) close++;
-        i = close < limit ? close + 1 : i + 1;
-        continue;
-      } else if (c === 60 /* < */) {
-        const element = this.elementName(text, i + 1);
-        if (element && this.keys.isSensitive(text.slice(element.start, element.end))) {
-          const valueStart = element.end + 1;
-          let end = valueStart;
-          const limit = Math.min(n, valueStart + MAX_VALUE_CHARS);
-          while (end < limit && text.charCodeAt(end) !== 60) end++;
-          if (this.acceptable(text, valueStart, end)) {
-            out += text.slice(from, valueStart) + mark(PAIR_RULE, text.slice(valueStart, end));
-            from = end;
-            count++;
-          }
-          i = Math.max(end, i + 1);
-          continue;
-        }
-      }
-
-      if (flag) {
-        // --password hunter2 (a flag followed by a blank); --password=x is read at its '='.
-        const after = flag.end;
-        if (
-          after < n &&
-          isBlank(text.charCodeAt(after)) &&
-          this.keys.isSensitive(text.slice(flag.start, flag.end))
-        ) {
-          const value = this.value(text, after, false);
-          if (value && this.acceptable(text, value.start, value.end)) {
-            out += text.slice(from, value.start) + mark(PAIR_RULE, text.slice(value.start, value.end));
-            from = value.end;
-            count++;
-            i = value.end;
-            continue;
-          }
-        }
-        i = Math.max(after, i + 1);
-        continue;
-      }
-
-      if (sepEnd < 0) {
-        i += 1;
-        continue;
-      }
-      const key = this.keyBefore(text, i);
-      if (!key) {
-        i = sepEnd;
-        continue;
-      }
-      const keyText = text.slice(key.start, key.end);
-      if (!this.keys.isSensitive(keyText) || this.isWorkingDirectory(keyText, text, sepEnd)) {
-        i = sepEnd;
-        continue;
-      }
-      // `key: value` and `key = value` lines (YAML, INI) run to the line's end; `KEY=value cmd` is one token.
-      const spaced = sepEnd < n && isBlank(text.charCodeAt(sepEnd)) && isBlank(text.charCodeAt(i - 1));
-      const wholeLine = this.startsLine(text, key.start) && (c === 58 || spaced);
-      const header = this.isHeaderKey(keyText);
-      // Inside a quoted string ("Authorization: Basic …" in a curl line) the value ends at its quote.
-      const enclosing =
-        key.start > 0 && isQuote(text.charCodeAt(key.start - 1)) ? text.charCodeAt(key.start - 1) : 0;
-      const value = this.value(text, sepEnd, wholeLine || header, enclosing);
-      if (value && this.acceptable(text, value.start, value.end)) {
-        out += text.slice(from, value.start) + mark(PAIR_RULE, text.slice(value.start, value.end));
-        from = value.end;
+        out +=
+          text.slice(from, found.value.start) +
+          mark(PAIR_RULE, text.slice(found.value.start, found.value.end));
+        from = found.value.end;
         count++;
-        i = value.end;
+        i = Math.max(found.value.end, i + 1);
         continue;
       }
-      i = sepEnd;
+      i = Math.max(found.next, i + 1);
     }
     if (count === 0) return text;
     hits.set(PAIR_RULE, (hits.get(PAIR_RULE) ?? 0) + count);
     return out + text.slice(from);
   }
 
+  /** What starts at `i`, if anything; every branch moves on by at least one character. */
+  private at(text: string, i: number, scan: ScanState): Found {
+    const c = text.charCodeAt(i);
+    if (c === 61 /* = */ || c === 58 /* : */) return this.separator(text, i, scan);
+    if (c === 45 /* - */ && (i === 0 || !isKeyChar(text.charCodeAt(i - 1)))) return this.flag(text, i, scan);
+    if (c === 91 /* [ */ && text.startsWith(MARKER_PREFIX, i)) {
+      // An earlier rule's marker: its colons separate rule and fingerprint, not a pair.
+      let close = i + MARKER_PREFIX.length;
+      const limit = Math.min(text.length, i + MAX_MARKER_CHARS);
+      while (close < limit && text.charCodeAt(close) !== 93) close++;
+      return { next: close < limit ? close + 1 : i + 1 };
+    }
+    if (c === 60 /* < */) return this.element(text, i);
+    if (c === 44 /* , */) return this.call(text, i);
+    if (isBlank(c)) return this.loose(text, i);
+    return { next: i + 1 };
+  }
+
+  /** `key=value`, `key: value`, `key := value`, `key => value`. */
+  private separator(text: string, i: number, scan: ScanState): Found {
+    const n = text.length;
+    const c = text.charCodeAt(i);
+    const next = text.charCodeAt(i + 1);
+    const prev = text.charCodeAt(i - 1);
+    let sepEnd: number;
+    if (c === 61) {
+      // ==, !=, <=, >=: comparisons, not assignments
+      if (next === 61 || prev === 61 || prev === 33 || prev === 60 || prev === 62) return { next: i + 2 };
+      sepEnd = next === 62 ? i + 2 : i + 1; // =>
+    } else {
+      if (next === 47 && text.charCodeAt(i + 2) === 47) return { next: i + 3 }; // scheme://
+      if (next === 58) return { next: i + 2 }; // ::
+      sepEnd = next === 61 ? i + 2 : i + 1; // :=
+    }
+    const key = this.keyBefore(text, i);
+    // arn:aws:secretsmanager:…:secret:name is a path of segments, not pairs.
+    if (!key || (key.start > 0 && text.charCodeAt(key.start - 1) === 58)) return { next: sepEnd };
+    const keyText = text.slice(key.start, key.end);
+    const lastWord = lastWordOf(keyText);
+    if (key.start > 0 && text.charCodeAt(key.start - 1) === 47 /* / */) {
+      // xfreerdp /p:Secret: a Windows-style flag of the command on the line.
+      const mode = c === 58 ? scan.flagsOf(text, key.start - 1, this.keys)?.get(`/${keyText}`) : undefined;
+      if (mode !== ':') return { next: sepEnd };
+      const value = this.value(text, sepEnd, false);
+      return value ? { value, next: value.end } : { next: sepEnd };
+    }
+    const sensitive =
+      (keyText.includes(' ') ? this.keys.endsWithSecret(keyText) : this.keys.isSensitive(keyText)) ||
+      scan.valueNamedSecret(lastWord, key.start);
+    // `key: value` and `key = value` lines (YAML, INI) run to the line's end; `KEY=value cmd` is one token.
+    const spaced = sepEnd < n && isBlank(text.charCodeAt(sepEnd)) && isBlank(text.charCodeAt(i - 1));
+    const wholeLine = this.startsLine(text, key.start) && (c === 58 || spaced);
+    const header = sensitive && this.isHeaderKey(keyText);
+    // Inside a quoted string ("Authorization: Basic …" in a curl line) the value ends at its quote.
+    const enclosing =
+      key.start > 0 && isQuote(text.charCodeAt(key.start - 1)) ? text.charCodeAt(key.start - 1) : 0;
+    if (!sensitive) {
+      if (NAME_KEYS.has(lastWord)) {
+        // {name: DB_PASSWORD, value: …} written as text: remember the name for the value after it.
+        const named = this.value(text, sepEnd, false, enclosing, false);
+        if (named && this.keys.isSensitive(text.slice(named.start, named.end))) scan.secretName(named.end);
+      }
+      return { next: sepEnd };
+    }
+    if (this.isWorkingDirectory(lastWord, text, sepEnd)) return { next: sepEnd };
+    const value = this.value(text, sepEnd, wholeLine || header, enclosing, header);
+    return value ? { value, next: value.end } : { next: sepEnd };
+  }
+
+  /**
+   * `--password x` (`--password=x` is read at its `=`), and the password flags of the command
+   * on the line (rules/key-names.json commandFlags): `mysql -pSecret`, `sshpass -p x`,
+   * `redis-cli -a x`, `keytool -storepass x`, `smbclient -U user%pass`, `curl -u user:pass`.
+   */
+  private flag(text: string, i: number, scan: ScanState): Found {
+    const n = text.length;
+    const double = text.charCodeAt(i + 1) === 45;
+    const name = this.flagName(text, i + (double ? 2 : 1));
+    if (!name) return { next: i + 1 };
+    const after = name.end;
+    const blankAfter = after < n && isBlank(text.charCodeAt(after));
+    const flags = scan.flagsOf(text, i, this.keys);
+    if (flags) {
+      const written = text.slice(i, after);
+      const exact = flags.get(written);
+      if (exact === 'user%' || exact === 'user:') {
+        const value = blankAfter ? this.value(text, after, false) : undefined;
+        const cut = value ? this.afterFirst(text, value, exact === 'user%' ? 37 : 58) : undefined;
+        return cut ? { value: cut, next: value?.end ?? after } : { next: after };
+      }
+      if ((exact === ' ' || exact === '*') && blankAfter) {
+        const value = this.value(text, after, false);
+        if (value) return { value, next: value.end };
+      }
+      if (!double) {
+        // -pSecret, -p'Secret': a one-letter flag with its value glued on.
+        const letter = text.slice(i, i + 2);
+        const glued = flags.get(letter);
+        const rest = i + 2;
+        if (
+          (glued === '=' || glued === '*') &&
+          rest < n &&
+          !isBlank(text.charCodeAt(rest)) &&
+          !isLineEnd(text.charCodeAt(rest))
+        )
+          return { value: this.glued(text, rest), next: Math.max(after, rest) };
+      }
+    }
+    if (double && blankAfter && this.keys.isSensitive(text.slice(name.start, name.end))) {
+      const value = this.value(text, after, false);
+      if (value && !text.startsWith('-', value.start)) return { value, next: value.end };
+    }
+    return { next: Math.max(after, i + 1) };
+  }
+
+  /** The part of a value after its first `%` or `:` (user%pass, user:pass). */
+  private afterFirst(text: string, value: KeySpan, separator: number): KeySpan | undefined {
+    let at = value.start;
+    while (at < value.end && text.charCodeAt(at) !== separator) at++;
+    return at < value.end - 1 ? { start: at + 1, end: value.end } : undefined;
+  }
+
+  /** `-pSecret` / `-p'Secret'`: the value glued to the flag. */
+  private glued(text: string, from: number): KeySpan | undefined {
+    const q = text.charCodeAt(from);
+    if (isQuote(q)) {
+      let end = from + 1;
+      const limit = Math.min(text.length, from + MAX_VALUE_CHARS);
+      while (end < limit && text.charCodeAt(end) !== q) end++;
+      return end > from + 1 ? { start: from + 1, end } : undefined;
+    }
+    const end = this.tokenEnd(text, from, text.length);
+    return end > from ? { start: from, end } : undefined;
+  }
+
+  /** `<password>value</password>`. */
+  private element(text: string, i: number): Found {
+    const element = this.elementName(text, i + 1);
+    if (!element || !this.keys.isSensitive(text.slice(element.start, element.end))) return { next: i + 1 };
+    const start = element.end + 1;
+    let end = start;
+    const limit = Math.min(text.length, start + MAX_VALUE_CHARS);
+    while (end < limit && text.charCodeAt(end) !== 60) end++;
+    return end > start ? { value: { start, end }, next: end } : { next: start };
+  }
+
+  /**
+   * A secret word, one blank, and a value that looks generated: `password Q8uF…` (.netrc),
+   * `datadog api key 5600…`. Prose ("password reset requested") has no such value.
+   */
+  private loose(text: string, i: number): Found {
+    if (i + 1 >= text.length || isBlank(text.charCodeAt(i + 1))) return { next: i + 1 };
+    const key = this.keyBefore(text, i + 1);
+    if (!key || key.end !== i || !this.keys.endsWithSecret(text.slice(key.start, key.end)))
+      return { next: i + 1 };
+    const q = text.charCodeAt(i + 1);
+    if (isQuote(q)) {
+      // WITH PASSWORD '…', IDENTIFIED BY '…', ConvertTo-SecureString '…': quoted, it is the value.
+      const value = this.value(text, i + 1, false);
+      // A name in quotes ("token 'ci-bot' created") has no digit and is short; a password rarely both.
+      const plausible =
+        value !== undefined &&
+        value.end - value.start >= MIN_QUOTED_LOOSE_CHARS &&
+        (value.end - value.start >= MIN_LOOSE_VALUE_CHARS || hasDigit(text, value.start, value.end));
+      return plausible ? { value, next: value.end } : { next: i + 1 };
+    }
+    const end = this.tokenEnd(text, i + 1, text.length);
+    const start = i + 1;
+    if (end - start < MIN_LOOSE_VALUE_CHARS || !looksGenerated(text, start, end)) return { next: i + 1 };
+    return { value: { start, end }, next: end };
+  }
+
+  /** `define('DB_PASSWORD', '…')`, `setenv("API_TOKEN", "…")`: a quoted key, a comma, a quoted value. */
+  private call(text: string, i: number): Found {
+    const before = text.charCodeAt(i - 1);
+    if (!isQuote(before)) return { next: i + 1 };
+    let p = i + 1;
+    while (p < text.length && p - i <= 4 && isBlank(text.charCodeAt(p))) p++;
+    if (!isQuote(text.charCodeAt(p))) return { next: i + 1 };
+    const key = this.keyBefore(text, i);
+    if (!key || !this.keys.isSensitive(text.slice(key.start, key.end))) return { next: i + 1 };
+    const value = this.value(text, p, false);
+    return value ? { value, next: value.end } : { next: i + 1 };
+  }
+
   /** The key just before a separator at `sep`: up to three words, skipping a closing quote. */
   private keyBefore(text: string, sep: number): KeySpan | undefined {
     let j = sep - 1;
     let skipped = 0;
-    while (j >= 0 && skipped < 4 && (isBlank(text.charCodeAt(j)) || isQuote(text.charCodeAt(j)))) {
+    while (
+      j >= 0 &&
+      skipped < 4 &&
+      (isBlank(text.charCodeAt(j)) || isQuote(text.charCodeAt(j)) || text.charCodeAt(j) === 92)
+    ) {
       j--;
       skipped++;
     }
@@ -308,7 +427,13 @@ export class PairScanner {
   }
 
   /** The value after a separator: quoted, the rest of the line, or one token. */
-  private value(text: string, from: number, wholeLine: boolean, enclosing = 0): KeySpan | undefined {
+  private value(
+    text: string,
+    from: number,
+    wholeLine: boolean,
+    enclosing = 0,
+    swallowMarkers = false,
+  ): KeySpan | undefined {
     const n = text.length;
     let p = from;
     let blanks = 0;
@@ -317,7 +442,10 @@ export class PairScanner {
       blanks++;
     }
     if (p >= n || isLineEnd(text.charCodeAt(p))) return undefined;
-    if (text.startsWith(MARKER_PREFIX, p)) return undefined;
+    if (!swallowMarkers && text.startsWith(MARKER_PREFIX, p)) return undefined;
+    // {\"password\":\"…\"}: JSON escaped inside a string opens and closes with \".
+    const escaped = text.charCodeAt(p) === 92 && isQuote(text.charCodeAt(p + 1));
+    if (escaped) p++;
     const q = text.charCodeAt(p);
     if (isQuote(q)) {
       const start = p + 1;
@@ -325,12 +453,14 @@ export class PairScanner {
       const limit = Math.min(n, start + MAX_VALUE_CHARS);
       while (end < limit) {
         const c = text.charCodeAt(end);
-        if (c === 92 /* \ */) end += 2;
-        else if (c === q) break;
+        if (c === 92 /* \ */) {
+          if (escaped && text.charCodeAt(end + 1) === q) break;
+          end += 2;
+        } else if (c === q) break;
         else end++;
       }
       end = Math.min(end, n);
-      return this.credentialPart(text, start, end, true);
+      return this.credentialPart(text, start, end, true, swallowMarkers);
     }
     let end = p;
     if (wholeLine) {
@@ -339,7 +469,7 @@ export class PairScanner {
     } else {
       end = this.tokenEnd(text, p, n);
     }
-    return this.credentialPart(text, p, end, wholeLine);
+    return this.credentialPart(text, p, end, wholeLine, swallowMarkers);
   }
 
   /**
@@ -377,6 +507,7 @@ export class PairScanner {
     start: number,
     end: number,
     spansBlanks: boolean,
+    swallowMarkers = false,
   ): KeySpan | undefined {
     let s = start;
     let blank = s;
@@ -392,8 +523,10 @@ export class PairScanner {
     } else if (!spansBlanks) {
       end = blank;
     }
-    // Bounded to the value: searching the whole rest of the text here would be quadratic.
-    for (let m = s; m < end; m++) {
+    // A header (Digest with its several parameters) goes whole, earlier markers and all; other
+    // values end at an earlier rule's marker. Bounded to the value: a search of the whole rest
+    // of the text here would be quadratic.
+    for (let m = s; m < end && !swallowMarkers; m++) {
       if (text.charCodeAt(m) === 91 && text.startsWith(MARKER_PREFIX, m)) {
         end = m;
         break;
@@ -404,7 +537,12 @@ export class PairScanner {
   }
 
   private acceptable(text: string, start: number, end: number): boolean {
-    return end - start >= MIN_VALUE_CHARS && !isPlaceholder(text.slice(start, end));
+    if (end - start < MIN_VALUE_CHARS || isPlaceholder(text.slice(start, end))) return false;
+    // "password: required, min 12 characters": a value that starts with a state word is prose.
+    let word = start;
+    while (word < end && word - start <= MAX_PLACEHOLDER_CHARS && isLetter(text.charCodeAt(word))) word++;
+    const boundary = word < end && !isKeyChar(text.charCodeAt(word)) && !isQuote(text.charCodeAt(word));
+    return !(boundary && word > start && PLACEHOLDERS.has(text.slice(start, word).toLowerCase()));
   }
 
   /** Only blanks, a YAML list dash or `export`/`set` before the key on its line. */
@@ -432,6 +570,127 @@ export class PairScanner {
   /** `PWD=/srv/app` in an environment dump is the working directory, not a password. */
   private isWorkingDirectory(key: string, text: string, sepEnd: number): boolean {
     const normal = key.toLowerCase();
-    return (normal === 'pwd' || normal === 'oldpwd') && text.charCodeAt(sepEnd) === 47;
+    if (normal !== 'pwd' && normal !== 'oldpwd') return false;
+    const first = isQuote(text.charCodeAt(sepEnd)) ? sepEnd + 1 : sepEnd;
+    return text.charCodeAt(first) === 47;
   }
+}
+
+/** Keys whose value names another key (`- name: DB_PASSWORD` / `value: …`). */
+const NAME_KEYS = new Set(['name', 'Name', 'key', 'Key', 'header']);
+const VALUE_KEYS = new Set(['value', 'Value', 'val']);
+
+/** What one scan remembers: the command of the current line, a secret name awaiting its value. */
+class ScanState {
+  private lastAt = -1;
+  private flags: ReadonlyMap<string, FlagMode> | undefined;
+  private namedSecretEnd = -1;
+
+  /**
+   * The password flags of the commands on the line of `at`, if any: computed at the line's
+   * first flag, kept while no line end lies between calls (the scan moves forward, so this
+   * reads each character once).
+   */
+  flagsOf(text: string, at: number, keys: KeyNames): ReadonlyMap<string, FlagMode> | undefined {
+    if (keys.commandFlags.size === 0) return undefined;
+    if (this.lastAt >= 0 && at >= this.lastAt) {
+      let sameLine = true;
+      for (let k = this.lastAt; k < at && sameLine; k++) sameLine = !isLineEnd(text.charCodeAt(k));
+      this.lastAt = at;
+      if (sameLine) return this.flags;
+    }
+    this.lastAt = at;
+    let start = at;
+    const floor = Math.max(0, at - MAX_COMMAND_LOOKBACK);
+    while (start > floor && !isLineEnd(text.charCodeAt(start - 1))) start--;
+    let merged: Map<string, FlagMode> | undefined;
+    for (const word of text.slice(start, at).split(COMMAND_SPLIT)) {
+      const flags = keys.commandFlags.get(word);
+      if (!flags) continue;
+      merged ??= new Map();
+      for (const [flag, mode] of flags) merged.set(flag, mode);
+    }
+    this.flags = merged;
+    return merged;
+  }
+
+  secretName(end: number): void {
+    this.namedSecretEnd = end;
+  }
+
+  /** A `value` key right after a `name` that named a secret. */
+  valueNamedSecret(key: string, keyStart: number): boolean {
+    return (
+      VALUE_KEYS.has(key) &&
+      this.namedSecretEnd >= 0 &&
+      keyStart > this.namedSecretEnd &&
+      keyStart - this.namedSecretEnd <= MAX_NAME_VALUE_GAP
+    );
+  }
+}
+
+function hasDigit(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}
+
+/** Letters and digits mixed, as generated credentials are; words and numbers are not. */
+function looksGenerated(text: string, start: number, end: number): boolean {
+  let letters = 0;
+  let digits = 0;
+  let others = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) letters++;
+    else if (c >= 48 && c <= 57) digits++;
+    else others++;
+  }
+  if (letters === 0 || digits === 0) return false;
+  // A path or URL after "token" ("token /v1/auth/refresh") is not the token.
+  const first = text.charCodeAt(start);
+  return first !== 47 && others <= (end - start) / 2;
+}
+
+/** `declare -x PWD` → `PWD`; `- name` → `name`. */
+function lastWordOf(key: string): string {
+  let start = key.length;
+  while (start > 0 && key.charCodeAt(start - 1) !== 32) start--;
+  let word = key.slice(start);
+  while (word.startsWith('-')) word = word.slice(1);
+  return word;
+}
+
+/**
+ * Secrets in an argv array (`["mysql", "-pSecret"]`, `["deploy", "--token", "…"]`): item index →
+ * where the secret starts in it (0: the whole item). The command is the first item's basename.
+ */
+export function argvSecrets(items: readonly string[], keys: KeyNames): Map<number, number> {
+  const found = new Map<number, number>();
+  const command = (items[0] ?? '').split('/').at(-1) ?? '';
+  const flags = keys.commandFlags.get(command);
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i] as string;
+    if (!item.startsWith('-') || item.length > MAX_KEY_CHARS) continue;
+    const mode = flags?.get(item);
+    const takesNext =
+      mode === ' ' ||
+      mode === '*' ||
+      mode === 'user%' ||
+      mode === 'user:' ||
+      (item.startsWith('--') && !item.includes('=') && keys.isSensitive(item.slice(2)));
+    if (takesNext && i + 1 < items.length) {
+      const next = items[i + 1] as string;
+      const separator = mode === 'user%' ? '%' : mode === 'user:' ? ':' : '';
+      const at = separator ? next.indexOf(separator) + 1 : 0;
+      if (!separator || at > 0) found.set(i + 1, at);
+      i++;
+      continue;
+    }
+    const glued = flags?.get(item.slice(0, 2));
+    if ((glued === '=' || glued === '*') && item.length > 2 && !item.startsWith('--')) found.set(i, 2);
+  }
+  return found;
 }

@@ -7,7 +7,7 @@ import {
   secretFingerprint,
 } from '@auditflow/schemas';
 import type { KeyNames } from './keys.ts';
-import type { PairScanner } from './pairs.ts';
+import { argvSecrets, PAIR_RULE, type PairScanner } from './pairs.ts';
 import { actionFor, mask, type PiiAction, type PiiPolicy, pseudonymise } from './policy.ts';
 import { type Hits, type Marker, redactText } from './redact.ts';
 import { luhn, type Ruleset } from './rules.ts';
@@ -36,6 +36,10 @@ const FIELD_NAME_RULE = 'field-name';
 /** Header-like objects: `{name: 'X-Api-Key', value: '…'}` (HAR, Kubernetes env, fetch entries). */
 const PAIR_NAME_FIELDS = ['name', 'key', 'header', 'Name', 'Key'];
 const PAIR_VALUE_FIELDS = ['value', 'val', 'Value'];
+
+/** A `[name, value]` entry. */
+const isEntry = (item: unknown): item is [string, unknown] =>
+  Array.isArray(item) && item.length === 2 && typeof item[0] === 'string';
 
 /** Nesting beyond this is refused (fail closed): the producer already caps details at 32. */
 const MAX_DEPTH = 64;
@@ -147,11 +151,22 @@ class Walker {
       return value;
     }
     if (Array.isArray(value)) {
-      // ["X-Api-Key", "…"]: a header as a two-item entry.
-      if (value.length === 2 && typeof value[0] === 'string' && this.isSensitiveKey(value[0])) {
-        return [this.text(value[0], `${path}[]`, false), this.secretValue(value[1], `${path}.${value[0]}`)];
+      // [["X-Api-Key", "…"], ["Accept", "…"]]: headers as entries (fetch, Object.entries).
+      if (value.length > 0 && value.every(isEntry)) {
+        return value.map((entry: [string, unknown]) =>
+          this.isSensitiveKey(entry[0])
+            ? [this.text(entry[0], `${path}[]`, false), this.secretValue(entry[1], `${path}.${entry[0]}`)]
+            : this.value(entry, `${path}[]`, depth + 1, freeText),
+        );
       }
-      return value.map((item) => this.value(item, `${path}[]`, depth + 1, freeText));
+      const argv =
+        value.length > 1 && value.every((item) => typeof item === 'string') ? this.argv(value) : undefined;
+      return value.map((item, i) => {
+        const at = argv?.get(i);
+        if (at === undefined) return this.value(item, `${path}[]`, depth + 1, freeText);
+        this.report.add(`${path}[]`, new Map([[PAIR_RULE, 1]]));
+        return (item as string).slice(0, at) + this.mark(PAIR_RULE, (item as string).slice(at));
+      });
     }
     if (value === null || typeof value !== 'object') return value;
     const record = value as Record<string, unknown>;
@@ -169,6 +184,12 @@ class Walker {
       out[cleanKey] = this.value(inner, innerPath, depth + 1, freeText);
     }
     return out;
+  }
+
+  /** `["mysql", "-pSecret"]`, `["deploy", "--token", "…"]`: which items hold secrets. */
+  private argv(items: readonly string[]): Map<number, number> | undefined {
+    const found = argvSecrets(items, this.ctx.keyNames);
+    return found.size > 0 ? found : undefined;
   }
 
   /** In `{name: 'DB_PASSWORD', value: '…'}` the value field holds the secret the name names. */
