@@ -247,3 +247,40 @@ export function textEvent(
 export function detailsEvent(label: string, index: number, details: unknown): AuditEventInput {
   return { ...envelope(label, index), details };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Text templates: a named maker of a text with its secrets (and ordinary values to keep).
+
+export interface Text {
+  readonly text: string;
+  readonly secrets: string[];
+  readonly keep?: string[];
+}
+
+export type Template = readonly [name: string, make: (f: Fake) => Text];
+
+export const t = (text: string, secrets: string[], keep?: string[]): Text =>
+  keep ? { text, secrets, keep } : { text, secrets };
+
+/** A template of one token: its value, and the line it is printed in. */
+export const token = (name: string, value: (f: Fake) => string, line: (v: string) => string): Template => [
+  name,
+  (f) => {
+    const v = value(f);
+    return t(line(v), [v]);
+  },
+];
+
+/** Cases of one category from templates, each in one of the free-text places (rotating). */
+export function casesOf(
+  category: SecretCategory,
+  templates: readonly Template[],
+  offset: number,
+): SecretCase[] {
+  return templates.map(([name, make], i) => {
+    const label = `${category}: ${name}`;
+    const { text, secrets, keep } = make(new Fake(label));
+    const event = textEvent(label, offset + i, text);
+    return keep ? { name: label, category, secrets, keep, event } : { name: label, category, secrets, event };
+  });
+}

@@ -1,4 +1,14 @@
-import { detailsEvent, Fake, pemBody, type SecretCase, type SecretCategory, textEvent } from './build.ts';
+import {
+  detailsEvent,
+  Fake,
+  pemBody,
+  type SecretCase,
+  type SecretCategory,
+  type Template,
+  t,
+  textEvent,
+  token,
+} from './build.ts';
 
 /**
  * Secrets in the shapes real systems emit beyond plain key/value: argv arrays, Node's flat
@@ -6,15 +16,6 @@ import { detailsEvent, Fake, pemBody, type SecretCase, type SecretCategory, text
  * SQL statements, shell and PowerShell lines, Dockerfiles, diffs seen by review bots, signed
  * URLs, more config formats and more provider token formats.
  */
-
-interface Text {
-  readonly text: string;
-  readonly secrets: string[];
-  readonly keep?: string[];
-}
-type Template = readonly [name: string, make: (f: Fake) => Text];
-const t = (text: string, secrets: string[], keep?: string[]): Text =>
-  keep ? { text, secrets, keep } : { text, secrets };
 
 type Structured = readonly [name: string, make: (f: Fake) => { details: unknown; secrets: string[] }];
 
@@ -770,174 +771,126 @@ const TEXT: readonly (readonly [SecretCategory, Template])[] = [
 ];
 
 const PROVIDERS: readonly Template[] = [
-  [
+  token(
     'Okta SSWS header',
-    (f) => {
-      const v = `00${f.b64url(40)}`;
-      return t(`okta: Authorization: SSWS ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `00${f.b64url(40)}`,
+    (v) => `okta: Authorization: SSWS ${v}`,
+  ),
+  token(
     'Cloudflare API token with keyword',
-    (f) => {
-      const v = f.b64url(40);
-      return t(`cloudflare_api_token: ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => f.b64url(40),
+    (v) => `cloudflare_api_token: ${v}`,
+  ),
+  token(
     'Cloudflare origin CA key',
-    (f) => {
-      const v = `v1.0-${f.hex(24)}-${f.hex(146)}`;
-      return t(`origin ca key ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `v1.0-${f.hex(24)}-${f.hex(146)}`,
+    (v) => `origin ca key ${v}`,
+  ),
+  token(
     'Square access token',
-    (f) => {
-      const v = `EAAA${f.b64url(60)}`;
-      return t(`square client with ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `EAAA${f.b64url(60)}`,
+    (v) => `square client with ${v}`,
+  ),
+  token(
     'Shopify shpss_ shared secret',
-    (f) => {
-      const v = `shpss_${f.hex(32)}`;
-      return t(`app secret ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `shpss_${f.hex(32)}`,
+    (v) => `app secret ${v}`,
+  ),
+  token(
     'Notion ntn_',
-    (f) => {
-      const v = `ntn_${f.digits(11)}${f.alnum(35)}`;
-      return t(`notion integration ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `ntn_${f.digits(11)}${f.alnum(35)}`,
+    (v) => `notion integration ${v}`,
+  ),
+  token(
     'Airtable pat',
-    (f) => {
-      const v = `pat${f.alnum(14)}.${f.hex(64)}`;
-      return t(`airtable base sync with ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `pat${f.alnum(14)}.${f.hex(64)}`,
+    (v) => `airtable base sync with ${v}`,
+  ),
+  token(
     'New Relic NRAK-',
-    (f) => {
-      const v = `NRAK-${f.upper(27)}`;
-      return t(`newrelic api key: ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `NRAK-${f.upper(27)}`,
+    (v) => `newrelic api key: ${v}`,
+  ),
+  token(
     'PlanetScale pscale_pw_',
-    (f) => {
-      const v = `pscale_pw_${f.b64url(43)}`;
-      return t(`mysql -h aws.connect.psdb.cloud -u app -p${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `pscale_pw_${f.b64url(43)}`,
+    (v) => `mysql -h aws.connect.psdb.cloud -u app -p${v}`,
+  ),
+  token(
     'Databricks dapi',
-    (f) => {
-      const v = `dapi${f.hex(32)}`;
-      return t(`databricks workspace ls --token ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `dapi${f.hex(32)}`,
+    (v) => `databricks workspace ls --token ${v}`,
+  ),
+  token(
     'Pulumi pul-',
-    (f) => {
-      const v = `pul-${f.hex(40)}`;
-      return t(`pulumi login with ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `pul-${f.hex(40)}`,
+    (v) => `pulumi login with ${v}`,
+  ),
+  token(
     'Fly.io fo1_',
-    (f) => {
-      const v = `fo1_${f.b64url(43)}`;
-      return t(`flyctl deploy -t ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `fo1_${f.b64url(43)}`,
+    (v) => `flyctl deploy -t ${v}`,
+  ),
+  token(
     'Artifactory AKCp',
-    (f) => {
-      const v = `AKCp${f.alnum(69)}`;
-      return t(`jfrog rt ping --apikey ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `AKCp${f.alnum(69)}`,
+    (v) => `jfrog rt ping --apikey ${v}`,
+  ),
+  token(
     'Perplexity pplx-',
-    (f) => {
-      const v = `pplx-${f.alnum(48)}`;
-      return t(`search agent uses ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `pplx-${f.alnum(48)}`,
+    (v) => `search agent uses ${v}`,
+  ),
+  token(
     'Dynatrace dt0c01.',
-    (f) => {
-      const v = `dt0c01.${f.upper(24)}.${f.upper(64)}`;
-      return t(`dynatrace ingest with ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `dt0c01.${f.upper(24)}.${f.upper(64)}`,
+    (v) => `dynatrace ingest with ${v}`,
+  ),
+  token(
     'Infracost ico-',
-    (f) => {
-      const v = `ico-${f.alnum(32)}`;
-      return t(`infracost breakdown with ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `ico-${f.alnum(32)}`,
+    (v) => `infracost breakdown with ${v}`,
+  ),
+  token(
     'Docker Hub dckr_pat_',
-    (f) => {
-      const v = `dckr_pat_${f.b64url(27)}`;
-      return t(`docker login -u acme --password-stdin <<< ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `dckr_pat_${f.b64url(27)}`,
+    (v) => `docker login -u acme --password-stdin <<< ${v}`,
+  ),
+  token(
     'Groq gsk_',
-    (f) => {
-      const v = `gsk_${f.alnum(52)}`;
-      return t(`LLM fallback provider configured with ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `gsk_${f.alnum(52)}`,
+    (v) => `LLM fallback provider configured with ${v}`,
+  ),
+  token(
     'Tailscale tskey-auth-',
-    (f) => {
-      const v = `tskey-auth-${f.alnum(12)}CNTRL-${f.alnum(33)}`;
-      return t(`tailscale up --authkey=${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `tskey-auth-${f.alnum(12)}CNTRL-${f.alnum(33)}`,
+    (v) => `tailscale up --authkey=${v}`,
+  ),
+  token(
     'Supabase sbp_',
-    (f) => {
-      const v = `sbp_${f.hex(40)}`;
-      return t(`supabase link with ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `sbp_${f.hex(40)}`,
+    (v) => `supabase link with ${v}`,
+  ),
+  token(
     'Mapbox secret sk.',
-    (f) => {
-      const v = `sk.eyJ1IjoiYWNtZSIsImEiOiJ${f.alnum(20)}.${f.b64url(22)}`;
-      return t(`mapbox upload using ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `sk.eyJ1IjoiYWNtZSIsImEiOiJ${f.alnum(20)}.${f.b64url(22)}`,
+    (v) => `mapbox upload using ${v}`,
+  ),
+  token(
     'Firebase FCM server key',
-    (f) => {
-      const v = `AAAA${f.b64url(7)}:APA91b${f.b64url(134)}`;
-      return t(`fcm send with key=${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `AAAA${f.b64url(7)}:APA91b${f.b64url(134)}`,
+    (v) => `fcm send with key=${v}`,
+  ),
+  token(
     'Azure DevOps PAT',
-    (f) => {
-      const v = f.pick('abcdefghijklmnopqrstuvwxyz234567', 52);
-      return t(`az devops login with PAT ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => f.pick('abcdefghijklmnopqrstuvwxyz234567', 52),
+    (v) => `az devops login with PAT ${v}`,
+  ),
+  token(
     'Google refresh token 1//',
-    (f) => {
-      const v = `1//0${f.b64url(100)}`;
-      return t(`stored google refresh ${v}`, [v]);
-    },
-  ],
+    (f) => `1//0${f.b64url(100)}`,
+    (v) => `stored google refresh ${v}`,
+  ),
   [
     'Kubernetes service-account JWT',
     (f) => {
@@ -949,55 +902,41 @@ const PROVIDERS: readonly Template[] = [
       return t(`kubectl --token=${v} get pods`, [v]);
     },
   ],
-  [
+  token(
     '1Password service account ops_',
-    (f) => {
-      const v = `ops_eyJ${f.b64url(200)}`;
-      return t(`op inject with ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `ops_eyJ${f.b64url(200)}`,
+    (v) => `op inject with ${v}`,
+  ),
+  token(
     'Microsoft Teams webhook',
-    (f) => {
-      const v = `${f.uuid()}@${f.uuid()}/IncomingWebhook/${f.hex(32)}/${f.uuid()}`;
-      return t(`notify https://acme.webhook.office.com/webhookb2/${v} failed`, [v]);
-    },
-  ],
-  [
+    (f) => `${f.uuid()}@${f.uuid()}/IncomingWebhook/${f.hex(32)}/${f.uuid()}`,
+    (v) => `notify https://acme.webhook.office.com/webhookb2/${v} failed`,
+  ),
+  token(
     'Discord webhook URL',
-    (f) => {
-      const v = f.b64url(68);
-      return t(`post https://discord.com/api/webhooks/1234567890123456789/${v}`, [v]);
-    },
-  ],
-  [
+    (f) => f.b64url(68),
+    (v) => `post https://discord.com/api/webhooks/1234567890123456789/${v}`,
+  ),
+  token(
     'Twilio webhook signature',
-    (f) => {
-      const v = f.base64Bytes(20);
-      return t(`X-Twilio-Signature: ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => f.base64Bytes(20),
+    (v) => `X-Twilio-Signature: ${v}`,
+  ),
+  token(
     'Shopify HMAC header',
-    (f) => {
-      const v = f.base64Bytes(32);
-      return t(`X-Shopify-Hmac-Sha256: ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => f.base64Bytes(32),
+    (v) => `X-Shopify-Hmac-Sha256: ${v}`,
+  ),
+  token(
     'Svix webhook signature',
-    (f) => {
-      const v = f.base64Bytes(32);
-      return t(`svix-id: msg_2Lq\nsvix-signature: v1,${v}`, [v]);
-    },
-  ],
-  [
+    (f) => f.base64Bytes(32),
+    (v) => `svix-id: msg_2Lq\nsvix-signature: v1,${v}`,
+  ),
+  token(
     'Svix whsec signing secret',
-    (f) => {
-      const v = `whsec_${f.base64Bytes(24)}`;
-      return t(`webhook endpoint secret ${v}`, [v]);
-    },
-  ],
+    (f) => `whsec_${f.base64Bytes(24)}`,
+    (v) => `webhook endpoint secret ${v}`,
+  ),
 ];
 
 /** A provider token in each event field that is not free text: every string is scanned. */

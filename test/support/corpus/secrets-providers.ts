@@ -1,11 +1,14 @@
 import {
+  casesOf,
   Fake,
   grouped,
   nth,
   pemBody,
   type SecretCase,
-  type SecretCategory,
+  type Template,
+  t,
   textEvent,
+  token,
   withLuhn,
 } from './build.ts';
 
@@ -15,15 +18,6 @@ import {
  * cookies, Basic/Bearer/Digest headers and webhook signatures, in prose that mostly does not
  * say "token" or "password": the value's shape alone must give it away.
  */
-
-interface Text {
-  readonly text: string;
-  readonly secrets: string[];
-  readonly keep?: string[];
-}
-type Template = readonly [name: string, make: (f: Fake) => Text];
-const t = (text: string, secrets: string[], keep?: string[]): Text =>
-  keep ? { text, secrets, keep } : { text, secrets };
 
 const BECH32 = 'QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L';
 const AWS_ID = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -43,118 +37,86 @@ function jwt(f: Fake, alg: 'HS256' | 'RS256'): string {
 }
 
 const PROVIDERS: readonly Template[] = [
-  [
+  token(
     'GitHub ghp_ classic PAT',
-    (f) => {
-      const v = `ghp_${f.alnum(36)}`;
-      return t(`pasted ${v} into the runner settings by mistake`, [v]);
-    },
-  ],
-  [
+    (f) => `ghp_${f.alnum(36)}`,
+    (v) => `pasted ${v} into the runner settings by mistake`,
+  ),
+  token(
     'GitHub gho_ OAuth',
-    (f) => {
-      const v = `gho_${f.alnum(36)}`;
-      return t(`oauth exchange returned ${v} for user ada`, [v]);
-    },
-  ],
-  [
+    (f) => `gho_${f.alnum(36)}`,
+    (v) => `oauth exchange returned ${v} for user ada`,
+  ),
+  token(
     'GitHub ghu_ user-to-server',
-    (f) => {
-      const v = `ghu_${f.alnum(36)}`;
-      return t(`app acted with ${v} on acme/api`, [v]);
-    },
-  ],
-  [
+    (f) => `ghu_${f.alnum(36)}`,
+    (v) => `app acted with ${v} on acme/api`,
+  ),
+  token(
     'GitHub ghs_ installation',
-    (f) => {
-      const v = `ghs_${f.alnum(36)}`;
-      return t(`installation 4410231 minted ${v} (expires in 1h)`, [v]);
-    },
-  ],
-  [
+    (f) => `ghs_${f.alnum(36)}`,
+    (v) => `installation 4410231 minted ${v} (expires in 1h)`,
+  ),
+  token(
     'GitHub ghr_ refresh',
-    (f) => {
-      const v = `ghr_${f.alnum(76)}`;
-      return t(`stored ${v} for later`, [v]);
-    },
-  ],
-  [
+    (f) => `ghr_${f.alnum(76)}`,
+    (v) => `stored ${v} for later`,
+  ),
+  token(
     'GitHub fine-grained github_pat_',
-    (f) => {
-      const v = `github_pat_11${f.upper(20)}_${f.alnum(59)}`;
-      return t(`CI used ${v} to push tags`, [v]);
-    },
-  ],
-  [
+    (f) => `github_pat_11${f.upper(20)}_${f.alnum(59)}`,
+    (v) => `CI used ${v} to push tags`,
+  ),
+  token(
     'GitLab glpat-',
-    (f) => {
-      const v = `glpat-${f.b64url(20)}`;
-      return t(`The job log printed ${v} before masking kicked in`, [v]);
-    },
-  ],
-  [
+    (f) => `glpat-${f.b64url(20)}`,
+    (v) => `The job log printed ${v} before masking kicked in`,
+  ),
+  token(
     'GitLab gldt- deploy',
-    (f) => {
-      const v = `gldt-${f.b64url(20)}`;
-      return t(`registry pull with ${v} succeeded`, [v]);
-    },
-  ],
-  [
+    (f) => `gldt-${f.b64url(20)}`,
+    (v) => `registry pull with ${v} succeeded`,
+  ),
+  token(
     'GitLab glrt- runner',
-    (f) => {
-      const v = `glrt-${f.b64url(20)}`;
-      return t(`gitlab-runner register --url https://gitlab.example.com ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `glrt-${f.b64url(20)}`,
+    (v) => `gitlab-runner register --url https://gitlab.example.com ${v}`,
+  ),
+  token(
     'Slack xoxb- bot',
-    (f) => {
-      const v = `xoxb-${f.number(12)}-${f.number(13)}-${f.alnum(24)}`;
-      return t(`posting to #deploys as ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `xoxb-${f.number(12)}-${f.number(13)}-${f.alnum(24)}`,
+    (v) => `posting to #deploys as ${v}`,
+  ),
+  token(
     'Slack xoxp- user',
-    (f) => {
-      const v = `xoxp-${f.number(12)}-${f.number(12)}-${f.number(13)}-${f.hex(32)}`;
-      return t(`legacy integration still uses ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `xoxp-${f.number(12)}-${f.number(12)}-${f.number(13)}-${f.hex(32)}`,
+    (v) => `legacy integration still uses ${v}`,
+  ),
+  token(
     'Slack xapp- app-level',
-    (f) => {
-      const v = `xapp-1-A${f.upper(10)}-${f.number(13)}-${f.hex(64)}`;
-      return t(`socket mode connect ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `xapp-1-A${f.upper(10)}-${f.number(13)}-${f.hex(64)}`,
+    (v) => `socket mode connect ${v}`,
+  ),
+  token(
     'Slack webhook URL',
-    (f) => {
-      const v = `T${f.upper(8)}/B${f.upper(10)}/${f.alnum(24)}`;
-      return t(`notify https://hooks.slack.com/services/${v} failed: 404 no_service`, [v]);
-    },
-  ],
-  [
+    (f) => `T${f.upper(8)}/B${f.upper(10)}/${f.alnum(24)}`,
+    (v) => `notify https://hooks.slack.com/services/${v} failed: 404 no_service`,
+  ),
+  token(
     'Stripe sk_live_',
-    (f) => {
-      const v = `sk_live_51${f.alnum(97)}`;
-      return t(`charge created with ${v} in region eu`, [v]);
-    },
-  ],
-  [
+    (f) => `sk_live_51${f.alnum(97)}`,
+    (v) => `charge created with ${v} in region eu`,
+  ),
+  token(
     'Stripe rk_live_ restricted',
-    (f) => {
-      const v = `rk_live_51${f.alnum(97)}`;
-      return t(`reporting job authenticated as ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `rk_live_51${f.alnum(97)}`,
+    (v) => `reporting job authenticated as ${v}`,
+  ),
+  token(
     'Stripe whsec_',
-    (f) => {
-      const v = `whsec_${f.alnum(32)}`;
-      return t(`endpoint we_1Q2w3E4r5T6y7U8i configured with ${v}`, [v]);
-    },
-  ],
+    (f) => `whsec_${f.alnum(32)}`,
+    (v) => `endpoint we_1Q2w3E4r5T6y7U8i configured with ${v}`,
+  ),
   [
     'AWS AKIA + secret in prose',
     (f) => {
@@ -180,34 +142,26 @@ const PROVIDERS: readonly Template[] = [
       return t(`[default]\naws_access_key_id = ${id}\naws_secret_access_key = ${s}\n`, [id, s]);
     },
   ],
-  [
+  token(
     'GCP API key',
-    (f) => {
-      const v = `AIza${f.b64url(35)}`;
-      return t(`maps request https://maps.googleapis.com/maps/api/geocode/json?address=Berlin&key=${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `AIza${f.b64url(35)}`,
+    (v) => `maps request https://maps.googleapis.com/maps/api/geocode/json?address=Berlin&key=${v}`,
+  ),
+  token(
     'GCP API key alone',
-    (f) => {
-      const v = `AIzaSy${f.b64url(33)}`;
-      return t(`firebase config apiKey ${v} projectId acme-prod`, [v]);
-    },
-  ],
-  [
+    (f) => `AIzaSy${f.b64url(33)}`,
+    (v) => `firebase config apiKey ${v} projectId acme-prod`,
+  ),
+  token(
     'Google OAuth client secret',
-    (f) => {
-      const v = `GOCSPX-${f.b64url(28)}`;
-      return t(`oauth client 123456789012-abc.apps.googleusercontent.com uses ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `GOCSPX-${f.b64url(28)}`,
+    (v) => `oauth client 123456789012-abc.apps.googleusercontent.com uses ${v}`,
+  ),
+  token(
     'Google OAuth access token ya29',
-    (f) => {
-      const v = `ya29.a0${f.b64url(150)}`;
-      return t(`calling Drive with ${v}`, [v]);
-    },
-  ],
+    (f) => `ya29.a0${f.b64url(150)}`,
+    (v) => `calling Drive with ${v}`,
+  ),
   [
     'Azure storage connection string',
     (f) => {
@@ -228,62 +182,46 @@ const PROVIDERS: readonly Template[] = [
       );
     },
   ],
-  [
+  token(
     'Azure AD client secret',
-    (f) => {
-      const v = `${f.alnum(3)}8Q~${f.alnum(34)}`;
-      return t(`app registration orders-api secret value ${v} (expires 2027-06-01)`, [v]);
-    },
-  ],
-  [
+    (f) => `${f.alnum(3)}8Q~${f.alnum(34)}`,
+    (v) => `app registration orders-api secret value ${v} (expires 2027-06-01)`,
+  ),
+  token(
     'OpenAI sk-proj-',
-    (f) => {
-      const v = `sk-proj-${f.b64url(74)}T3BlbkFJ${f.b64url(74)}`;
-      return t(`LLM call with ${v} returned 429`, [v]);
-    },
-  ],
-  [
+    (f) => `sk-proj-${f.b64url(74)}T3BlbkFJ${f.b64url(74)}`,
+    (v) => `LLM call with ${v} returned 429`,
+  ),
+  token(
     'OpenAI legacy sk-',
-    (f) => {
-      const v = `sk-${f.alnum(20)}T3BlbkFJ${f.alnum(20)}`;
-      return t(`old notebook still has ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `sk-${f.alnum(20)}T3BlbkFJ${f.alnum(20)}`,
+    (v) => `old notebook still has ${v}`,
+  ),
+  token(
     'Anthropic sk-ant-api03-',
-    (f) => {
-      const v = `sk-ant-api03-${f.b64url(93)}AA`;
-      return t(`agent configured with ${v} for claude`, [v]);
-    },
-  ],
-  [
+    (f) => `sk-ant-api03-${f.b64url(93)}AA`,
+    (v) => `agent configured with ${v} for claude`,
+  ),
+  token(
     'HuggingFace hf_',
-    (f) => {
-      const v = `hf_${f.pick('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', 34)}`;
-      return t(`huggingface-cli login ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `hf_${f.pick('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ', 34)}`,
+    (v) => `huggingface-cli login ${v}`,
+  ),
+  token(
     'npm npm_',
-    (f) => {
-      const v = `npm_${f.alnum(36)}`;
-      return t(`publish @acme/sdk@2.1.0 using ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `npm_${f.alnum(36)}`,
+    (v) => `publish @acme/sdk@2.1.0 using ${v}`,
+  ),
+  token(
     'PyPI pypi-AgEI',
-    (f) => {
-      const v = `pypi-AgEIcHlwaS5vcmc${f.b64url(140)}`;
-      return t(`twine upload -u __token__ ${v} dist/*`, [v]);
-    },
-  ],
-  [
+    (f) => `pypi-AgEIcHlwaS5vcmc${f.b64url(140)}`,
+    (v) => `twine upload -u __token__ ${v} dist/*`,
+  ),
+  token(
     'Twilio SK API key',
-    (f) => {
-      const v = `SK${f.hex(32)}`;
-      return t(`twilio client created with ${v}`, [v]);
-    },
-  ],
+    (f) => `SK${f.hex(32)}`,
+    (v) => `twilio client created with ${v}`,
+  ),
   [
     'Twilio account SID with auth token',
     (f) => {
@@ -291,160 +229,117 @@ const PROVIDERS: readonly Template[] = [
       return t(`https://AC${f.hex(32)}:${tok}@api.twilio.com/2010-04-01/Accounts.json`, [tok]);
     },
   ],
-  [
+  token(
     'SendGrid SG.',
-    (f) => {
-      const v = `SG.${f.b64url(22)}.${f.b64url(43)}`;
-      return t(`mail relay key ${v} rejected`, [v]);
-    },
-  ],
-  [
+    (f) => `SG.${f.b64url(22)}.${f.b64url(43)}`,
+    (v) => `mail relay key ${v} rejected`,
+  ),
+  token(
     'Mailgun key-',
-    (f) => {
-      const v = `key-${f.hex(32)}`;
-      return t(`mailgun domain mg.acme.io auth ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `key-${f.hex(32)}`,
+    (v) => `mailgun domain mg.acme.io auth ${v}`,
+  ),
+  token(
     'Datadog API key',
-    (f) => {
-      const v = f.hex(32);
-      return t(`datadog api key ${v} for site datadoghq.eu`, [v]);
-    },
-  ],
-  [
+    (f) => f.hex(32),
+    (v) => `datadog api key ${v} for site datadoghq.eu`,
+  ),
+  token(
     'Datadog application key',
-    (f) => {
-      const v = f.hex(40);
-      return t(`datadog app key: ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => f.hex(40),
+    (v) => `datadog app key: ${v}`,
+  ),
+  token(
     'Shopify shpat_',
-    (f) => {
-      const v = `shpat_${f.hex(32)}`;
-      return t(`storefront sync as ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `shpat_${f.hex(32)}`,
+    (v) => `storefront sync as ${v}`,
+  ),
+  token(
     'Doppler dp.pt.',
-    (f) => {
-      const v = `dp.pt.${f.alnum(43)}`;
-      return t(`doppler run with ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `dp.pt.${f.alnum(43)}`,
+    (v) => `doppler run with ${v}`,
+  ),
+  token(
     'Vault hvs. service token',
-    (f) => {
-      const v = `hvs.${f.b64url(95)}`;
-      return t(`vault kv get secret/orders with ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `hvs.${f.b64url(95)}`,
+    (v) => `vault kv get secret/orders with ${v}`,
+  ),
+  token(
     'Vault legacy s. token',
-    (f) => {
-      const v = `s.${f.alnum(24)}`;
-      return t(`VAULT_ADDR=https://vault.internal:8200 vault login ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `s.${f.alnum(24)}`,
+    (v) => `VAULT_ADDR=https://vault.internal:8200 vault login ${v}`,
+  ),
+  token(
     'JWT HS256 in prose',
-    (f) => {
-      const v = jwt(f, 'HS256');
-      return t(`session restored from ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => jwt(f, 'HS256'),
+    (v) => `session restored from ${v}`,
+  ),
+  token(
     'JWT RS256 in a header line',
-    (f) => {
-      const v = jwt(f, 'RS256');
-      return t(`x-amzn-oidc-data: ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => jwt(f, 'RS256'),
+    (v) => `x-amzn-oidc-data: ${v}`,
+  ),
+  token(
     'Discord bot token',
-    (f) => {
-      const v = `${b64url(String(1000000000000000000n + BigInt(f.digits(17)))).replace(/=+$/, '')}.${f.b64url(6)}.${f.b64url(38)}`;
-      return t(`discord bot started with ${v}`, [v]);
-    },
-  ],
-  [
+    (f) =>
+      `${b64url(String(1000000000000000000n + BigInt(f.digits(17)))).replace(/=+$/, '')}.${f.b64url(6)}.${f.b64url(38)}`,
+    (v) => `discord bot started with ${v}`,
+  ),
+  token(
     'Telegram bot token',
-    (f) => {
-      const v = `${f.number(10)}:AA${f.b64url(33)}`;
-      return t(`sendMessage https://api.telegram.org/bot${v}/sendMessage chat=-1001234`, [v]);
-    },
-  ],
-  [
+    (f) => `${f.number(10)}:AA${f.b64url(33)}`,
+    (v) => `sendMessage https://api.telegram.org/bot${v}/sendMessage chat=-1001234`,
+  ),
+  token(
     'Heroku API key (UUID form)',
-    (f) => {
-      const v = f.uuid();
-      return t(`heroku api key = ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => f.uuid(),
+    (v) => `heroku api key = ${v}`,
+  ),
+  token(
     'Heroku HRKU-AA',
-    (f) => {
-      const v = `HRKU-AA${f.b64url(58)}`;
-      return t(`heroku authorizations:create returned ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `HRKU-AA${f.b64url(58)}`,
+    (v) => `heroku authorizations:create returned ${v}`,
+  ),
+  token(
     'DigitalOcean dop_v1_',
-    (f) => {
-      const v = `dop_v1_${f.hex(64)}`;
-      return t(`doctl auth init -t ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `dop_v1_${f.hex(64)}`,
+    (v) => `doctl auth init -t ${v}`,
+  ),
+  token(
     'Atlassian ATATT3',
-    (f) => {
-      const v = `ATATT3${f.b64url(186)}`;
-      return t(`jira automation uses ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `ATATT3${f.b64url(186)}`,
+    (v) => `jira automation uses ${v}`,
+  ),
+  token(
     'Linear lin_api_',
-    (f) => {
-      const v = `lin_api_${f.alnum(40)}`;
-      return t(`linear sync as ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `lin_api_${f.alnum(40)}`,
+    (v) => `linear sync as ${v}`,
+  ),
+  token(
     'Postman PMAK-',
-    (f) => {
-      const v = `PMAK-${f.hex(24)}-${f.hex(34)}`;
-      return t(`newman run collection.json --postman-api-key ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `PMAK-${f.hex(24)}-${f.hex(34)}`,
+    (v) => `newman run collection.json --postman-api-key ${v}`,
+  ),
+  token(
     'Sentry DSN',
-    (f) => {
-      const v = f.hex(32);
-      return t(`Sentry.init({ dsn: "https://${v}@o450123.ingest.sentry.io/5501234" })`, [v]);
-    },
-  ],
-  [
+    (f) => f.hex(32),
+    (v) => `Sentry.init({ dsn: "https://${v}@o450123.ingest.sentry.io/5501234" })`,
+  ),
+  token(
     'Sentry user token sntryu_',
-    (f) => {
-      const v = `sntryu_${f.hex(64)}`;
-      return t(`sentry-cli releases new 1.4.2 --auth ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `sntryu_${f.hex(64)}`,
+    (v) => `sentry-cli releases new 1.4.2 --auth ${v}`,
+  ),
+  token(
     'Grafana glsa_',
-    (f) => {
-      const v = `glsa_${f.alnum(32)}_${f.hex(8)}`;
-      return t(`grafana dashboard import as ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => `glsa_${f.alnum(32)}_${f.hex(8)}`,
+    (v) => `grafana dashboard import as ${v}`,
+  ),
+  token(
     'Terraform Cloud atlasv1',
-    (f) => {
-      const v = `${f.lower(14)}.atlasv1.${f.b64url(67)}`;
-      return t(`credentials "app.terraform.io" { value = ${v} }`, [v]);
-    },
-  ],
+    (f) => `${f.lower(14)}.atlasv1.${f.b64url(67)}`,
+    (v) => `credentials "app.terraform.io" { value = ${v} }`,
+  ),
   [
     'GCP service-account JSON as a string',
     (f) => {
@@ -713,13 +608,11 @@ const KEYS: readonly Template[] = [
       );
     },
   ],
-  [
+  token(
     'age secret key in prose',
-    (f) => {
-      const v = `AGE-SECRET-KEY-1${f.pick(BECH32, 58)}`;
-      return t(`sops decrypt failed with identity ${v}`, [v]);
-    },
-  ],
+    (f) => `AGE-SECRET-KEY-1${f.pick(BECH32, 58)}`,
+    (v) => `sops decrypt failed with identity ${v}`,
+  ),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -749,20 +642,16 @@ const HTTP: readonly Template[] = [
       );
     },
   ],
-  [
+  token(
     'Set-Cookie Rails session',
-    (f) => {
-      const v = `${f.b64(120)}--${f.hex(40)}`;
-      return t(`Set-Cookie: _shop_session=${v}; path=/; HttpOnly`, [v]);
-    },
-  ],
-  [
+    (f) => `${f.b64(120)}--${f.hex(40)}`,
+    (v) => `Set-Cookie: _shop_session=${v}; path=/; HttpOnly`,
+  ),
+  token(
     'Cookie connect.sid signed',
-    (f) => {
-      const v = `s%3A${f.b64url(32)}.${f.b64(43)}`;
-      return t(`express: Cookie: connect.sid=${v}`, [v]);
-    },
-  ],
+    (f) => `s%3A${f.b64url(32)}.${f.b64(43)}`,
+    (v) => `express: Cookie: connect.sid=${v}`,
+  ),
   [
     'Authorization Basic in a request dump',
     (f) => {
@@ -773,27 +662,21 @@ const HTTP: readonly Template[] = [
       );
     },
   ],
-  [
+  token(
     'Authorization Bearer opaque',
-    (f) => {
-      const v = f.b64url(64);
-      return t(`upstream rejected request (401); sent Authorization: Bearer ${v}`, [v]);
-    },
-  ],
-  [
+    (f) => f.b64url(64),
+    (v) => `upstream rejected request (401); sent Authorization: Bearer ${v}`,
+  ),
+  token(
     'Authorization Bearer lower-case header',
-    (f) => {
-      const v = f.alnum(40);
-      return t(`headers={'authorization': 'bearer ${v}', 'accept': '*/*'}`, [v]);
-    },
-  ],
-  [
+    (f) => f.alnum(40),
+    (v) => `headers={'authorization': 'bearer ${v}', 'accept': '*/*'}`,
+  ),
+  token(
     'Authorization Token (DRF style)',
-    (f) => {
-      const v = f.hex(40);
-      return t(`Authorization: Token ${v}`, [v]);
-    },
-  ],
+    (f) => f.hex(40),
+    (v) => `Authorization: Token ${v}`,
+  ),
   [
     'Authorization Digest',
     (f) => {
@@ -812,34 +695,29 @@ const HTTP: readonly Template[] = [
       return t(`CONNECT api.example.com:443 HTTP/1.1\nProxy-Authorization: Basic ${b}`, [b]);
     },
   ],
-  [
+  token(
     'X-Hub-Signature-256 webhook',
-    (f) => {
-      const v = f.hex(64);
-      return t(`webhook delivery 7d2c: X-Hub-Signature-256: sha256=${v} did not match`, [v]);
-    },
-  ],
+    (f) => f.hex(64),
+    (v) => `webhook delivery 7d2c: X-Hub-Signature-256: sha256=${v} did not match`,
+  ),
   [
     'Stripe-Signature webhook',
     (f) => {
-      const v = f.hex(64);
-      return t(`Stripe-Signature: t=1764583200,v1=${v},v0=${f.hex(64)}`, [v]);
+      const v1 = f.hex(64);
+      const v0 = f.hex(64);
+      return t(`Stripe-Signature: t=1764583200,v1=${v1},v0=${v0}`, [v1, v0]);
     },
   ],
-  [
+  token(
     'X-Slack-Signature webhook',
-    (f) => {
-      const v = f.hex(64);
-      return t(`X-Slack-Request-Timestamp: 1764583200\nX-Slack-Signature: v0=${v}`, [v]);
-    },
-  ],
-  [
+    (f) => f.hex(64),
+    (v) => `X-Slack-Request-Timestamp: 1764583200\nX-Slack-Signature: v0=${v}`,
+  ),
+  token(
     'X-Gitlab-Token webhook',
-    (f) => {
-      const v = f.alnum(32);
-      return t(`hook received with X-Gitlab-Token: ${v} from 10.0.0.5`, [v]);
-    },
-  ],
+    (f) => f.alnum(32),
+    (v) => `hook received with X-Gitlab-Token: ${v} from 10.0.0.5`,
+  ),
   [
     'gRPC metadata authorization',
     (f) => {
@@ -851,15 +729,6 @@ const HTTP: readonly Template[] = [
     },
   ],
 ];
-
-function casesOf(category: SecretCategory, templates: readonly Template[], offset: number): SecretCase[] {
-  return templates.map(([name, make], i) => {
-    const label = `${category}: ${name}`;
-    const { text, secrets, keep } = make(new Fake(label));
-    const event = textEvent(label, offset + i, text);
-    return keep ? { name: label, category, secrets, keep, event } : { name: label, category, secrets, event };
-  });
-}
 
 export function providerCases(): SecretCase[] {
   return [

@@ -1,4 +1,4 @@
-import { Fake, type SecretCase, type SecretCategory, textEvent } from './build.ts';
+import { casesOf, Fake, type SecretCase, type Template, type Text, t, textEvent } from './build.ts';
 
 /**
  * Secrets inside free text the way logs, CLI lines, config snippets and env dumps carry them:
@@ -6,17 +6,6 @@ import { Fake, type SecretCase, type SecretCategory, textEvent } from './build.t
  * .npmrc/.pypirc/.netrc/.git-credentials, printenv output. Each case is placed in one of the
  * free-text places (details, error.message, target.attributes, changes, JSON-in-a-string).
  */
-
-interface Text {
-  readonly text: string;
-  readonly secrets: string[];
-  readonly keep?: string[];
-}
-
-type Template = readonly [name: string, make: (f: Fake) => Text];
-
-const t = (text: string, secrets: string[], keep?: string[]): Text =>
-  keep ? { text, secrets, keep } : { text, secrets };
 
 const FREE_TEXT: readonly Template[] = [
   [
@@ -715,15 +704,6 @@ function envDump(f: Fake, variant: number): Text {
     secrets: [p, tok, aws, sess, dsnKey],
     keep: variant === 2 ? ['/srv/app', 'api-7d9f8b6c4-x2x9z'] : keep,
   };
-}
-
-function casesOf(category: SecretCategory, templates: readonly Template[], offset: number): SecretCase[] {
-  return templates.map(([name, make], i) => {
-    const label = `${category}: ${name}`;
-    const { text, secrets, keep } = make(new Fake(label));
-    const event = textEvent(label, offset + i, text);
-    return keep ? { name: label, category, secrets, keep, event } : { name: label, category, secrets, event };
-  });
 }
 
 export function textCases(): SecretCase[] {
