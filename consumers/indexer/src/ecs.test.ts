@@ -79,6 +79,25 @@ describe('toEcsDocument', () => {
     expect((toEcsDocument(event, 0) as { audit: object }).audit).not.toHaveProperty('time_basis');
   });
 
+  it('keeps the fingerprints of redaction markers as keywords, for search --secret-value', () => {
+    const redacted = {
+      ...event,
+      details: JSON.stringify({
+        note: 'token=[REDACTED:key-value-secret:0123456789ab] and [REDACTED:jwt:ba9876543210]',
+      }),
+      sanitization: {
+        ruleset_version: 'x',
+        findings: [{ rule: 'key-value-secret', path: 'details.note', count: 1 }],
+        pii_actions: [],
+        truncated_paths: [],
+      },
+    };
+    const doc = toEcsDocument(redacted, 0) as { audit: { redaction?: { fingerprints: string[] } } };
+    expect(doc.audit.redaction?.fingerprints.sort()).toEqual(['0123456789ab', 'ba9876543210']);
+    expect((toEcsDocument(event, 0) as { audit: { redaction?: unknown } }).audit.redaction).toBeUndefined();
+    expect(AUDIT_MAPPINGS.properties.audit.properties.redaction.properties.fingerprints.type).toBe('keyword');
+  });
+
   it('maps every ingest field in the template', () => {
     const audit = AUDIT_MAPPINGS.properties.audit.properties;
     expect(Object.keys(audit.ingest.properties).sort()).toEqual(['client_id', 'via']);

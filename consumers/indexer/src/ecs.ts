@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { AuditEvent } from '@auditflow/schemas';
+import { type AuditEvent, markerFingerprints } from '@auditflow/schemas';
 
 /** ECS allows only these outcomes; `denied` is a failure there and kept as audit.outcome. */
 const ECS_OUTCOME = {
@@ -13,6 +13,17 @@ const ECS_SEVERITY: Record<string, number> = { low: 1, medium: 2, high: 3, criti
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 const iso = (ms: number | null | undefined): string | undefined =>
   ms === null || ms === undefined ? undefined : new Date(ms).toISOString();
+
+/**
+ * The fingerprints of the event's redaction markers, as keywords: `auditflow search
+ * --secret-value` finds every event a secret was redacted from (SECRET_FINGERPRINTS_FIELD).
+ * Only events the sanitizer changed carry markers, so the others pay nothing.
+ */
+function redactionOf(event: AuditEvent): { fingerprints: string[] } | undefined {
+  if (!event.sanitization || event.sanitization.findings.length === 0) return undefined;
+  const fingerprints = markerFingerprints(JSON.stringify(event));
+  return fingerprints.length > 0 ? { fingerprints } : undefined;
+}
 
 /** Drops null and undefined members so documents hold only what the event has. */
 function compact<T extends Record<string, unknown>>(value: T): T {
@@ -115,6 +126,7 @@ export function toEcsDocument(
         : undefined,
       details: parseJson(event.details) ?? undefined,
       sanitization: event.sanitization ?? undefined,
+      redaction: redactionOf(event),
       compliance: enrichment?.compliance.length ? enrichment.compliance : undefined,
       severity: enrichment?.severity,
       known_action: enrichment?.known_action,

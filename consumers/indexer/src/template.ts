@@ -59,6 +59,8 @@ export const AUDIT_MAPPINGS = {
         },
         details: { type: 'flattened', ignore_above: 8191 },
         sanitization: { type: 'flattened' },
+        /** Keyed fingerprints of the redacted secrets (SECRET_FINGERPRINTS_FIELD in @auditflow/schemas). */
+        redaction: { properties: { fingerprints: keyword } },
         compliance: keyword,
         severity: keyword,
         known_action: { type: 'boolean' },
