@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { terminalJson, terminalJsonText, terminalSafe } from './render.ts';
+import { terminalJson, terminalJsonLine, terminalJsonText, terminalSafe } from './render.ts';
 
 /** Anything a terminal acts on or hides: what must never reach it raw. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the test looks for control characters
@@ -92,5 +92,12 @@ describe('terminalJson', () => {
     const text = JSON.stringify(event);
     expect(JSON.parse(terminalJsonText(text))).toEqual(event);
     expect(terminalJsonText(text)).not.toMatch(RAW_UNSAFE);
+  });
+});
+
+describe('terminalJsonLine', () => {
+  it('escapes a JSON line as JSON, and a line that is not JSON as text', () => {
+    expect(terminalJsonLine('{"a":"x\u202ey"}')).toBe('{"a":"x\\u202ey"}');
+    expect(terminalJsonLine('not json \x1b[2J')).toBe('not json \\x1b[2J');
   });
 });

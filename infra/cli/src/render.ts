@@ -71,3 +71,12 @@ export function terminalJson(value: unknown, indent?: number): string {
 export function terminalJsonText(text: string, indent?: number): string {
   return terminalJson(JSON.parse(text) as unknown, indent);
 }
+
+/** One NDJSON line for the terminal: its JSON as `terminalJsonText`, or escaped text if it is not JSON. */
+export function terminalJsonLine(line: string): string {
+  try {
+    return terminalJsonText(line);
+  } catch {
+    return terminalSafe(line);
+  }
+}

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { Command } from 'commander';
 import { commandEnv } from '../env.ts';
-import { terminalSafe as safe, terminalJson } from '../render.ts';
+import { terminalSafe as safe, terminalJson, terminalJsonLine } from '../render.ts';
 import { readStdin, redactionKeysFromEnv, secretValueFingerprints } from '../secret-value.ts';
 
 /**
@@ -57,7 +59,8 @@ async function call(path: string): Promise<Response> {
   }
   if (!res.ok) {
     const body = (await res.json().catch(() => ({}))) as { message?: string };
-    throw new Error(`query API answered ${res.status}: ${body.message ?? res.statusText}`);
+    // The message can echo what was asked: escaped like event text.
+    throw new Error(`query API answered ${res.status}: ${safe(body.message ?? res.statusText)}`);
   }
   return res;
 }
@@ -146,7 +149,18 @@ export function queryCommands(): Command[] {
       const p = params(o);
       p.set('format', o.format);
       const res = await call(`/v1/export?${p}`);
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) process.stdout.write(chunk);
+      const body = res.body as unknown as AsyncIterable<Uint8Array>;
+      // Into a file or a pipe the evidence goes byte for byte; onto a terminal, escaped like
+      // search and trace (event text must not drive the terminal).
+      if (!process.stdout.isTTY) {
+        for await (const chunk of body) process.stdout.write(chunk);
+        return;
+      }
+      for await (const line of createInterface({
+        input: Readable.from(body),
+        crlfDelay: Number.POSITIVE_INFINITY,
+      }))
+        process.stdout.write(`${o.format === 'ndjson' ? terminalJsonLine(line) : safe(line)}\n`);
     });
 
   const summary = filterOptions(

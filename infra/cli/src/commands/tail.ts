@@ -142,7 +142,9 @@ async function follow(o: TailOptions): Promise<never> {
       });
       if (res.status === 400 || res.status === 401 || res.status === 403) {
         const body = (await res.json().catch(() => ({}))) as { message?: string };
-        throw new FatalStreamError(`the streamer answered ${res.status}: ${body.message ?? res.statusText}`);
+        throw new FatalStreamError(
+          `the streamer answered ${res.status}: ${safe(body.message ?? res.statusText)}`,
+        );
       }
       if (!res.ok || !res.body) throw new Error(`the streamer answered ${res.status}`);
       attempt = 0;
@@ -167,7 +169,9 @@ async function follow(o: TailOptions): Promise<never> {
     } catch (err) {
       if (err instanceof FatalStreamError) throw err;
       if (attempt === 0 || attempt % 10 === 0)
-        process.stderr.write(`(streamer at ${base} unavailable: ${(err as Error).message}; retrying)\n`);
+        process.stderr.write(
+          `(streamer at ${base} unavailable: ${safe((err as Error).message)}; retrying)\n`,
+        );
     }
     // A resume re-reads from the last event shown: nothing missed, nothing twice.
     if (lastId) query.delete('since');
