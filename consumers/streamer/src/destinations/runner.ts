@@ -40,7 +40,9 @@ interface Pending {
  * the clean topic, keeps the events its filters match, delivers them in batches and commits a
  * batch's offsets only after the destination took it, so its position survives restarts. A
  * failing destination is retried with backoff behind a circuit breaker and holds its own
- * position (its lag grows, nothing is skipped); other destinations and subscribers go on.
+ * position (its lag grows, nothing is skipped); other destinations and subscribers go on. A
+ * record it can never take (unreadable, unrenderable in its format, refused by the receiver)
+ * goes to the DLQ as stage `destination:<name>` and the runner moves on past it (issue 14).
  */
 export class DestinationRunner {
   private consumer: Consumer | undefined;
