@@ -160,6 +160,24 @@ describe('JSON form', () => {
     expect(issues).toEqual([expect.objectContaining({ field: 'tennant_id', rule: 'unrecognized_keys' })]);
   });
 
+  it('names unknown fields and bad map keys without echoing long or hostile client text', () => {
+    const long = `x${'y'.repeat(10_000)}`;
+    const extra = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${long}${i}`, 1]));
+    const [unknown] = issuesOf({ ...minimal, ...extra });
+    expect(unknown?.rule).toBe('unrecognized_keys');
+    expect(unknown?.field.length).toBeLessThanOrEqual(64);
+    expect(unknown?.message.length).toBeLessThan(600);
+    const [badKey] = issuesOf({
+      ...minimal,
+      target: { type: 'repo', attributes: { [`k\u001b[2J${long}`]: 1 } },
+    });
+    expect(badKey).toMatchObject({ field: 'target.attributes', rule: 'max_bytes' });
+    const escaped = issuesOf({ ...minimal, target: { type: 'repo', attributes: { 'k\u001b[2J': 1 } } });
+    expect(escaped).toEqual([expect.objectContaining({ field: 'target.attributes', rule: 'no_control' })]);
+    // The raw key (with its escape sequence) is in no field name or message.
+    expect(escaped.map((i) => i.field + i.message).join('')).not.toContain('\u001b');
+  });
+
   it('refuses pathological nesting without overflowing the stack', () => {
     let deep: unknown = 'leaf';
     for (let i = 0; i < 10_000; i++) deep = { d: deep };

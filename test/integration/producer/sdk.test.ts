@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,14 +9,24 @@ import {
   SET_ASIDE_FILE,
   withCorrelation,
 } from '@auditflow/producer';
-import { type AuditEvent, auditEventType, toJsonForm } from '@auditflow/schemas';
+import {
+  type AuditEvent,
+  auditEventType,
+  RELEASED_SCHEMA_FILES,
+  readSchema,
+  toJsonForm,
+} from '@auditflow/schemas';
 import { AvroDeserializer, SchemaRegistryClient, SerdeType } from '@confluentinc/schemaregistry';
+import avro from 'avsc';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The spool's own writer, to leave behind what an SDK of the previous schema version spooled.
+import { Spool } from '../../../producers/sdk/src/spool.ts';
 import { consumeAll } from '../../support/consume.ts';
 import { endpoints, kafkaClient, registryClient, unique } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
+import { avroRecord } from '../../support/records.ts';
 
 describe('producer SDK against real Kafka and registry', () => {
   const topic = unique('it.raw');
@@ -224,5 +234,38 @@ describe('producer SDK against real Kafka and registry', () => {
     );
     expect(await registry.metrics()).toMatch(/audit_spool_set_aside_total\{reason="MESSAGE_TOO_LARGE"\} 1/);
     await admin.deleteTopics({ topics: [small] }).catch(() => {});
+  });
+
+  it('replays a spool written by the previous schema version (re-encoded) and sets aside a record no version reads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sdk-spool-'));
+    // What a v2 producer left behind: a v2 body, then garbage with a valid frame checksum.
+    const v2 = avro.Type.forSchema(readSchema(RELEASED_SCHEMA_FILES[1] as URL) as unknown as avro.Schema);
+    const { ingest: _v3, ...old } = avroRecord({ schema_version: 2, id: randomUUID(), tenant_id: 'acme' });
+    const spool = new Spool({ dir, maxBytes: 1 << 20 });
+    spool.recover();
+    spool.setProducerId('v2-producer');
+    spool.append(
+      1,
+      { key: old.id, eventId: old.id, traceparent: '' },
+      v2.toBuffer({ ...old, producer: { id: 'v2-producer', sequence: 1 } }),
+    );
+    spool.append(
+      2,
+      { key: 'garbage', eventId: 'garbage', traceparent: '' },
+      Buffer.from('no schema reads this'),
+    );
+    spool.close();
+    const registry = new Registry();
+    const producer = createAuditProducer(onTopic(dir), {
+      logger: pino({ level: 'silent' }),
+      metricsRegistry: registry,
+    });
+    expect(producer.producerId).toBe('v2-producer');
+    await producer.flush(30_000);
+    await producer.close();
+    const replayed = (await decodedOn(topic)).find((e) => e.id === old.id);
+    expect(replayed).toMatchObject({ action: old.action, tenant_id: 'acme', ingest: null });
+    expect(readFileSync(join(dir, SET_ASIDE_FILE), 'utf8')).toContain('"reason":"undecodable"');
+    expect(await registry.metrics()).toMatch(/audit_spool_set_aside_total\{reason="undecodable"\} 1/);
   });
 });
