@@ -1,4 +1,5 @@
 import {
+  casesOf,
   detailsEvent,
   Fake,
   pemBody,
@@ -987,6 +988,50 @@ function fieldCases(): SecretCase[] {
   });
 }
 
+/** Connection URLs and strings of more schemes and dialects. */
+const CONNECTIONS: readonly Template[] = [
+  token(
+    'proxy URL in an env var',
+    (f) => f.alnum(16),
+    (v) => `HTTPS_PROXY=http://svc-proxy:${v}@proxy.internal:3128`,
+  ),
+  token(
+    'rediss URL with default user',
+    (f) => f.alnum(32),
+    (v) => `cache: rediss://default:${v}@cache-prod.abc123.euw1.cache.amazonaws.com:6379`,
+  ),
+  token(
+    'SMTP URL',
+    (f) => f.alnum(20),
+    (v) => `mailer transport smtp://apikey:${v}@smtp.sendgrid.net:587 refused`,
+  ),
+  token(
+    'FTP URL',
+    (f) => f.alnum(14),
+    (v) => `upload to ftp://backup:${v}@ftp.example.com/incoming/ failed`,
+  ),
+  token(
+    'token-only user-info',
+    (f) => f.hex(40),
+    (v) => `git fetch https://${v}@git.example.com/acme/api.git`,
+  ),
+  token(
+    'JDBC SQL Server semicolon parameters',
+    (f) => f.password(16),
+    (v) => `jdbc:sqlserver://sql01:1433;databaseName=crm;user=sa;password=${v};encrypt=true`,
+  ),
+  token(
+    'ODBC PWD in braces',
+    (f) => f.password(16),
+    (v) => `DRIVER={ODBC Driver 18 for SQL Server};SERVER=sql01;UID=crm;PWD={${v}};`,
+  ),
+  token(
+    'MongoDB replica-set URL',
+    (f) => f.alnum(20),
+    (v) => `mongodb://app:${v}@mongo-0:27017,mongo-1:27017/app?replicaSet=rs0&authSource=admin`,
+  ),
+];
+
 /** Text that carries a secret encoded once more: URL-encoded, JSON-escaped, base64. */
 const ENCODED: readonly Template[] = [
   [
@@ -1055,5 +1100,5 @@ export function moreCases(): SecretCase[] {
     const { text: body, secrets } = make(new Fake(label));
     return { name: label, category: 'free-text', secrets, event: textEvent(label, i, body) };
   });
-  return [...structured, ...text, ...fieldCases(), ...encoded];
+  return [...structured, ...text, ...fieldCases(), ...encoded, ...casesOf('free-text', CONNECTIONS, 3)];
 }
