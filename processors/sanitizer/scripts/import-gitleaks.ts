@@ -25,6 +25,12 @@ const UPSTREAM = {
  * describe (the longest upstream bound is 269), short enough that one failed attempt stays cheap.
  */
 const REPETITION_BOUND = 400;
+/**
+ * Allowlist regexes run on one secret, match or line window (a few hundred characters) per
+ * finding: a short bound keeps them cheap (`[a-z0-9-]*?api[a-z0-9-]*?:jar:` is tried at every
+ * position of the match).
+ */
+const ALLOWLIST_REPETITION_BOUND = 64;
 
 const upstreamAllowlist = z.object({
   description: z.string().optional(),
@@ -52,8 +58,8 @@ const upstreamConfig = z.object({
 
 type UpstreamAllowlist = z.infer<typeof upstreamAllowlist>;
 
-function translateRegex(pattern: string): { pattern: string; flags: string } {
-  const js = re2ToJs(pattern, REPETITION_BOUND);
+function translateRegex(pattern: string, bound = REPETITION_BOUND): { pattern: string; flags: string } {
+  const js = re2ToJs(pattern, bound);
   new RegExp(js.source, `${js.flags}gd`); // must compile
   return { pattern: js.source, flags: js.flags };
 }
@@ -70,7 +76,7 @@ function translateAllowlist(a: UpstreamAllowlist) {
     ...(a.description ? { description: a.description } : {}),
     condition: a.condition === 'AND' ? 'and' : 'or',
     target: a.regexTarget ?? 'secret',
-    regexes: (a.regexes ?? []).map(translateRegex),
+    regexes: (a.regexes ?? []).map((r) => translateRegex(r, ALLOWLIST_REPETITION_BOUND)),
     stopwords: (a.stopwords ?? []).map((w) => w.toLowerCase()),
   };
 }

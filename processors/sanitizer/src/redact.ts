@@ -27,36 +27,50 @@ function markerSpans(text: string): Span[] {
 const overlaps = (spans: readonly Span[], start: number, end: number): boolean =>
   spans.some((s) => start < s.end && end > s.start);
 
+/** The spans one rule would replace in `text`, left to right, non-overlapping. */
+function spansOf(text: string, rule: CompiledRule): Span[] {
+  const spans: Span[] = [];
+  if (rule.scan) {
+    for (const span of rule.scan(text)) {
+      if (rule.accept(text.slice(span.start, span.end), text, span.start, span.end)) spans.push(span);
+    }
+    return spans;
+  }
+  const regex = rule.regex as RegExp;
+  regex.lastIndex = 0;
+  let match = regex.exec(text);
+  let from = 0;
+  while (match !== null) {
+    if (match[0].length === 0) regex.lastIndex++;
+    else {
+      const span = rule.secretSpan(match);
+      if (span && span[1] > span[0] && span[0] >= from) {
+        const secret = text.slice(span[0], span[1]);
+        if (rule.accept(secret, text, match.index, match.index + match[0].length)) {
+          spans.push({ start: span[0], end: span[1] });
+          from = span[1];
+        }
+      }
+    }
+    match = regex.exec(text);
+  }
+  return spans;
+}
+
 /** Replaces the accepted secrets of one rule, left to right. */
 export function applyRule(text: string, rule: CompiledRule, hits: Hits, mark: Marker): string {
+  if (text.length < rule.minLength) return text;
+  const spans = spansOf(text, rule);
+  if (spans.length === 0) return text;
   const markers = text.includes(MARKER_PREFIX) ? markerSpans(text) : [];
   let out = '';
   let from = 0;
   let count = 0;
-  const replace = (start: number, end: number): void => {
-    if (start < from || overlaps(markers, start, end)) return;
+  for (const { start, end } of spans) {
+    if (start < from || overlaps(markers, start, end)) continue;
     out += text.slice(from, start) + mark(rule.id, text.slice(start, end));
     from = end;
     count += 1;
-  };
-  if (rule.scan) {
-    for (const span of rule.scan(text)) replace(span.start, span.end);
-  } else if (rule.regex) {
-    const regex = rule.regex;
-    regex.lastIndex = 0;
-    let match = regex.exec(text);
-    while (match !== null) {
-      const matchEnd = match.index + match[0].length;
-      if (match[0].length === 0) regex.lastIndex++;
-      else {
-        const span = rule.secretSpan(match);
-        if (span && span[1] > span[0]) {
-          const secret = text.slice(span[0], span[1]);
-          if (rule.accept(secret, text, match.index, matchEnd)) replace(span[0], span[1]);
-        }
-      }
-      match = regex.exec(text);
-    }
   }
   if (count === 0) return text;
   hits.set(rule.id, (hits.get(rule.id) ?? 0) + count);

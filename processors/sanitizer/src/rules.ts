@@ -4,6 +4,7 @@ import AhoCorasick from 'modern-ahocorasick';
 import { z } from 'zod';
 import { findCards, type Span } from './cards.ts';
 import { KeywordPrefilter } from './prefilter.ts';
+import { findLongTokens } from './tokens.ts';
 
 /** The marker contract's rule ids (`[REDACTED:<rule>:<fingerprint>]`, @auditflow/schemas). */
 const RULE_ID = /^[a-z0-9-]{1,64}$/;
@@ -40,9 +41,12 @@ const ruleSchema = z
   .strictObject({
     id: z.string().regex(RULE_ID, 'lower-case letters, digits and -, at most 64'),
     description: z.string().min(1),
-    /** A regex rule, or a built-in scanner (`payment-card`) for what a regex does badly. */
+    /**
+     * A regex rule, or a built-in scanner for what a regex does badly: `payment-card` (digit
+     * groups, IIN, Luhn), `long-token` (runs of 32+ base64/url-safe characters, for a validator).
+     */
     pattern: z.string().min(1).optional(),
-    scanner: z.enum(['payment-card']).optional(),
+    scanner: z.enum(['payment-card', 'long-token']).optional(),
     flags: regexSchema.shape.flags,
     /**
      * What is replaced: a group number (0: the whole match), `first` (the first non-empty
@@ -58,6 +62,8 @@ const ruleSchema = z
      */
     keywords: z.array(z.string().min(1)).optional(),
     allowlists: z.array(allowlistSchema).optional(),
+    /** Shorter strings cannot hold a match: the rule is skipped on them (cheap generic rules). */
+    minLength: z.number().int().positive().optional(),
     /** Vendored rules that upstream applies only to some file names (noted, not applied). */
     upstreamPath: z.string().optional(),
     samples: samplesSchema.optional(),
@@ -102,6 +108,8 @@ export interface CompiledRule {
   readonly id: string;
   /** Run on strings that hold one of these (lower case); empty: a generic rule, always run. */
   readonly keywords: readonly string[];
+  /** Strings shorter than this are skipped. */
+  readonly minLength: number;
   /** Regex rules: the global, hasIndices regex. Scanner rules: undefined. */
   readonly regex: RegExp | undefined;
   /** Scanner rules: the spans to replace. */
@@ -152,13 +160,28 @@ export function luhn(text: string): boolean {
 
 /** Shannon entropy in bits per character. */
 export function entropy(text: string): number {
-  const counts = new Map<string, number>();
-  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let bits = 0;
-  for (const n of counts.values()) {
-    const p = n / text.length;
-    bits -= p * Math.log2(p);
+  // ASCII (nearly every secret) counts in an array; anything else in a map of code points.
+  const ascii = new Uint32Array(128);
+  let other: Map<string, number> | undefined;
+  let length = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128) ascii[c] = (ascii[c] as number) + 1;
+    else {
+      other ??= new Map();
+      const ch = String.fromCodePoint(text.codePointAt(i) as number);
+      if (ch.length === 2) i++;
+      other.set(ch, (other.get(ch) ?? 0) + 1);
+    }
+    length++;
   }
+  let bits = 0;
+  const add = (n: number): void => {
+    const p = n / length;
+    bits -= p * Math.log2(p);
+  };
+  for (const n of ascii) if (n > 0) add(n);
+  if (other) for (const n of other.values()) add(n);
   return bits;
 }
 
@@ -194,6 +217,8 @@ export function looksRandom(token: string, minEntropy: number): boolean {
   if (segments >= 3 && longest < 16) return false;
   return entropy(token) >= minEntropy;
 }
+
+const SCANNERS = { 'payment-card': findCards, 'long-token': findLongTokens } as const;
 
 const compileRegex = (r: { pattern: string; flags: string }): RegExp => new RegExp(r.pattern, `${r.flags}gd`);
 
@@ -279,9 +304,10 @@ function compileRule(rule: RuleDefinition, shared: readonly Allowed[]): Compiled
   return {
     id: rule.id,
     keywords: (rule.keywords ?? []).map((k) => k.toLowerCase()),
+    minLength: rule.minLength ?? 0,
     regex:
       rule.pattern === undefined ? undefined : compileRegex({ pattern: rule.pattern, flags: rule.flags }),
-    scan: rule.scanner === 'payment-card' ? findCards : undefined,
+    scan: rule.scanner === undefined ? undefined : SCANNERS[rule.scanner],
     secretSpan: secretSpanOf(rule),
     accept: (secret, text, start, end) =>
       valid(secret) && !secret.startsWith(MARKER_PREFIX) && !allowed.some((a) => a(secret, text, start, end)),
