@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runCli } from '../support/cli.ts';
 import type { ServerName } from '../support/dedicated-stack.ts';
 import { secondInstance } from '../support/pipeline-services.ts';
 import type { Harness } from './harness.ts';
@@ -57,6 +58,22 @@ const killService = (name: string): Fault => ({
   },
 });
 
+/** What `auditflow doctor` reports as failing, as an operator would run it. */
+async function doctorFailures(h: Harness): Promise<string> {
+  const r = await runCli(['doctor', '--json'], h.env());
+  try {
+    const report = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as {
+      checks: { name: string; level: string; detail?: string }[];
+    };
+    const failed = report.checks.filter((c) => c.level === 'fail');
+    return failed.length === 0
+      ? 'all checks pass'
+      : failed.map((c) => `${c.name} FAIL (${(c.detail ?? '').slice(0, 80)})`).join(', ');
+  } catch {
+    return `no report (exit ${r.code})`;
+  }
+}
+
 /** A server stopped for a while, then started again. */
 const stopServer = (name: ServerName): Fault => ({
   name: `stop-${name}`,
@@ -67,14 +84,18 @@ const stopServer = (name: ServerName): Fault => ({
     if (!server) throw new Error(`${name} is not the harness's own`);
     const start = Date.now();
     await server.stop();
-    await sleep(p.serverDownS * 1000);
+    const doctor = await doctorFailures(h);
+    await sleep(Math.max(0, p.serverDownS * 1000 - (Date.now() - start)));
     const restart = Date.now();
     await server.start();
     const end = Date.now();
     return {
       start,
       end,
-      notes: [`down ${seconds(restart - start)}, serving again ${seconds(end - restart)} after its start`],
+      notes: [
+        `down ${seconds(restart - start)}, serving again ${seconds(end - restart)} after its start`,
+        `doctor while down: ${doctor}`,
+      ],
     };
   },
 });

@@ -358,6 +358,11 @@ export class Harness {
       this.expectedExits.add(s.name);
       await s.stop();
     }
+    if (!this.options.dedicated.includes('elasticsearch') && this.es) {
+      // Shared Elasticsearch: leave no indices or template behind (the archive's objects are locked).
+      await this.es.indices.delete({ index: `${this.indexPrefix}*` }).catch(() => {});
+      await this.es.indices.deleteIndexTemplate({ name: this.indexPrefix }).catch(() => {});
+    }
     await this.es?.close();
     if (this.stack) {
       await this.stack.stop();
