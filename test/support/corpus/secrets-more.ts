@@ -1032,6 +1032,90 @@ const CONNECTIONS: readonly Template[] = [
   ),
 ];
 
+/** Variants of the same classes in other tools and dialects: the rule must hold for the class. */
+const VARIANTS: readonly Template[] = [
+  token(
+    'mysqladmin -pvalue',
+    (f) => f.alnum(16),
+    (v) => `mysqladmin -uroot -p${v} status`,
+  ),
+  token(
+    'mongodump --password value',
+    (f) => f.alnum(18),
+    (v) => `mongodump --uri mongodb://mongo-0:27017 --username backup --password ${v} --out /backup`,
+  ),
+  token(
+    'redis-cli --pass',
+    (f) => f.alnum(24),
+    (v) => `redis-cli --pass ${v} -h redis-master info`,
+  ),
+  token(
+    'sqlcmd -P quoted',
+    (f) => f.password(16),
+    (v) => `sqlcmd -S sql02 -U sa -P "${v}" -i migrate.sql`,
+  ),
+  token(
+    'ldapmodify -w',
+    (f) => f.password(14),
+    (v) => `ldapmodify -H ldap://ldap -D cn=admin,dc=acme -w ${v} -f users.ldif`,
+  ),
+  token(
+    "curl --user 'user:pass' quoted",
+    (f) => f.alnum(18),
+    (v) => `curl --user 'ci-bot:${v}' https://registry.internal/v2/_catalog`,
+  ),
+  token(
+    'sshpass -pvalue glued',
+    (f) => f.alnum(14),
+    (v) => `sshpass -p${v} scp app.tar.gz deploy@10.0.4.22:/srv`,
+  ),
+  token(
+    'rsync with RSYNC_PASSWORD',
+    (f) => f.alnum(16),
+    (v) => `RSYNC_PASSWORD=${v} rsync -av /data backup@nas::backups`,
+  ),
+  token(
+    'net use with password',
+    (f) => f.password(14),
+    (v) => `net use \\\\fs01\\share ${v} /user:ACME\\backup`,
+  ),
+  token(
+    'Postgres CREATE ROLE LOGIN PASSWORD',
+    (f) => f.password(16),
+    (v) => `CREATE ROLE analytics LOGIN PASSWORD '${v}' VALID UNTIL '2027-01-01';`,
+  ),
+  token(
+    'Postgres ALTER ROLE ENCRYPTED PASSWORD',
+    (f) => f.password(16),
+    (v) => `ALTER ROLE app WITH ENCRYPTED PASSWORD '${v}';`,
+  ),
+  token(
+    'MySQL SET PASSWORD FOR',
+    (f) => f.password(16),
+    (v) => `SET PASSWORD FOR 'app'@'%' = '${v}';`,
+  ),
+  token(
+    'SQL Server CREATE LOGIN',
+    (f) => f.password(16),
+    (v) => `CREATE LOGIN reporting WITH PASSWORD = '${v}', CHECK_POLICY = ON;`,
+  ),
+  token(
+    'Oracle IDENTIFIED BY unquoted',
+    (f) => f.alnum(14),
+    (v) => `ALTER USER scott IDENTIFIED BY ${v} ACCOUNT UNLOCK;`,
+  ),
+  token(
+    '.netrc with default machine',
+    (f) => f.alnum(20),
+    (v) => `default login anonymous password ${v}`,
+  ),
+  token(
+    'htpasswd -bB',
+    (f) => f.alnum(16),
+    (v) => `htpasswd -bB /etc/registry/htpasswd ci ${v}`,
+  ),
+];
+
 /** Text that carries a secret encoded once more: URL-encoded, JSON-escaped, base64. */
 const ENCODED: readonly Template[] = [
   [
@@ -1100,5 +1184,12 @@ export function moreCases(): SecretCase[] {
     const { text: body, secrets } = make(new Fake(label));
     return { name: label, category: 'free-text', secrets, event: textEvent(label, i, body) };
   });
-  return [...structured, ...text, ...fieldCases(), ...encoded, ...casesOf('free-text', CONNECTIONS, 3)];
+  return [
+    ...structured,
+    ...text,
+    ...fieldCases(),
+    ...encoded,
+    ...casesOf('free-text', CONNECTIONS, 3),
+    ...casesOf('cli', VARIANTS, 4),
+  ];
 }
