@@ -58,6 +58,8 @@ export interface RawRecord {
   /** Bytes as they are (e.g. not Avro at all). */
   readonly value?: Buffer;
   readonly partition?: number;
+  /** Kafka record time (ms): when the record was written, e.g. long ago. */
+  readonly timestamp?: number;
 }
 
 /** Writes records in order with a plain Kafka producer, as a foreign or hostile client could. */
@@ -76,6 +78,7 @@ export async function writeRecords(topic: string, records: readonly RawRecord[])
         key: r.event?.id ?? null,
         value: values[i] as Buffer,
         ...(r.partition === undefined ? {} : { partition: r.partition }),
+        ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
       })),
     });
   } finally {

@@ -63,6 +63,27 @@ describe('reconcileStages', () => {
     ]);
   });
 
+  it("does not take another tenant's sequence numbers for a producer gap", () => {
+    const shared = [1, 2, 3, 4].map((n) => ({
+      ...event(n),
+      tenant: n % 2 ? 'acme' : 'globex',
+      outOfScope: n % 2 === 0,
+    }));
+    const acme = new Set(['e1', 'e3']);
+    const report = reconcileStages({
+      raw: shared,
+      undecodableRaw: [],
+      clean: acme,
+      indexed: acme,
+      archived: acme,
+      deadById: new Map(),
+      deadByRawPosition: new Map(),
+    });
+    expect(report.gaps).toEqual([]);
+    expect(report.counts).toMatchObject({ emitted: 2, raw: 2, clean: 2 });
+    expect(report.summary.map((r) => r.tenant)).toEqual(['acme', 'acme', 'acme']);
+  });
+
   describe('lag or loss', () => {
     const NOW = Date.UTC(2026, 11, 1, 12);
     const at = (partition: number, offset: number, ageMs: number) => ({

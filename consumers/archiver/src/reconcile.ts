@@ -21,6 +21,11 @@ export interface EmittedEvent {
   readonly sequence: number;
   /** Its raw-topic record (absent in hand-built inputs: then it is never taken as in flight). */
   readonly raw?: TopicPosition;
+  /**
+   * Another tenant's event, kept only for its producer's sequence: producers number events
+   * across tenants, so a tenant's own numbers have holes that are no loss.
+   */
+  readonly outOfScope?: boolean;
 }
 
 export interface DeadLettered {
@@ -176,6 +181,7 @@ export function reconcileStages(sets: StageSets): ReconcileReport {
     const list = byProducer.get(event.producer) ?? [];
     list.push(event.sequence);
     byProducer.set(event.producer, list);
+    if (event.outOfScope) continue;
     const deadRecord = sets.deadById.get(event.id);
     const who = `event ${event.id} (tenant ${event.tenant})`;
     if (!sets.clean.has(event.id)) {
@@ -291,10 +297,11 @@ export function reconcileStages(sets: StageSets): ReconcileReport {
     }
   }
   const order = { clean: 0, index: 1, archive: 2 } as const;
+  const inScope = sets.raw.filter((e) => !e.outOfScope).length;
   return {
     counts: {
-      emitted: sets.raw.length + missingSequences + sets.undecodableRaw.length,
-      raw: sets.raw.length + sets.undecodableRaw.length,
+      emitted: inScope + missingSequences + sets.undecodableRaw.length,
+      raw: inScope + sets.undecodableRaw.length,
       clean,
       indexed,
       archived,
@@ -387,7 +394,6 @@ export async function reconcile(
   for (const { partition, message } of rawRecords) {
     try {
       const event = await deps.codec.decode(message.value);
-      if (options.tenant !== undefined && event.tenant_id !== options.tenant) continue;
       // Its own time, or the time it is filed under when that lay outside the window.
       const filed = routingTime({
         occurredAt: event.occurred_at,
@@ -401,6 +407,7 @@ export async function reconcile(
         producer: event.producer.id,
         sequence: event.producer.sequence,
         raw: positionOf(partition, message),
+        outOfScope: options.tenant !== undefined && event.tenant_id !== options.tenant,
       });
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
@@ -443,7 +450,7 @@ export async function reconcile(
   }
 
   const indexed = new Set<string>();
-  const ids = raw.map((e) => e.id);
+  const ids = raw.flatMap((e) => (e.outOfScope ? [] : [e.id]));
   for (let i = 0; i < ids.length; i += 1000) {
     const chunk = ids.slice(i, i + 1000);
     const found = await deps.es.search({

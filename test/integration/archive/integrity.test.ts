@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Archiver, type ArchiveStore, parseObjectKey, sweep, verifyStore } from '@auditflow/archiver';
-import type { Processor } from '@auditflow/processor-runtime';
+import { createTopicsReady, type Processor } from '@auditflow/processor-runtime';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,9 +16,10 @@ import { consumeCount } from '../../support/consume.ts';
 import { emitEvents } from '../../support/emit.ts';
 import { elasticsearchClient, kafkaClient, s3Client, unique } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
-import { countWhen, testIndexer } from '../../support/indexer.ts';
+import { countWhen, testIndexer, writeRecords } from '../../support/indexer.ts';
 import { createPipelineTopics, type PipelineTopics } from '../../support/pipeline-topics.ts';
 import { stageProcessor } from '../../support/processors.ts';
+import { avroRecord } from '../../support/records.ts';
 
 const COUNT = 300;
 
@@ -39,6 +41,8 @@ describe('archive integrity: reconcile, verify, replay (real Kafka, Elasticsearc
   let indexPrefix: string;
   const started = Date.now() - 60_000;
   let cliEnv: Record<string, string>;
+  const groups = { indexer: unique('integrity-idx'), archiver: unique('integrity-arc') };
+  let stopDownstream: () => Promise<void>;
 
   beforeAll(async () => {
     topics = await createPipelineTopics('integrity');
@@ -47,10 +51,17 @@ describe('archive integrity: reconcile, verify, replay (real Kafka, Elasticsearc
     prefixes.push(indexPrefix);
     cliEnv = { AUDITFLOW_ARCHIVE_PREFIX: store.prefix };
     const stages: Processor[] = [stageProcessor('sanitizer', topics), stageProcessor('enricher', topics)];
-    const idx = testIndexer(topics, indexPrefix, es);
+    const idx = testIndexer(topics, indexPrefix, es, groups.indexer);
     // Small rolls, so each partition's digest chain has several links to break.
-    const archiver: Archiver = testArchiver(topics, store, { roll: { maxAgeMs: 2000, maxBytes: 24 * 1024 } });
+    const archiver: Archiver = testArchiver(topics, store, {
+      groupId: groups.archiver,
+      roll: { maxAgeMs: 2000, maxBytes: 24 * 1024 },
+    });
     running.push(...stages, idx, archiver);
+    stopDownstream = async () => {
+      await idx.stop();
+      await archiver.stop();
+    };
     for (const s of stages) await s.start();
     await idx.start();
     await archiver.start();
@@ -93,8 +104,15 @@ describe('archive integrity: reconcile, verify, replay (real Kafka, Elasticsearc
     topics.dlq,
     '--quarantine-topic',
     topics.quarantine,
+    '--sanitizer-group',
+    `${topics.raw}.sanitizer`,
+    '--indexer-group',
+    groups.indexer,
+    '--archiver-group',
+    groups.archiver,
     '--json',
   ];
+  const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string);
 
   it('reconcile accounts for every event after a clean run, and names an event missing from the index', async () => {
     const clean = await cli(reconcileArgs(), cliEnv);
@@ -122,6 +140,56 @@ describe('archive integrity: reconcile, verify, replay (real Kafka, Elasticsearc
     expect(gaps).toHaveLength(1);
     expect(gaps[0]).toMatchObject({ stage: 'index', id: lost });
   }, 120_000);
+
+  it('reconcile counts events the index and archive have not reached yet as in flight, not gaps, and still names the real gap', async () => {
+    // The index and the archive stop; the processors go on: new events reach the clean topic only.
+    await stopDownstream();
+    const late = await emitEvents(
+      topics.raw,
+      Array.from({ length: 10 }, (_, i) => sampleEvent(1000 + i, { tenant_id: 'acme' })),
+    );
+    await consumeCount(topics.clean, COUNT + late.length);
+
+    const all = await cli(reconcileArgs(), cliEnv);
+    const report = lastJson(all.stdout);
+    expect(all.code).toBe(1); // the document deleted above is still a gap
+    expect(report.gaps.map((g: { stage: string; id: string }) => [g.stage, g.id])).toEqual([
+      ['index', ids[123]],
+    ]);
+    expect(report.counts.inFlight).toBe(2 * late.length);
+    expect(new Set(report.inFlight.map((f: { id: string }) => f.id))).toEqual(new Set(late));
+    expect(report.summary).toContainEqual({
+      stage: 'archive',
+      tenant: 'acme',
+      expected: COUNT / 2 + late.length,
+      present: COUNT / 2,
+      deadLettered: 0,
+      inFlight: late.length,
+      gaps: 0,
+    });
+
+    // Lag alone is no failure: acme has only in-flight events, globex the one gap.
+    const acme = await cli([...reconcileArgs(), '--tenant', 'acme'], cliEnv);
+    expect(acme.code).toBe(0);
+    expect(lastJson(acme.stdout)).toMatchObject({ gaps: [], counts: { inFlight: 2 * late.length } });
+    const globex = await cli([...reconcileArgs(), '--tenant', 'globex'], cliEnv);
+    expect(globex.code).toBe(1);
+
+    // The text report opens with the per-stage, per-tenant summary; events only with --details.
+    const text = await cli(
+      reconcileArgs().filter((a) => a !== '--json'),
+      cliEnv,
+    );
+    const lines = text.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^stage\s+tenant\s+expected\s+present\s+dead-lettered\s+in flight\s+gaps$/);
+    expect(lines.find((l) => l.startsWith('index') && l.includes('globex'))).toMatch(/\s1$/);
+    expect(text.stdout).not.toContain(ids[123] as string);
+    expect(text.stdout).toContain('--details lists them');
+    expect(text.stdout).toMatch(/1 gaps; 20 events still in flight/);
+    const details = await cli([...reconcileArgs().filter((a) => a !== '--json'), '--details'], cliEnv);
+    expect(details.stdout).toContain(`GAP index: event ${ids[123]}`);
+    for (const id of late) expect(details.stdout).toContain(`in flight archive: event ${id}`);
+  }, 180_000);
 
   it('replay into an empty index restores every event, and a second replay adds no duplicate', async () => {
     const id = unique('integrity-replay');
@@ -236,7 +304,7 @@ describe('retention sweeper (real Kafka and S3 store)', () => {
     const auditTopic = `${topics.raw}.audit`;
     const admin = kafkaClient('sweep').admin();
     await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: auditTopic, numPartitions: 1 }] });
+    await createTopicsReady(admin, [{ topic: auditTopic, numPartitions: 1 }]);
     await admin.disconnect();
     const store = testArchiveStore();
     const env = { AUDITFLOW_ARCHIVE_PREFIX: store.prefix, AUDITFLOW_AUDIT_TOPIC: auditTopic };
@@ -245,14 +313,21 @@ describe('retention sweeper (real Kafka and S3 store)', () => {
     await archiver.start();
 
     const old = Date.now() - 400 * DAY; // past the default 365 days
-    await emitEvents(
+    // Archived long ago: the records were written (received) then. An event merely claiming an
+    // old time today would be filed under its receipt hour, outside the window.
+    await writeRecords(
       topics.clean,
-      Array.from({ length: 90 }, (_, i) =>
-        sampleEvent(i, {
-          tenant_id: ['acme', 'globex', 'acme'][i % 3] as string,
-          occurred_at: new Date(i % 3 === 2 ? Date.now() - 60_000 : old + i * 1000).toISOString(),
-        }),
-      ),
+      Array.from({ length: 90 }, (_, i) => {
+        const at = i % 3 === 2 ? Date.now() - 60_000 : old + i * 1000;
+        return {
+          event: avroRecord({
+            id: randomUUID(),
+            tenant_id: ['acme', 'globex', 'acme'][i % 3] as string,
+            occurred_at: at,
+          }),
+          timestamp: at,
+        };
+      }),
     );
     await archivedWhen(store, 90);
     await archiver.stop();
