@@ -51,6 +51,24 @@ describe('checkConfig', () => {
     expect(results.every((r) => r.level === 'fail' && r.fix)).toBe(true);
   });
 
+  it('checks the window, system tenant and budget settings', () => {
+    const results = checkConfig(
+      {
+        ...good,
+        AUDITFLOW_OCCURRED_AT_MAX_AHEAD: 'tomorrow',
+        AUDITFLOW_SYSTEM_TENANT: 'Audit/Flow',
+        AUDITFLOW_SANITIZER_EVENT_BUDGET_MS: '5',
+      },
+      noFiles,
+    );
+    expect(results.map((r) => r.name)).toEqual([
+      'config AUDITFLOW_OCCURRED_AT_MAX_AHEAD',
+      'config AUDITFLOW_SYSTEM_TENANT',
+      'config AUDITFLOW_SANITIZER_EVENT_BUDGET_MS',
+    ]);
+    expect(checkConfig({ ...good, AUDITFLOW_OCCURRED_AT_MAX_BEHIND: '90d' }, noFiles)[0]?.level).toBe('ok');
+  });
+
   it('never echoes a secret back, only its length', () => {
     const [result] = checkConfig({ ...good, AUDITFLOW_GATEWAY_TOKEN: 'short-secret' }, noFiles);
     expect(result?.detail).not.toContain('short-secret');

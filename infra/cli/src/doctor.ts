@@ -3,6 +3,7 @@
  * valid, how check results add up to a verdict, and how they are printed. The probes (network
  * I/O) live in commands/doctor.ts.
  */
+import { parseDuration, TENANT_ID_PATTERN, TENANT_ID_RULE } from '@auditflow/schemas';
 import { z } from 'zod';
 
 /** skip: not tried because what it depends on failed (the failure is reported on its own line). */
@@ -37,6 +38,9 @@ const token = z.string().min(16, 'must be at least 16 characters');
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const path = z.string().min(1);
+const duration = z
+  .string()
+  .refine((v) => (parseDuration(v) ?? 0) > 0, 'must be a duration such as 90s, 15m, 24h or 30d');
 
 /** Every setting a pipeline service reads at start (see each service's main.ts). */
 export const SETTINGS: readonly Setting[] = [
@@ -160,6 +164,35 @@ export const SETTINGS: readonly Setting[] = [
       fix: 'set a port number 0-65535 or unset it for the default',
     }),
   ),
+  ...(
+    [
+      ['AUDITFLOW_OCCURRED_AT_MAX_AHEAD', 'sdk, gateway', '24h'],
+      ['AUDITFLOW_OCCURRED_AT_MAX_BEHIND', 'sdk, gateway', '30d'],
+      ['AUDITFLOW_GATEWAY_AUTH_FAILURE_INTERVAL', 'gateway', '60s'],
+    ] as const
+  ).map(
+    ([name, usedBy, fallback]): Setting => ({
+      name,
+      usedBy,
+      schema: duration,
+      optional: true,
+      fix: `set a duration such as 90s, 15m, 24h or 30d, or unset it (default ${fallback})`,
+    }),
+  ),
+  {
+    name: 'AUDITFLOW_SYSTEM_TENANT',
+    usedBy: 'every service (the pipeline audits itself under it)',
+    schema: z.string().regex(TENANT_ID_PATTERN, TENANT_ID_RULE),
+    optional: true,
+    fix: 'set a tenant id (lower-case letters, digits, - _ .) or unset it (default auditflow)',
+  },
+  {
+    name: 'AUDITFLOW_SANITIZER_EVENT_BUDGET_MS',
+    usedBy: 'sanitizer',
+    schema: z.coerce.number().int().min(10),
+    optional: true,
+    fix: 'set a whole number of milliseconds >= 10, or unset it (default 2000)',
+  },
   {
     name: 'AUDITFLOW_EXPORT_CAP',
     usedBy: 'query-api',
