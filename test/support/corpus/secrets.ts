@@ -118,7 +118,7 @@ export const FRAGMENT_LENGTH = 10;
 /**
  * Every sliding 10-character window of a secret (and the whole secret). Windows of only digits,
  * spaces and dashes holding fewer than 10 digits are left out: such runs occur in ordinary text
- * (dates, amounts), and the whole card number is still checked.
+ * (dates, amounts); for card numbers every stretch of 10 of its digits is checked instead.
  */
 export function fragmentsOf(secret: string): string[] {
   const out = new Set<string>([secret]);
@@ -126,6 +126,14 @@ export function fragmentsOf(secret: string): string[] {
     const window = secret.slice(i, i + FRAGMENT_LENGTH);
     if (/^[\d\s-]+$/.test(window) && window.replace(/\D/g, '').length < FRAGMENT_LENGTH) continue;
     out.add(window);
+  }
+  // A card printed with separators: every stretch holding 10 of its digits, separators kept
+  // (`4111 1111 11`), so a number left mostly in clear is still caught.
+  if (/^[\d\s-]+$/.test(secret)) {
+    const digitAt = [...secret].flatMap((ch, i) => (/\d/.test(ch) ? [i] : []));
+    for (let d = 0; d + FRAGMENT_LENGTH <= digitAt.length; d++) {
+      out.add(secret.slice(digitAt[d], (digitAt[d + FRAGMENT_LENGTH - 1] ?? 0) + 1));
+    }
   }
   return [...out];
 }
