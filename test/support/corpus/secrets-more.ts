@@ -1116,6 +1116,102 @@ const VARIANTS: readonly Template[] = [
   ),
 ];
 
+/** Authorization schemes beyond Basic/Bearer, as proxies and clients log them. */
+const AUTH_SCHEMES: readonly Template[] = [
+  [
+    'AWS SigV4 Authorization header',
+    (f) => {
+      const sig = f.hex(64);
+      return t(
+        `Authorization: AWS4-HMAC-SHA256 Credential=AKIA${f.pick('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)}/20261201/eu-west-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=${sig}`,
+        [sig],
+      );
+    },
+  ],
+  token(
+    'Elasticsearch ApiKey scheme',
+    (f) => f.base64Bytes(45),
+    (v) => `POST /_bulk 401 with Authorization: ApiKey ${v}`,
+  ),
+  token(
+    'Splunk HEC scheme',
+    (f) => f.uuid(),
+    (v) => `curl -k https://splunk:8088/services/collector -H "Authorization: Splunk ${v}"`,
+  ),
+  token(
+    'Opsgenie GenieKey scheme',
+    (f) => f.uuid(),
+    (v) => `Authorization: GenieKey ${v}`,
+  ),
+  token(
+    'Negotiate (Kerberos) scheme',
+    (f) => `YII${f.b64(120)}`,
+    (v) => `Authorization: Negotiate ${v}`,
+  ),
+  token(
+    'NTLM scheme',
+    (f) => `TlRMTVNTUAAD${f.b64(100)}`,
+    (v) => `Authorization: NTLM ${v}`,
+  ),
+  token(
+    'Discord Bot scheme',
+    (f) => `${f.b64url(26)}.${f.b64url(6)}.${f.b64url(38)}`,
+    (v) => `Authorization: Bot ${v}`,
+  ),
+  token(
+    'Cloudflare global API key header',
+    (f) => f.hex(37),
+    (v) => `X-Auth-Email: ops@example.com\nX-Auth-Key: ${v}`,
+  ),
+];
+
+/** More private-key shapes: CRLF lines, inside XML, keystores, one-line env vars. */
+const MORE_KEYS: readonly Template[] = [
+  [
+    'OPENSSH key with CRLF line endings',
+    (f) => {
+      const lines = [
+        `b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ${f.b64(28)}`,
+        f.b64(70),
+        f.b64(70),
+        f.b64(40),
+      ];
+      return t(
+        `-----BEGIN OPENSSH PRIVATE KEY-----\r\n${lines.join('\r\n')}\r\n-----END OPENSSH PRIVATE KEY-----\r\n`,
+        lines,
+      );
+    },
+  ],
+  [
+    'PEM inside an XML element',
+    (f) => {
+      const b = pemBody(f, 4, 'MIIEowIBAAKCAQEA');
+      return t(
+        `<signing><key>-----BEGIN RSA PRIVATE KEY-----\n${b}\n-----END RSA PRIVATE KEY-----</key></signing>`,
+        [b],
+      );
+    },
+  ],
+  [
+    'PKCS#12 keystore as base64',
+    (f) => {
+      const b = `MIIKUQIBAzCCChcGCSqGSIb3DQEHAaCCCggEggoEMIIKADCCBLcGCSqGSIb3DQEHBqCCBKgwggSkAgEA${f.b64(400)}`;
+      return t(`keystore.p12: ${b}`, [b]);
+    },
+  ],
+  [
+    'EC key in a one-line env var with literal \\n',
+    (f) => {
+      const a = f.b64(55);
+      const b = f.b64(64);
+      return t(
+        `JWT_PRIVATE_KEY=-----BEGIN EC PRIVATE KEY-----\\nMHcCAQEEI${a}\\n${b}\\n-----END EC PRIVATE KEY-----`,
+        [a, b],
+      );
+    },
+  ],
+];
+
 /** Text that carries a secret encoded once more: URL-encoded, JSON-escaped, base64. */
 const ENCODED: readonly Template[] = [
   [
@@ -1191,5 +1287,7 @@ export function moreCases(): SecretCase[] {
     ...encoded,
     ...casesOf('free-text', CONNECTIONS, 3),
     ...casesOf('cli', VARIANTS, 4),
+    ...casesOf('http-auth', AUTH_SCHEMES, 5),
+    ...casesOf('private-key', MORE_KEYS, 1),
   ];
 }
