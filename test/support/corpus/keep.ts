@@ -276,6 +276,14 @@ const VALUES: readonly (readonly [KeepCategory, readonly string[]])[] = [
       'MDQ6VXNlcjU4MzIzMQ==',
       `PR_kwDO${f.alnum(13)}`,
       'C04ABCDEF12',
+      `SM${f.hex(32)}`,
+      `AC${f.hex(32)}`,
+      'sub_1Q2w3E4r5T6y7U8i9O0pAsDf',
+      'evt_1Q2w3E4r5T6y7U8i9O0pAsDf',
+      'acct_1Q2w3E4r5T6y7U8i',
+      'G-ABC123XYZ9',
+      'UA-12345678-1',
+      'slack ts 1764583200.123456',
       'audit.raw.v1-3@148223',
       `idempotency_key=${f.uuid()}`,
       'cache_key=user:42:profile',
@@ -290,6 +298,13 @@ const VALUES: readonly (readonly [KeepCategory, readonly string[]])[] = [
     [
       'status=200 duration_ms=41 bytes=5123 user=ada',
       'author=ada reviewer=grace',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a config placeholder, literally
+      'password: ${DB_PASSWORD}',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a config placeholder, literally
+      'token: ${{ secrets.NPM_TOKEN }}',
+      'api_key: {{ .Values.apiKey }}',
+      'DB_PASSWORD=$DB_PASSWORD',
+      'password=%DB_PASSWORD%',
       'PWD=/home/ada/src/api',
       'OLDPWD=/srv/app',
       'WWW-Authenticate: Basic realm="Registry"',

@@ -1212,6 +1212,41 @@ const MORE_KEYS: readonly Template[] = [
   ],
 ];
 
+/** Assignments in source code and tracebacks, and tokens in access-log request lines. */
+const CODE: readonly Template[] = [
+  token(
+    'Python traceback local',
+    (f) => f.password(16),
+    (v) => `  File "/srv/app/db.py", line 12, in connect\n    password = '${v}'\nOperationalError: timeout`,
+  ),
+  token(
+    'JavaScript let assignment',
+    (f) => f.alnum(24),
+    (v) => `+  let dbPassword = '${v}';`,
+  ),
+  token(
+    'Go constant',
+    (f) => f.alnum(40),
+    (v) => `+const apiToken = "${v}"`,
+  ),
+  token(
+    'nginx access log with token in query',
+    (f) => f.b64url(32),
+    (v) =>
+      `10.0.0.5 - - [01/Dec/2026:10:02:11 +0000] "GET /download?file=report.csv&token=${v} HTTP/1.1" 200 5123`,
+  ),
+  token(
+    'Stripe sk_test_ key',
+    (f) => `sk_test_51${f.alnum(97)}`,
+    (v) => `test suite configured with ${v}`,
+  ),
+  token(
+    'C# connection string in code',
+    (f) => f.password(16),
+    (v) => `var cs = "Server=sql01;Database=crm;User Id=crm;Password=${v};";`,
+  ),
+];
+
 /** Text that carries a secret encoded once more: URL-encoded, JSON-escaped, base64. */
 const ENCODED: readonly Template[] = [
   [
@@ -1289,5 +1324,6 @@ export function moreCases(): SecretCase[] {
     ...casesOf('cli', VARIANTS, 4),
     ...casesOf('http-auth', AUTH_SCHEMES, 5),
     ...casesOf('private-key', MORE_KEYS, 1),
+    ...casesOf('free-text', CODE, 2),
   ];
 }
