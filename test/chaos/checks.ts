@@ -12,11 +12,15 @@ import { Sightings } from './sightings.ts';
 import { objectEvents } from './watchers.ts';
 
 export type Stage = 'clean' | 'index' | 'archive' | 'sse' | 'webhook';
+/** The topics before the clean one: where a duplicate first appears (the SDK's delivery is at least once). */
+export type UpstreamStage = 'raw' | 'sanitized';
 
 export interface FinalChecks {
   readonly stages: Record<Stage, StageVerdict>;
   /** How often each event was found at each stage. */
   readonly counts: Record<Stage, ReadonlyMap<string, number>>;
+  /** The same for the raw and sanitized topics (by the event-id header), to locate duplicates. */
+  readonly upstream: Record<UpstreamStage, ReadonlyMap<string, number>>;
   /** Events the webhook receiver got more than once before dropping repeated nonces. */
   readonly webhookRedelivered: number;
   /** Our events in the DLQ or quarantine, by `stage: reason` (every event of a run is valid). */
@@ -47,6 +51,17 @@ async function cleanTopic(h: Harness): Promise<Sightings> {
     seen.see(event.id);
     if (h.traffic.ledger.secretIds.has(event.id))
       h.secrets.scan('clean topic', (message.value as Buffer).toString('latin1'));
+  }
+  return seen;
+}
+
+/** How often each event id (its header) is on a topic, read_committed from the start. */
+async function idsOnTopic(h: Harness, topic: string): Promise<Sightings> {
+  const seen = new Sightings();
+  const kafka = kafkaClient(`chaos-check-${topic}`, h.endpoints.KAFKA_BROKERS);
+  for (const { message } of await readTopicSince(kafka, topic, 0, 600_000)) {
+    const id = header(message.headers, 'auditflow-event-id');
+    if (h.traffic.ledger.acked.has(id) || h.traffic.ledger.inDoubt.has(id)) seen.see(id);
   }
   return seen;
 }
@@ -157,7 +172,9 @@ async function cli(h: Harness): Promise<Pick<FinalChecks, 'verify' | 'reconcile'
 export async function finalChecks(h: Harness): Promise<FinalChecks> {
   const started = Date.now();
   const { acked, inDoubt } = h.traffic.ledger;
-  const [clean, indexed, archived, dead, tools] = await Promise.all([
+  const [raw, sanitized, clean, indexed, archived, dead, tools] = await Promise.all([
+    idsOnTopic(h, TOPICS.raw),
+    idsOnTopic(h, TOPICS.sanitized),
     cleanTopic(h),
     index(h),
     archive(h),
@@ -180,6 +197,7 @@ export async function finalChecks(h: Harness): Promise<FinalChecks> {
   return {
     stages,
     counts,
+    upstream: { raw: raw.counts, sanitized: sanitized.counts },
     webhookRedelivered: redelivered,
     deadLettered: dead,
     secretsFound: h.secrets.summary(),

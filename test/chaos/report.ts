@@ -29,7 +29,11 @@ export function formatReport(r: ChaosResult): string {
           f.name,
           f.recovery_s === null ? 'NO' : String(f.recovery_s),
           String(f.lost),
-          String(f.duplicated),
+          f.duplicated === 0
+            ? '0'
+            : `${f.duplicated} (${Object.entries(f.doubled_from)
+                .map(([k, v]) => `${v} from ${k}`)
+                .join(', ')})`,
           f.unplanned_exits.join(', ') || '-',
           f.notes.join('; '),
         ]),

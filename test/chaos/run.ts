@@ -32,6 +32,8 @@ export interface FaultResult {
   /** Acknowledged events of this fault's window that were lost or duplicated somewhere. */
   lost: number;
   duplicated: number;
+  /** Where the doubled events were first doubled (raw: the producer sent twice). */
+  readonly doubled_from: Record<string, number>;
   /** What an operator saw: warnings and errors per service log in the fault's window. */
   readonly logs: Record<string, [string, number][]>;
 }
@@ -70,6 +72,7 @@ async function injectAll(
         unplanned_exits: [],
         lost: 0,
         duplicated: 0,
+        doubled_from: {},
         logs: {},
         start: Date.now(),
         until: Date.now(),
@@ -94,6 +97,7 @@ async function injectAll(
       ...(caught.seconds === undefined ? { missing_at_timeout: caught.missing } : {}),
       lost: 0,
       duplicated: 0,
+      doubled_from: {},
       logs,
       start: injected.start,
       until,
@@ -171,9 +175,15 @@ export async function runChaos(options: RunOptions): Promise<ChaosResult> {
     const dupStream = new Set(
       [...h.subscriber.seen.counts, ...h.webhook.seen.counts].filter(([, n]) => n > 1).map(([id]) => id),
     );
-    // Per fault: the events acknowledged in its window that were lost or doubled somewhere.
+    // Per fault: the events acknowledged in its window that were lost or doubled, and the
+    // first topic or stage a doubled one was doubled at.
     const perFault = faults.map((f) => ({ ...f }));
     const counts = Object.values(checks.counts);
+    const order: [string, ReadonlyMap<string, number>][] = [
+      ['raw', checks.upstream.raw],
+      ['sanitized', checks.upstream.sanitized],
+      ...Object.entries(checks.counts),
+    ];
     for (const [id, ack] of ledger.acked) {
       const lost = counts.some((c) => !c.has(id));
       const doubled = counts.some((c) => (c.get(id) ?? 0) > 1);
@@ -181,8 +191,14 @@ export async function runChaos(options: RunOptions): Promise<ChaosResult> {
       const f = perFault[attribute(perFault, ack.at)];
       if (!f) continue;
       if (lost) f.lost++;
-      if (doubled) f.duplicated++;
+      if (doubled) {
+        f.duplicated++;
+        const from = order.find(([, c]) => (c.get(id) ?? 0) > 1)?.[0] ?? '?';
+        f.doubled_from[from] = (f.doubled_from[from] ?? 0) + 1;
+      }
     }
+    let duplicatedRaw = 0;
+    for (const n of checks.upstream.raw.values()) if (n > 1) duplicatedRaw++;
     const small = h.traffic.smallSpoolProducerId
       ? {
           acknowledged: [...ledger.acked.values()].filter((a) => a.via === 'sdk-small-spool').length,
@@ -221,6 +237,8 @@ export async function runChaos(options: RunOptions): Promise<ChaosResult> {
       duplicated_sse: s.sse.duplicated,
       duplicated_webhook: s.webhook.duplicated,
       webhook_redelivered: checks.webhookRedelivered,
+      // Diagnostic: the SDK's delivery to Kafka is at least once (deduplicable by producer id and sequence).
+      raw_topic_duplicates: duplicatedRaw,
       unexpected: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.unexpected])),
       examples: Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.examples])),
       dead_lettered: checks.deadLettered,
