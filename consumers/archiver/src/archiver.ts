@@ -3,15 +3,13 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import {
   classifyFailure,
-  DEFAULT_TIME_WINDOW,
   deadLetter,
   kafkaWithLogger,
   onConsumerCrash,
   PartitionBackoff,
-  type TimeWindow,
   WireCodec,
 } from '@auditflow/processor-runtime';
-import { toJsonForm } from '@auditflow/schemas';
+import { DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow, toJsonForm } from '@auditflow/schemas';
 import type { ObjectLockMode } from '@aws-sdk/client-s3';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import pRetry from 'p-retry';
@@ -59,7 +57,7 @@ export interface ArchiverConfig {
   /** Holds written in the retention policy file (the bucket holds those set by `retention hold`). */
   readonly policyHolds: readonly LegalHold[];
   /** Window around receipt inside which `occurred_at` picks the hour (default 24 h ahead, 30 days back). */
-  readonly timeWindow?: TimeWindow;
+  readonly timeWindow?: OccurredAtWindow;
   /** Most tenant/hour prefixes one roll opens; further hours go to the receipt hour (256). */
   readonly maxPrefixesPerRoll?: number;
   /** How long a stop may spend writing open rolls (default 15 s); the rest is re-read on restart. */
@@ -390,7 +388,7 @@ export class Archiver {
         event,
         line,
         this.config.defaultRetention,
-        this.config.timeWindow ?? DEFAULT_TIME_WINDOW,
+        this.config.timeWindow ?? DEFAULT_OCCURRED_AT_WINDOW,
       );
       if (state.roll.records.length === 0) state.roll.openedAt = Date.now();
       state.roll.records.push({ ...record, source: message });

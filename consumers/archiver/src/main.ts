@@ -1,5 +1,5 @@
 import { processorEnv, serveHealth } from '@auditflow/processor-runtime';
-import { loadRetentionPolicy, TOPICS } from '@auditflow/schemas';
+import { loadRetentionPolicy, occurredAtWindowFromEnv, TOPICS } from '@auditflow/schemas';
 import { GetObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -54,6 +54,8 @@ const archiver = new Archiver(
     },
     holdsRefreshMs: 60_000,
     drainTimeoutMs: settings.AUDITFLOW_ARCHIVE_DRAIN_SECONDS * 1000,
+    // The contract's occurred_at window: outside it, events are filed under their receipt hour.
+    timeWindow: occurredAtWindowFromEnv(),
     policyHolds: policyHoldsOf(policy.legalHolds),
   },
   store,

@@ -1,4 +1,5 @@
 import { DecodeError, receivedAtOf, routingTime, type WireCodec } from '@auditflow/processor-runtime';
+import type { OccurredAtWindow } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { readTopicSince } from './kafka-range.ts';
@@ -333,6 +334,8 @@ export interface ReconcileOptions {
   readonly lagAllowanceMs?: number;
   /** Defaults to the clock. */
   readonly now?: number;
+  /** The occurred_at window the stages file by (default the contract's 24 h ahead, 30 days behind). */
+  readonly window?: OccurredAtWindow;
 }
 
 export const DEFAULT_GROUPS = {
@@ -395,11 +398,14 @@ export async function reconcile(
     try {
       const event = await deps.codec.decode(message.value);
       // Its own time, or the time it is filed under when that lay outside the window.
-      const filed = routingTime({
-        occurredAt: event.occurred_at,
-        receivedAt: receivedAtOf(event),
-        recordTimestamp: Number(message.timestamp),
-      });
+      const filed = routingTime(
+        {
+          occurredAt: event.occurred_at,
+          receivedAt: receivedAtOf(event),
+          recordTimestamp: Number(message.timestamp),
+        },
+        options.window,
+      );
       if (!at(event.occurred_at) && !(filed.basis === 'receipt' && at(filed.at))) continue;
       raw.push({
         id: event.id,

@@ -1,10 +1,5 @@
-import {
-  DEFAULT_TIME_WINDOW,
-  receivedAtOf,
-  routingTime,
-  type TimeWindow,
-} from '@auditflow/processor-runtime';
-import type { AuditEvent } from '@auditflow/schemas';
+import { receivedAtOf, routingTime } from '@auditflow/processor-runtime';
+import { type AuditEvent, DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow } from '@auditflow/schemas';
 import type { KafkaMessage } from 'kafkajs';
 import { hourOf, type ObjectLocation, objectKey } from './keys.ts';
 
@@ -48,7 +43,7 @@ export function rollRecord(
   event: AuditEvent,
   line: string,
   defaults: { readonly retentionClass: string; readonly days: number },
-  window: TimeWindow = DEFAULT_TIME_WINDOW,
+  window: OccurredAtWindow = DEFAULT_OCCURRED_AT_WINDOW,
 ) {
   const retentionClass = event.enrichment?.retention_class ?? defaults.retentionClass;
   const retentionDays = event.enrichment?.retention_days ?? defaults.days;

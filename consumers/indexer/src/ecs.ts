@@ -42,15 +42,6 @@ function compact<T extends Record<string, unknown>>(value: T): T {
 const saneTime = (ms: number | undefined): number | undefined =>
   ms !== undefined && Number.isFinite(ms) && ms >= 0 && ms <= 253_402_300_799_999 ? ms : undefined;
 
-/** The pipeline's origin stamp (`ingest`, schema v3); null on events written before it. */
-interface IngestStamp {
-  readonly via: string;
-  readonly client_id: string;
-  readonly received_at: number;
-}
-const ingestOf = (event: AuditEvent): IngestStamp | null =>
-  (event as AuditEvent & { ingest?: IngestStamp | null }).ingest ?? null;
-
 /**
  * The Elasticsearch document for an event (I2): Elastic Common Schema names where ECS has the
  * field, everything else under `audit.*`. `details` and target attributes are `flattened` in
@@ -62,7 +53,8 @@ export function toEcsDocument(
   timeBasis: 'occurred' | 'receipt' = 'occurred',
 ): Record<string, unknown> {
   const enrichment = event.enrichment;
-  const ingest = ingestOf(event);
+  // The pipeline's origin stamp (schema v3); null on events written before it.
+  const ingest = event.ingest;
   const category = enrichment?.category ?? event.category;
   return compact({
     '@timestamp': new Date(event.occurred_at).toISOString(),

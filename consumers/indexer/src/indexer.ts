@@ -1,17 +1,15 @@
 import {
   classifyBulkItem,
   classifyFailure,
-  DEFAULT_TIME_WINDOW,
   deadLetter,
   kafkaWithLogger,
   onConsumerCrash,
   PartitionBackoff,
   receivedAtOf,
   routingTime,
-  type TimeWindow,
   WireCodec,
 } from '@auditflow/processor-runtime';
-import type { AuditEvent } from '@auditflow/schemas';
+import { type AuditEvent, DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -39,7 +37,7 @@ export interface IndexerConfig {
   readonly replicas: number;
   readonly concurrency: number;
   /** Window around receipt inside which `occurred_at` picks the index (default 24 h ahead, 30 days back). */
-  readonly timeWindow?: TimeWindow;
+  readonly timeWindow?: OccurredAtWindow;
   /** Most indices one fetched batch may create; further events go to their receipt-day index. */
   readonly maxNewIndicesPerBatch?: number;
   /** Longest pause of a partition whose documents Elasticsearch cannot take for now. */
@@ -259,7 +257,7 @@ export class Indexer {
       }
     }
     const layout = this.layout as IndexLayout;
-    const window = this.config.timeWindow ?? DEFAULT_TIME_WINDOW;
+    const window = this.config.timeWindow ?? DEFAULT_OCCURRED_AT_WINDOW;
     const routed = decoded.map(({ message, event }) =>
       routingTime(
         {

@@ -1,5 +1,5 @@
 import { processorEnv, serveHealth } from '@auditflow/processor-runtime';
-import { TOPICS } from '@auditflow/schemas';
+import { occurredAtWindowFromEnv, TOPICS } from '@auditflow/schemas';
 import { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -35,6 +35,8 @@ const indexer = new Indexer(
     // One replica where there is a second data node to hold it.
     replicas: Math.min(1, health.number_of_data_nodes - 1),
     concurrency: 3,
+    // The contract's occurred_at window: outside it, events are filed under their receipt day.
+    timeWindow: occurredAtWindowFromEnv(),
   },
   es,
   { logger, registry, onFatal: () => process.exit(1) },

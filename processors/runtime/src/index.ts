@@ -4,12 +4,6 @@ export { classifyBulkItem, classifyFailure, type FailureClass, retriableStatus }
 export { serveHealth } from './health.ts';
 export { createTopicsReady, kafkaWithLogger, onConsumerCrash } from './kafka.ts';
 export { Processor, type ProcessorConfig, type Transform, type TransformOutcome } from './processor.ts';
-export {
-  DEFAULT_TIME_WINDOW,
-  type RoutingTime,
-  receivedAtOf,
-  routingTime,
-  type TimeWindow,
-} from './routing.ts';
+export { type RoutingTime, receivedAtOf, routingTime } from './routing.ts';
 export { processorEnv, runProcessorService } from './service.ts';
 export { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';

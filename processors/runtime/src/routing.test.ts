@@ -36,7 +36,7 @@ describe('routingTime', () => {
   });
 
   it('takes a configured window', () => {
-    const window = { aheadMs: HOUR, backMs: DAY };
+    const window = { aheadMs: HOUR, behindMs: DAY };
     expect(
       routingTime({ occurredAt: NOW - 2 * DAY, receivedAt: NOW, recordTimestamp: NOW }, window).basis,
     ).toBe('receipt');

@@ -6,18 +6,7 @@
  * copy was.
  */
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-export interface TimeWindow {
-  /** How far after its receipt an event may say it happened (clock skew). */
-  readonly aheadMs: number;
-  /** How far before its receipt an event may say it happened (buffered, late clients). */
-  readonly backMs: number;
-}
-
-/** The contract's default window: 24 h ahead, 30 days back. */
-export const DEFAULT_TIME_WINDOW: TimeWindow = { aheadMs: DAY, backMs: 30 * DAY };
+import { type AuditEvent, DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow } from '@auditflow/schemas';
 
 /** Latest instant every store can name: 9999-12-31T23:59:59.999Z. */
 const MAX_DATE_MS = 253_402_300_799_999;
@@ -47,22 +36,25 @@ export interface RoutingTime {
  * (plus the window's skew), else the record's timestamp: a forged receipt in the future is not
  * believed. `occurred_at` is used when it lies in [receipt - back, receipt + ahead].
  */
-export function routingTime(input: RoutingInput, window: TimeWindow = DEFAULT_TIME_WINDOW): RoutingTime {
+/**
+ * The window is the contract's (`AUDITFLOW_OCCURRED_AT_MAX_AHEAD` / `_MAX_BEHIND`, default 24 h
+ * ahead, 30 days behind): what the gateway refuses at the door is filed by receipt downstream.
+ */
+export function routingTime(
+  input: RoutingInput,
+  window: OccurredAtWindow = DEFAULT_OCCURRED_AT_WINDOW,
+): RoutingTime {
   const recordTime = finite(input.recordTimestamp) ? input.recordTimestamp : 0;
   const receipt =
     finite(input.receivedAt) && input.receivedAt <= recordTime + window.aheadMs
       ? input.receivedAt
       : recordTime;
   const occurred = input.occurredAt;
-  if (finite(occurred) && occurred <= receipt + window.aheadMs && occurred >= receipt - window.backMs) {
+  if (finite(occurred) && occurred <= receipt + window.aheadMs && occurred >= receipt - window.behindMs) {
     return { at: occurred, receipt, basis: 'occurred' };
   }
   return { at: receipt, receipt, basis: 'receipt' };
 }
 
-/** The `ingest.received_at` of an event, whether or not its schema has the field yet. */
-export function receivedAtOf(event: object): number | null {
-  const ingest = (event as { ingest?: { received_at?: unknown } | null }).ingest;
-  const at = ingest?.received_at;
-  return typeof at === 'number' ? at : null;
-}
+/** The `ingest.received_at` of an event (null on events written before the ingest stamp). */
+export const receivedAtOf = (event: AuditEvent): number | null => event.ingest?.received_at ?? null;

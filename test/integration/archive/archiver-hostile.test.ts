@@ -83,6 +83,11 @@ describe('archiver: hostile records never stop it (real Kafka and S3 store)', ()
       clean({ tenant_id: 'globex', occurred_at: Date.now() - 400 * DAY }),
       ...Array.from({ length: 20 }, (_, i) => clean({ tenant_id: i % 2 ? 'acme' : 'globex' })),
     ];
+    const receivedAt = Date.now() - 1500;
+    good[0] = clean({
+      tenant_id: 'acme',
+      ingest: { via: 'sdk', client_id: 'producer-7', received_at: receivedAt },
+    });
     const badDays = clean({ tenant_id: 'acme' }, { retention_days: 2_147_483_647 });
     const badClass = clean({ tenant_id: 'globex' }, { retention_class: 'x'.repeat(300) });
     await writeRecords(topics.clean, [
@@ -110,6 +115,12 @@ describe('archiver: hostile records never stop it (real Kafka and S3 store)', ()
       expect(dead.find((d) => d.id === badDays.id)?.error).toContain('retention_days');
       expect(dead.find((d) => d.id === badClass.id)?.error).toContain('retention_class');
 
+      // The archive's JSON form carries the origin stamp.
+      expect(archived.find((a) => a.event.id === good[0]?.id)?.event.ingest).toEqual({
+        via: 'sdk',
+        client_id: 'producer-7',
+        received_at: new Date(receivedAt).toISOString(),
+      });
       const keyOf = (id: string) => archived.find((a) => a.event.id === id)?.key as string;
       const cjkKey = keyOf(good[20]?.id as string);
       expect(parseObjectKey(cjkKey)?.segment).toBe(tenantSegment(CJK_TENANT));

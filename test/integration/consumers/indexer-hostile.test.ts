@@ -82,6 +82,8 @@ describe('indexer: hostile records never stop it (real Kafka and Elasticsearch)'
         occurred_at: i === 9 ? Date.now() - 400 * DAY : Date.now(), // ancient: filed under receipt
       }),
     );
+    const receivedAt = Date.now() - 1500;
+    good[0] = clean({ ingest: { via: 'gateway', client_id: 'ci-bot', received_at: receivedAt } });
     const farFuture = clean({ occurred_at: 4_000_000_000_000_000 }); // beyond what ES dates hold
     const notJson = clean({ details: '{"unterminated": ' });
     const records = [
@@ -121,6 +123,26 @@ describe('indexer: hostile records never stop it (real Kafka and Elasticsearch)'
     }[];
     const today = new Date().toISOString().slice(0, 10).replaceAll('-', '.');
     expect(indices.map((i) => i.index)).toEqual([`${prefix}-${today}`]);
+    // The origin stamp is searchable: receipt time as event.ingested, door and client under audit.ingest.
+    const stamped = await es.search<{ event: { ingested: string } }>({
+      index: `${prefix}-*`,
+      query: {
+        bool: {
+          filter: [
+            { term: { 'audit.ingest.client_id': 'ci-bot' } },
+            { term: { 'audit.ingest.via': 'gateway' } },
+          ],
+        },
+      },
+    });
+    expect(stamped.hits.hits.map((h) => [h._id, h._source?.event.ingested])).toEqual([
+      [good[0]?.id, new Date(receivedAt).toISOString()],
+    ]);
+    const byReceipt = await es.count({
+      index: `${prefix}-*`,
+      query: { term: { 'audit.time_basis': 'receipt' } },
+    });
+    expect(byReceipt.count).toBe(1); // the ancient one
   });
 
   it('a 409 from another tenant is an id_conflict in the DLQ, a redelivery of the same event is not', async () => {

@@ -25,7 +25,7 @@ import {
 } from '@auditflow/archiver';
 import { WireCodec } from '@auditflow/processor-runtime';
 import { createAuditProducer, kafkaSecurityFromEnv } from '@auditflow/producer';
-import { loadRetentionPolicy, TOPICS } from '@auditflow/schemas';
+import { loadRetentionPolicy, occurredAtWindowFromEnv, TOPICS } from '@auditflow/schemas';
 import { Client } from '@elastic/elasticsearch';
 import { Command } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';
@@ -332,6 +332,7 @@ function reconcileCommand(): Command {
             groups: { sanitizer: o.sanitizerGroup, indexer: o.indexerGroup, archiver: o.archiverGroup },
             rollWindowMs,
             lagAllowanceMs: seconds(o.lagSeconds, '--lag-seconds'),
+            window: occurredAtWindowFromEnv(env),
           },
         );
         await es.close();
