@@ -5,12 +5,17 @@ const RandExp = RandExpModule as unknown as typeof RandExpModule.default;
 
 /** Random strings matching `pattern`; with a seed, the same strings on every run. */
 export function sampleGenerator(pattern: RegExp, seed?: number): { gen(): string } {
-  const generator = new RandExp(pattern);
+  // randexp cannot parse lookbehinds; the samples do without them (the rule still checks them).
+  const source = pattern.source.replace(/\(\?<[!=][^()]*\)/g, '');
+  const generator = new RandExp(new RegExp(source, pattern.flags));
   if (seed !== undefined) {
-    let state = seed;
+    let state = seed >>> 0 || 1;
+    // xorshift32: exact in 32-bit integers (an LCG in doubles loses bits and repeats).
     generator.randInt = (a: number, b: number): number => {
-      state = (state * 1103515245 + 12345) % 2 ** 31;
-      return a + (state % (b - a + 1));
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return a + ((state >>> 0) % (b - a + 1));
     };
   }
   return generator;

@@ -53,8 +53,11 @@ const ruleSchema = z
      * group, gitleaks' default), or when absent the named group `secret` if any, else the match.
      */
     secretGroup: z.union([z.literal('first'), z.number().int().min(0)]).optional(),
-    /** luhn; entropy: looksRandom (mixed case and digits); shannon: entropy above minEntropy. */
-    validator: z.enum(['luhn', 'entropy', 'shannon']).optional(),
+    /**
+     * luhn; entropy: looksRandom (mixed case and digits); shannon: entropy above minEntropy;
+     * credential: has a digit, both cases or a base64 symbol (not an English word).
+     */
+    validator: z.enum(['luhn', 'entropy', 'shannon', 'credential']).optional(),
     minEntropy: z.number().positive().optional(),
     /**
      * The rule runs only on strings holding one of these (case-insensitive; the keyword
@@ -293,9 +296,16 @@ function validatorOf(rule: RuleDefinition): (secret: string) => boolean {
       return (s) => looksRandom(s, min ?? 4);
     case 'shannon':
       return (s) => entropy(s) > (min ?? 0);
+    case 'credential':
+      return looksLikeCredential;
     default:
       return () => true;
   }
+}
+
+/** `Token verified`, `Bearer of`: a word is not a credential; `dXNlcjpwYXNz`, `abc9` are. */
+export function looksLikeCredential(value: string): boolean {
+  return /\d|[+/=]/.test(value) || (/[a-z]/.test(value) && /[A-Z]/.test(value));
 }
 
 function compileRule(rule: RuleDefinition, shared: readonly Allowed[]): CompiledRule {
