@@ -17,7 +17,7 @@ const MAX_DIGITS = 19;
 /** A group inside a spaced or dashed card has at least 3 digits (4-4-4-4, 4-6-5, 4-6-4). */
 const MIN_GROUP = 3;
 
-const THREE_DIGITS = /\d{3}/;
+const THREE_DIGITS = /\d{3}/g;
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isAlnum = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -92,15 +92,16 @@ function cardAt(text: string, groups: readonly Group[], from: number): number {
 /** Finds card numbers in `text`, left to right, non-overlapping. */
 export function findCards(text: string): Span[] {
   const spans: Span[] = [];
-  // Every card has a group of 3+ digits: find the first with the native engine (fast on prose),
-  // then scan by hand from there.
-  let i = text.search(THREE_DIGITS);
-  if (i < 0) return spans;
+  // Every card has a group of 3+ digits: the native engine skips to the next one (fast on
+  // prose), the loop below reads the run of groups from there.
   const n = text.length;
+  let i = 0;
   while (i < n) {
     if (!isDigit(text.charCodeAt(i))) {
-      i++;
-      continue;
+      THREE_DIGITS.lastIndex = i;
+      const next = THREE_DIGITS.exec(text);
+      if (next === null) break;
+      i = next.index;
     }
     // A run of digit groups joined by single spaces or dashes.
     const groups: Group[] = [];
