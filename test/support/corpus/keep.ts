@@ -576,6 +576,12 @@ function assignmentCases(): KeepCase[] {
     `cursor=${Buffer.from(JSON.stringify({ id: 48213, ts: 1764583200 })).toString('base64url')}`,
     `integrity=sha512-${g.base64Bytes(64)}`,
     `node_id=${g.hex(32)}`,
+    `COMMIT=${g.hex(40)}`,
+    `DIGEST=sha256:${g.hex(64)}`,
+    `SPAN_ID=${g.hex(16)}`,
+    `X_REQUEST_ID=${g.hex(32)}`,
+    `"sha": "${g.hex(40)}"`,
+    `parent=${g.hex(40)} tree=${g.hex(40)}`,
   ];
   return lines.map((line, i) => {
     const label = `keep key=value: ${line.split(/[=:]/)[0]}`;

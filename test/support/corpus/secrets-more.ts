@@ -1247,6 +1247,40 @@ const CODE: readonly Template[] = [
   ),
 ];
 
+/** Second frames for classes already covered once: a rule must hold for the class, not the line. */
+const SECOND_FRAMES: readonly Template[] = [
+  token(
+    'Telegram bot token in a file URL',
+    (f) => `${f.number(9)}:AA${f.b64url(33)}`,
+    (v) => `download https://api.telegram.org/file/bot${v}/photos/file_12.jpg failed`,
+  ),
+  token(
+    'Discord token in client code',
+    (f) => `${Buffer.from(`1${f.digits(17)}`).toString('base64url')}.${f.b64url(6)}.${f.b64url(38)}`,
+    (v) => `client.run('${v}')`,
+  ),
+  token(
+    'empty-user URL user-info amqps',
+    (f) => f.alnum(28),
+    (v) => `amqps://:${v}@mq.internal:5671/orders`,
+  ),
+  token(
+    'token-only user-info Bitbucket',
+    (f) => f.alnum(32),
+    (v) => `git clone https://${v}@bitbucket.org/acme/infra.git`,
+  ),
+  token(
+    'Supabase token after a flag',
+    (f) => `sbp_${f.hex(40)}`,
+    (v) => `supabase --access-token ${v} db push`,
+  ),
+  token(
+    'Teams webhook in JSON text',
+    (f) => `${f.uuid()}@${f.uuid()}/IncomingWebhook/${f.hex(32)}/${f.uuid()}`,
+    (v) => `{"webhook": "https://acme.webhook.office.com/webhookb2/${v}"} (not JSON-parsed: trailing text)`,
+  ),
+];
+
 /** Text that carries a secret encoded once more: URL-encoded, JSON-escaped, base64. */
 const ENCODED: readonly Template[] = [
   [
@@ -1325,5 +1359,6 @@ export function moreCases(): SecretCase[] {
     ...casesOf('http-auth', AUTH_SCHEMES, 5),
     ...casesOf('private-key', MORE_KEYS, 1),
     ...casesOf('free-text', CODE, 2),
+    ...casesOf('provider-token', SECOND_FRAMES, 5),
   ];
 }
