@@ -5,6 +5,7 @@ import type { AuditEvent } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { consumeAll } from './consume.ts';
 import { endpoints, kafkaClient, unique } from './endpoints.ts';
 
 /** An indexer on a test's own topics and index prefix (own group unless one is given). */
@@ -84,4 +85,66 @@ export async function writeRecords(topic: string, records: readonly RawRecord[])
   } finally {
     await producer.disconnect();
   }
+}
+
+/** A DLQ record as tests check it: who set it aside, why, and which event (when it decodes). */
+export interface DeadLetteredRecord {
+  readonly stage?: string;
+  readonly reason?: string;
+  readonly error: string;
+  readonly id?: string;
+  readonly tenant?: string;
+}
+
+/** The DLQ's records once at least `count` are there (or the time is up). */
+export async function deadLettered(
+  topic: string,
+  count: number,
+  timeoutMs = 60_000,
+): Promise<DeadLetteredRecord[]> {
+  const codec = new WireCodec(endpoints().SCHEMA_REGISTRY_URL);
+  const deadline = Date.now() + timeoutMs;
+  let records = await consumeAll(topic);
+  while (records.length < count && Date.now() < deadline) {
+    await sleep(500);
+    records = await consumeAll(topic);
+  }
+  return Promise.all(
+    records.map(async ({ message }) => {
+      const event = await codec.decode(message.value).catch(() => undefined);
+      return {
+        stage: message.headers?.['auditflow-stage']?.toString(),
+        reason: message.headers?.['auditflow-reason']?.toString(),
+        error: message.headers?.['auditflow-error']?.toString() ?? '',
+        id: event?.id,
+        tenant: event?.tenant_id,
+      };
+    }),
+  );
+}
+
+/**
+ * The indexers and index prefixes a test file makes, and one `cleanup` for its afterAll: stops
+ * the indexers, removes each prefix's template and indices, closes the client.
+ */
+export function indexerTestScope(es: Client) {
+  const running: Indexer[] = [];
+  const prefixes: string[] = [];
+  return {
+    running,
+    /** A fresh `audit-events-<label>-…` prefix, removed at cleanup. */
+    prefix(label: string): string {
+      const prefix = `audit-events-${unique(label).toLowerCase()}`;
+      prefixes.push(prefix);
+      return prefix;
+    },
+    async cleanup(): Promise<void> {
+      await Promise.all(running.map((i) => i.stop()));
+      for (const prefix of prefixes) {
+        await es.indices.deleteIndexTemplate({ name: prefix }).catch(() => {});
+        await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true }).catch(() => {});
+      }
+      await es.close();
+    },
+  };
 }

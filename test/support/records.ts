@@ -1,4 +1,5 @@
-import type { AuditEvent } from '@auditflow/schemas';
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent, Enrichment } from '@auditflow/schemas';
 
 /** A minimal, valid Avro record as a foreign producer might write it; override what a test needs. */
 export function avroRecord(overrides: Partial<AuditEvent> = {}): AuditEvent {
@@ -28,3 +29,27 @@ export function avroRecord(overrides: Partial<AuditEvent> = {}): AuditEvent {
     ...overrides,
   };
 }
+
+/** The enricher's block of a clean-topic event (fresh fingerprint); override what a test needs. */
+export function enrichmentOf(overrides: Partial<Enrichment> = {}): Enrichment {
+  return {
+    processed_at: Date.now(),
+    known_action: true,
+    category: 'git',
+    severity: 'low',
+    compliance: [],
+    retention_class: 'standard',
+    retention_days: 365,
+    legal_hold: false,
+    tenant_name: null,
+    service_owner: null,
+    fingerprint: randomUUID().replaceAll('-', ''),
+    ...overrides,
+  };
+}
+
+/** An enriched clean-topic record with a fresh id, as a foreign or hostile writer could put it there. */
+export const cleanRecord = (
+  overrides: Partial<AuditEvent> = {},
+  enriched: Partial<Enrichment> = {},
+): AuditEvent => avroRecord({ id: randomUUID(), enrichment: enrichmentOf(enriched), ...overrides });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { avroRecord } from '../../../test/support/records.ts';
 import {
   digestKey,
   hourPrefix,
@@ -9,7 +10,6 @@ import {
   tenantSegment,
 } from './keys.ts';
 import { planRoll, rollRecord } from './roll.ts';
-import { avroEvent } from './test-events.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -26,7 +26,11 @@ const keyFor = (
   const record = rollRecord(
     '7',
     NOW,
-    avroEvent({ tenant_id: tenant, occurred_at: occurredAt, receivedAt }),
+    avroRecord({
+      tenant_id: tenant,
+      occurred_at: occurredAt,
+      ingest: receivedAt === null ? null : { via: 'gateway', client_id: 'c', received_at: receivedAt },
+    }),
     '{}',
     {
       retentionClass: 'standard',

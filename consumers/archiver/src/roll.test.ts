@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { avroRecord, enrichmentOf } from '../../../test/support/records.ts';
 import { parseObjectKey } from './keys.ts';
 import { InvalidRecordError, planRoll, type RollRecord, rollIsDue, rollRecord } from './roll.ts';
-import { avroEvent } from './test-events.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const record = (offset: number, tenant: string, occurred: string, days = 365): RollRecord => ({
@@ -79,21 +79,7 @@ describe('planRoll', () => {
   it('refuses retention values the store could not take, naming the field', () => {
     const defaults = { retentionClass: 'standard', days: 365 };
     const enriched = (retention_class: string, retention_days: number) =>
-      avroEvent({
-        enrichment: {
-          processed_at: 0,
-          known_action: true,
-          category: null,
-          severity: null,
-          compliance: [],
-          retention_class,
-          retention_days,
-          legal_hold: false,
-          tenant_name: null,
-          service_owner: null,
-          fingerprint: 'f',
-        },
-      });
+      avroRecord({ enrichment: enrichmentOf({ retention_class, retention_days }) });
     expect(rollRecord('1', 0, enriched('extended', 1095), '{}', defaults).retentionDays).toBe(1095);
     for (const [cls, days, field] of [
       ['bad class\u0000', 365, 'retention_class'],

@@ -1,6 +1,7 @@
 import { routingTime } from '@auditflow/processor-runtime';
 import { toAuditEvent } from '@auditflow/schemas';
 import { describe, expect, it } from 'vitest';
+import { enrichmentOf } from '../../../test/support/records.ts';
 import { sameEvent } from './indexer.ts';
 import { planIndices } from './routing.ts';
 import { checkIndexPrefix, indexFor, indexNameProblem } from './template.ts';
@@ -89,22 +90,7 @@ describe('sameEvent', () => {
     },
     { id: '0192f7a4-6b1e-7c3d-9a4b-8c2d1e0f3a5b', occurredAt: NOW, producerId: 'p', sequence: 3 },
   );
-  const enriched = (fingerprint: string) => ({
-    ...event,
-    enrichment: {
-      processed_at: NOW,
-      known_action: true,
-      category: null,
-      severity: null,
-      compliance: [],
-      retention_class: 'standard',
-      retention_days: 365,
-      legal_hold: false,
-      tenant_name: null,
-      service_owner: null,
-      fingerprint,
-    },
-  });
+  const enriched = (fingerprint: string) => ({ ...event, enrichment: enrichmentOf({ fingerprint }) });
 
   it('matches a redelivery by fingerprint and nothing else', () => {
     expect(sameEvent({ audit: { fingerprint: 'f1' } }, enriched('f1'))).toBe(true);

@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseObjectKey, tenantSegment, verifyStore } from '@auditflow/archiver';
-import { WireCodec } from '@auditflow/processor-runtime';
-import type { AuditEvent, Enrichment } from '@auditflow/schemas';
+import type { AuditEvent } from '@auditflow/schemas';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ARCHIVE_KEYS,
@@ -14,51 +12,14 @@ import {
 } from '../../support/archive.ts';
 import { consumeAll } from '../../support/consume.ts';
 import { dedicatedS3 } from '../../support/dedicated-servers.ts';
-import { endpoints, unique } from '../../support/endpoints.ts';
-import { writeRecords } from '../../support/indexer.ts';
+import { unique } from '../../support/endpoints.ts';
+import { deadLettered, writeRecords } from '../../support/indexer.ts';
 import { createPipelineTopics } from '../../support/pipeline-topics.ts';
-import { avroRecord } from '../../support/records.ts';
+import { cleanRecord } from '../../support/records.ts';
 
 const DAY = 86_400_000;
 /** 128 CJK characters: within the gateway's bounds, 1,152 bytes once percent-encoded. */
 const CJK_TENANT = `租户${'测'.repeat(126)}`;
-
-const enrichment = (overrides: Partial<Enrichment> = {}): Enrichment => ({
-  processed_at: Date.now(),
-  known_action: true,
-  category: 'git',
-  severity: 'low',
-  compliance: [],
-  retention_class: 'standard',
-  retention_days: 365,
-  legal_hold: false,
-  tenant_name: null,
-  service_owner: null,
-  fingerprint: randomUUID(),
-  ...overrides,
-});
-
-const clean = (overrides: Partial<AuditEvent> = {}, enriched: Partial<Enrichment> = {}): AuditEvent =>
-  avroRecord({ id: randomUUID(), enrichment: enrichment(enriched), ...overrides });
-
-/** The DLQ's records as stage, reason and event id (once `count` are there). */
-async function deadLettered(topic: string, count: number) {
-  const codec = new WireCodec(endpoints().SCHEMA_REGISTRY_URL);
-  const deadline = Date.now() + 60_000;
-  let records = await consumeAll(topic);
-  while (records.length < count && Date.now() < deadline) {
-    await sleep(500);
-    records = await consumeAll(topic);
-  }
-  return Promise.all(
-    records.map(async ({ message }) => ({
-      stage: message.headers?.['auditflow-stage']?.toString(),
-      reason: message.headers?.['auditflow-reason']?.toString(),
-      error: message.headers?.['auditflow-error']?.toString() ?? '',
-      id: (await codec.decode(message.value).catch(() => undefined))?.id,
-    })),
-  );
-}
 
 const expectOnce = (archived: { event: { id: string } }[], events: readonly AuditEvent[]) => {
   const seen = archived.map((a) => a.event.id);
@@ -76,20 +37,20 @@ describe('archiver: hostile records never stop it (real Kafka and S3 store)', ()
     const topics = await createPipelineTopics('arch-poison');
     const store = testArchiveStore();
     const good = [
-      ...Array.from({ length: 20 }, (_, i) => clean({ tenant_id: i % 2 ? 'acme' : 'globex' })),
-      clean({ tenant_id: CJK_TENANT }),
-      clean({ tenant_id: '../../etc/\u001b[31mpasswd\u0000' }),
-      clean({ tenant_id: 'acme', occurred_at: 4_000_000_000_000_000 }), // filed under its receipt hour
-      clean({ tenant_id: 'globex', occurred_at: Date.now() - 400 * DAY }),
-      ...Array.from({ length: 20 }, (_, i) => clean({ tenant_id: i % 2 ? 'acme' : 'globex' })),
+      ...Array.from({ length: 20 }, (_, i) => cleanRecord({ tenant_id: i % 2 ? 'acme' : 'globex' })),
+      cleanRecord({ tenant_id: CJK_TENANT }),
+      cleanRecord({ tenant_id: '../../etc/\u001b[31mpasswd\u0000' }),
+      cleanRecord({ tenant_id: 'acme', occurred_at: 4_000_000_000_000_000 }), // filed under its receipt hour
+      cleanRecord({ tenant_id: 'globex', occurred_at: Date.now() - 400 * DAY }),
+      ...Array.from({ length: 20 }, (_, i) => cleanRecord({ tenant_id: i % 2 ? 'acme' : 'globex' })),
     ];
     const receivedAt = Date.now() - 1500;
-    good[0] = clean({
+    good[0] = cleanRecord({
       tenant_id: 'acme',
       ingest: { via: 'sdk', client_id: 'producer-7', received_at: receivedAt },
     });
-    const badDays = clean({ tenant_id: 'acme' }, { retention_days: 2_147_483_647 });
-    const badClass = clean({ tenant_id: 'globex' }, { retention_class: 'x'.repeat(300) });
+    const badDays = cleanRecord({ tenant_id: 'acme' }, { retention_days: 2_147_483_647 });
+    const badClass = cleanRecord({ tenant_id: 'globex' }, { retention_class: 'x'.repeat(300) });
     await writeRecords(topics.clean, [
       ...good.slice(0, 10).map((event) => ({ event, partition: 0 })),
       { value: Buffer.from('not avro at all'), partition: 0 },
@@ -186,11 +147,11 @@ describe('archiver: hostile records never stop it (real Kafka and S3 store)', ()
       };
       const batch = (n: number) =>
         Array.from({ length: n }, (_, i) =>
-          clean({ tenant_id: ['acme', 'globex', CJK_TENANT][i % 3] as string }),
+          cleanRecord({ tenant_id: ['acme', 'globex', CJK_TENANT][i % 3] as string }),
         );
 
       let child = await start();
-      const first = [clean({ tenant_id: CJK_TENANT }), ...batch(60)];
+      const first = [cleanRecord({ tenant_id: CJK_TENANT }), ...batch(60)];
       await writeRecords(
         topics.clean,
         first.map((event, i) => ({ event, partition: i % 3 })),

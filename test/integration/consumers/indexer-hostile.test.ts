@@ -1,91 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Indexer } from '@auditflow/indexer';
-import { WireCodec } from '@auditflow/processor-runtime';
-import type { AuditEvent, Enrichment } from '@auditflow/schemas';
 import { afterAll, describe, expect, it } from 'vitest';
 import { consumeAll } from '../../support/consume.ts';
-import { elasticsearchClient, endpoints, unique } from '../../support/endpoints.ts';
-import { countWhen, testIndexer, writeRecords } from '../../support/indexer.ts';
+import { elasticsearchClient, unique } from '../../support/endpoints.ts';
+import {
+  countWhen,
+  deadLettered,
+  indexerTestScope,
+  testIndexer,
+  writeRecords,
+} from '../../support/indexer.ts';
 import { createPipelineTopics } from '../../support/pipeline-topics.ts';
-import { avroRecord } from '../../support/records.ts';
+import { avroRecord, cleanRecord } from '../../support/records.ts';
 
 const DAY = 86_400_000;
 
-const enrichment = (fingerprint: string): Enrichment => ({
-  processed_at: Date.now(),
-  known_action: true,
-  category: 'git',
-  severity: 'low',
-  compliance: [],
-  retention_class: 'standard',
-  retention_days: 365,
-  legal_hold: false,
-  tenant_name: null,
-  service_owner: null,
-  fingerprint,
-});
-
-/** An enriched clean-topic event with a fresh id (or the one given). */
-const clean = (overrides: Partial<AuditEvent> = {}): AuditEvent =>
-  avroRecord({ id: randomUUID(), enrichment: enrichment(randomUUID().replaceAll('-', '')), ...overrides });
-
-/** The DLQ's records as (reason, event id or undefined, tenant) once `count` are there. */
-async function deadLettered(topic: string, count: number, timeoutMs = 60_000) {
-  const codec = new WireCodec(endpoints().SCHEMA_REGISTRY_URL);
-  const deadline = Date.now() + timeoutMs;
-  let records = await consumeAll(topic);
-  while (records.length < count && Date.now() < deadline) {
-    await sleep(500);
-    records = await consumeAll(topic);
-  }
-  return Promise.all(
-    records.map(async ({ message }) => {
-      const event = await codec.decode(message.value).catch(() => undefined);
-      return {
-        stage: message.headers?.['auditflow-stage']?.toString(),
-        reason: message.headers?.['auditflow-reason']?.toString(),
-        error: message.headers?.['auditflow-error']?.toString() ?? '',
-        offset: message.headers?.['auditflow-source-offset']?.toString(),
-        id: event?.id,
-        tenant: event?.tenant_id,
-      };
-    }),
-  );
-}
-
 describe('indexer: hostile records never stop it (real Kafka and Elasticsearch)', () => {
   const es = elasticsearchClient();
-  const running: Indexer[] = [];
-  const prefixes: string[] = [];
-  const prefixFor = (label: string) => {
-    const prefix = `audit-events-${unique(label).toLowerCase()}`;
-    prefixes.push(prefix);
-    return prefix;
-  };
-  afterAll(async () => {
-    await Promise.all(running.map((i) => i.stop()));
-    for (const prefix of prefixes) {
-      await es.indices.deleteIndexTemplate({ name: prefix }).catch(() => {});
-      await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true }).catch(() => {});
-    }
-    await es.close();
-  });
+  const scope = indexerTestScope(es);
+  const running = scope.running;
+  const prefixFor = scope.prefix;
+  afterAll(() => scope.cleanup());
 
   it('dead-letters permanent failures planted between good records with their reasons and indexes every good one after them', async () => {
     const topics = await createPipelineTopics('idx-poison');
     const prefix = prefixFor('poison');
     const good = Array.from({ length: 40 }, (_, i) =>
-      clean({
+      cleanRecord({
         // A 128-character CJK tenant with a control character is valid data, not a failure.
         tenant_id: i === 7 ? `租户${'测'.repeat(125)}\u0007` : 'acme',
         occurred_at: i === 9 ? Date.now() - 400 * DAY : Date.now(), // ancient: filed under receipt
       }),
     );
     const receivedAt = Date.now() - 1500;
-    good[0] = clean({ ingest: { via: 'gateway', client_id: 'ci-bot', received_at: receivedAt } });
-    const farFuture = clean({ occurred_at: 4_000_000_000_000_000 }); // beyond what ES dates hold
-    const notJson = clean({ details: '{"unterminated": ' });
+    good[0] = cleanRecord({ ingest: { via: 'gateway', client_id: 'ci-bot', received_at: receivedAt } });
+    const farFuture = cleanRecord({ occurred_at: 4_000_000_000_000_000 }); // beyond what ES dates hold
+    const notJson = cleanRecord({ details: '{"unterminated": ' });
     const records = [
       ...good.slice(0, 10).map((event) => ({ event, partition: 0 })),
       { value: Buffer.from('not avro at all'), partition: 0 },
@@ -149,10 +99,10 @@ describe('indexer: hostile records never stop it (real Kafka and Elasticsearch)'
     const topics = await createPipelineTopics('idx-conflict');
     const prefix = prefixFor('conflict');
     const id = randomUUID();
-    const acme = clean({ id, tenant_id: 'acme' });
-    const globex = clean({ id, tenant_id: 'globex' }); // another fingerprint, the same chosen id
+    const acme = cleanRecord({ id, tenant_id: 'acme' });
+    const globex = cleanRecord({ id, tenant_id: 'globex' }); // another fingerprint, the same chosen id
     const unenrichedGlobex = avroRecord({ id, tenant_id: 'globex', producer: { id: 'other', sequence: 9 } });
-    const after = clean({ tenant_id: 'globex' });
+    const after = cleanRecord({ tenant_id: 'globex' });
     await writeRecords(topics.clean, [
       { event: acme, partition: 0 },
       { event: globex, partition: 0 },
@@ -187,8 +137,8 @@ describe('indexer: hostile records never stop it (real Kafka and Elasticsearch)'
     running.push(run);
     await run.start(); // installs the template, so the blocked index gets the mappings
     await es.indices.create({ index: blockedIndex, settings: { 'index.blocks.write': true } });
-    const held = Array.from({ length: 30 }, () => clean({ occurred_at: blockedAt }));
-    const flowing = Array.from({ length: 60 }, () => clean());
+    const held = Array.from({ length: 30 }, () => cleanRecord({ occurred_at: blockedAt }));
+    const flowing = Array.from({ length: 60 }, () => cleanRecord());
     await writeRecords(topics.clean, [
       ...held.map((event) => ({ event, partition: 0 })),
       ...flowing.map((event, i) => ({ event, partition: 1 + (i % 2) })),

@@ -2,7 +2,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Indexer } from '@auditflow/indexer';
 import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
 import { auditEventSchema } from '@auditflow/schemas';
@@ -20,7 +19,7 @@ import {
   unique,
 } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
-import { countWhen, testIndexer } from '../../support/indexer.ts';
+import { countWhen, indexerTestScope, testIndexer } from '../../support/indexer.ts';
 import { avroRecord } from '../../support/records.ts';
 
 async function topicsFor(prefix: string): Promise<{ clean: string; dlq: string }> {
@@ -53,24 +52,13 @@ async function emit(topic: string, count: number, offset = 0): Promise<void> {
 
 describe('indexer against real Kafka and Elasticsearch', () => {
   const es = elasticsearchClient();
-  const running: Indexer[] = [];
-  const prefixes: string[] = [];
-  const track = (prefix: string): string => {
-    prefixes.push(prefix);
-    return prefix;
-  };
-  afterAll(async () => {
-    await Promise.all(running.map((i) => i.stop()));
-    for (const prefix of prefixes) {
-      await es.indices.deleteIndexTemplate({ name: prefix }).catch(() => {});
-      await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true }).catch(() => {});
-    }
-    await es.close();
-  });
+  const scope = indexerTestScope(es);
+  const running = scope.running;
+  afterAll(() => scope.cleanup());
 
   it('indexes every event once as an ECS document; a redelivery of everything adds no duplicate', async () => {
     const topics = await topicsFor('it.idx');
-    const prefix = track(`audit-events-${unique('t').toLowerCase()}`);
+    const prefix = scope.prefix('t');
     await emit(topics.clean, 500);
     const first = testIndexer(topics, prefix, es);
     running.push(first);
@@ -109,7 +97,7 @@ describe('indexer against real Kafka and Elasticsearch', () => {
 
   it('sends a document Elasticsearch rejects to the DLQ with the reason and indexes the rest', async () => {
     const topics = await topicsFor('it.idx-reject');
-    const prefix = track(`audit-events-${unique('r').toLowerCase()}`);
+    const prefix = scope.prefix('r');
     await emit(topics.clean, 20);
     const id = await registryClient().getLatestSchemaId(`${topics.clean}-value`);
     const writer = avro.Type.forSchema(auditEventSchema as unknown as avro.Schema);
@@ -167,7 +155,7 @@ describe('indexer against real Kafka and Elasticsearch', () => {
 
   it('drops daily indices past the search retention where the cluster has no ILM', async () => {
     const topics = await topicsFor('it.idx-retention');
-    const prefix = track(`audit-events-${unique('s').toLowerCase()}`);
+    const prefix = scope.prefix('s');
     const run = testIndexer(topics, prefix, es);
     running.push(run);
     await run.start();
