@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { MARKER_PREFIX } from '@auditflow/schemas';
 import AhoCorasick from 'modern-ahocorasick';
 import { z } from 'zod';
-import { findCards, type Span } from './cards.ts';
+import { findCards, luhnDigits, type Span } from './cards.ts';
 import { KeywordPrefilter } from './prefilter.ts';
 import { findLongTokens } from './tokens.ts';
 
@@ -148,17 +148,7 @@ export const VENDORED_RULES_FILE = new URL('../rules/gitleaks.json', import.meta
 /** Luhn checksum over the digits of `text`, 13 to 19 of them. */
 export function luhn(text: string): boolean {
   const digits = text.replace(/\D/g, '');
-  if (digits.length < 13 || digits.length > 19) return false;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
+  return digits.length >= 13 && digits.length <= 19 && luhnDigits(digits);
 }
 
 /** Shannon entropy in bits per character. */
