@@ -29,6 +29,8 @@ const keyNamesSchema = z.strictObject({
   commandFlags: z
     .record(z.string().min(1), z.record(z.string().regex(/^(-{1,2}|\/)[A-Za-z0-9-]+$/), z.enum(FLAG_MODES)))
     .default({}),
+  /** Commands whose last word is the password when this one-letter flag is given (`htpasswd -b`). */
+  lastArgument: z.record(z.string().min(1), z.string().regex(/^[A-Za-z]$/)).default({}),
 });
 
 export type KeyNamesDefinition = z.output<typeof keyNamesSchema>;
@@ -93,6 +95,8 @@ export class KeyNames {
   private readonly phrases: readonly string[];
   /** Command name → its password flags. */
   readonly commandFlags: ReadonlyMap<string, ReadonlyMap<string, FlagMode>>;
+  /** Command name → the flag letter that makes its last word a password. */
+  readonly lastArgument: ReadonlyMap<string, string>;
   private readonly cache = new Map<string, boolean>();
 
   constructor(definition: KeyNamesDefinition) {
@@ -102,6 +106,7 @@ export class KeyNames {
     this.describing = new Set(definition.describingWords);
     this.prefixes = new Set(definition.describingPrefixes);
     this.phrases = definition.secretPhrases;
+    this.lastArgument = new Map(Object.entries(definition.lastArgument));
     this.commandFlags = new Map(
       Object.entries(definition.commandFlags).map(([command, flags]) => [
         command,

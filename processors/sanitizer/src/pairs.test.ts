@@ -125,11 +125,16 @@ describe('pairs in free text', () => {
     '[REDACTED:[REDACTED:': '[REDACTED:'.repeat(MB / 10),
     'long key, one =': `${'a'.repeat(MB)}=x`,
     'unclosed quote of backslashes': `password:"${'\\'.repeat(MB)}`,
+    'many short lines': 'x\n'.repeat(MB / 2),
+    'many lines with a blank': 'a b\n'.repeat(MB / 4),
+    'SET PASSWORD FOR =': `SET PASSWORD FOR ${'='.repeat(MB)}`,
+    'htpasswd -b lines': 'htpasswd -b f u p\n'.repeat(MB / 18),
     '&key& lookaheads': '&aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'.repeat(MB / 57),
   };
   it.each(Object.entries(hostile))('stays linear on %s (1 MB)', (_name, text) => {
     const started = performance.now();
     scanner.redact(text, mark, new Map());
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Linear here is tens of ms on an idle core; quadratic was 85 s. 3 s leaves room for a loaded CI box.
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 });

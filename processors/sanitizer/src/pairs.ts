@@ -150,6 +150,10 @@ interface Found {
 
 /** Words of a command line: a path's last segment is the command (`/usr/bin/mysql`). */
 const COMMAND_SPLIT = /[\s/|;&()"'`=<>]+/;
+/** The longest line read whole for a positional secret. */
+const MAX_LINE_RECORD_CHARS = 512;
+/** SQL that sets a password without naming it before the `=` (MySQL, MariaDB). */
+const SET_PASSWORD = /\bset\s+password\s+for\b/i;
 /** How far back on its line a flag looks for its command. */
 const MAX_COMMAND_LOOKBACK = 256;
 /** `- name: DB_PASSWORD` then `value: …` within this many characters. */
@@ -206,7 +210,48 @@ export class PairScanner {
     if (c === 60 /* < */) return this.element(text, i);
     if (c === 44 /* , */) return this.call(text, i);
     if (isBlank(c)) return this.loose(text, i);
+    if (i === 0 || isLineEnd(text.charCodeAt(i - 1))) {
+      const line = this.lineRecord(text, i, scan);
+      if (line) return line;
+    }
     return { next: i + 1 };
+  }
+
+  /**
+   * Secrets a whole line carries by position: a `.pgpass` line (`host:port:db:user:password`),
+   * `htpasswd -b file user password` (the command's last word).
+   */
+  private lineRecord(text: string, start: number, scan: ScanState): Found | undefined {
+    let end = start;
+    const limit = Math.min(text.length, start + MAX_LINE_RECORD_CHARS);
+    let colons = 0;
+    let blanks = 0;
+    const fields: number[] = [];
+    while (end < limit && !isLineEnd(text.charCodeAt(end))) {
+      const c = text.charCodeAt(end);
+      if (c === 58) {
+        colons++;
+        fields.push(end);
+      } else if (isBlank(c)) blanks++;
+      end++;
+    }
+    if (colons === 4 && blanks === 0) {
+      const port = text.slice((fields[0] as number) + 1, fields[1]);
+      if (/^(?:\d{1,5}|\*)$/.test(port) && end > (fields[3] as number) + 1)
+        return { value: { start: (fields[3] as number) + 1, end }, next: end };
+    }
+    const share = blanks > 0 ? netUsePassword(text, start, end) : undefined;
+    if (share) return { value: share, next: share.end };
+    const lastArgFlag = blanks > 0 ? scan.lastArgumentFlag(text, start, end, this.keys) : undefined;
+    if (lastArgFlag) {
+      let last = end;
+      while (last > start && isBlank(text.charCodeAt(last - 1))) last--;
+      let first = last;
+      while (first > start && !isBlank(text.charCodeAt(first - 1))) first--;
+      if (last - first >= MIN_VALUE_CHARS && !text.startsWith('-', first))
+        return { value: { start: first, end: last }, next: last };
+    }
+    return undefined;
   }
 
   /** `key=value`, `key: value`, `key := value`, `key => value`. */
@@ -226,6 +271,11 @@ export class PairScanner {
       sepEnd = next === 61 ? i + 2 : i + 1; // :=
     }
     const key = this.keyBefore(text, i);
+    if (c === 61 && scan.setsPassword(text, i)) {
+      // SQL: SET PASSWORD FOR 'app'@'%' = '…' — the key is the statement, not a word before `=`.
+      const value = this.value(text, sepEnd, false);
+      if (value) return { value, next: value.end };
+    }
     // arn:aws:secretsmanager:…:secret:name is a path of segments, not pairs.
     if (!key || (key.start > 0 && text.charCodeAt(key.start - 1) === 58)) return { next: sepEnd };
     const keyText = text.slice(key.start, key.end);
@@ -242,7 +292,7 @@ export class PairScanner {
       scan.valueNamedSecret(lastWord, key.start);
     // `key: value` and `key = value` lines (YAML, INI) run to the line's end; `KEY=value cmd` is one token.
     const spaced = sepEnd < n && isBlank(text.charCodeAt(sepEnd)) && isBlank(text.charCodeAt(i - 1));
-    const wholeLine = this.startsLine(text, key.start) && (c === 58 || spaced);
+    const wholeLine = !keyText.includes(' ') && this.startsLine(text, key.start) && (c === 58 || spaced);
     const header = sensitive && this.isHeaderKey(keyText);
     // Inside a quoted string ("Authorization: Basic …" in a curl line) the value ends at its quote.
     const enclosing =
@@ -257,7 +307,11 @@ export class PairScanner {
     }
     if (this.isWorkingDirectory(lastWord, text, sepEnd)) return { next: sepEnd };
     const value = this.value(text, sepEnd, wholeLine || header, enclosing, header);
-    return value ? { value, next: value.end } : { next: sepEnd };
+    if (!value) return { next: sepEnd };
+    // "password: too short (minimum …)": in a sentence, a plain word followed by more words is prose.
+    if (c === 58 && !wholeLine && !header && spacedAfter(text, sepEnd) && isProse(text, value))
+      return { next: sepEnd };
+    return { value, next: value.end };
   }
 
   /**
@@ -360,6 +414,8 @@ export class PairScanner {
     const end = this.tokenEnd(text, i + 1, text.length);
     const start = i + 1;
     if (end - start < MIN_LOOSE_VALUE_CHARS || !looksGenerated(text, start, end)) return { next: i + 1 };
+    // "Bearer expires_in=3600": a pair of its own follows, not a credential.
+    if (this.startsPair(text, start)) return { next: i + 1 };
     return { value: { start, end }, next: end };
   }
 
@@ -582,29 +638,43 @@ const VALUE_KEYS = new Set(['value', 'Value', 'val']);
 
 /** What one scan remembers: the command of the current line, a secret name awaiting its value. */
 class ScanState {
-  private lastAt = -1;
+  private lineAt = -1;
+  private lineStart = 0;
+  private lineId = 0;
+  private flagsLine = -1;
   private flags: ReadonlyMap<string, FlagMode> | undefined;
+  private sqlLine = -1;
+  private sqlSetsPassword = false;
   private namedSecretEnd = -1;
 
   /**
-   * The password flags of the commands on the line of `at`, if any: computed at the line's
-   * first flag, kept while no line end lies between calls (the scan moves forward, so this
-   * reads each character once).
+   * Which line `at` is on (an id that changes with each new line), and where that line starts
+   * (at most MAX_COMMAND_LOOKBACK back). The scan moves forward, so this reads each character
+   * about once: only the stretch since the last call is checked for a line end.
    */
-  flagsOf(text: string, at: number, keys: KeyNames): ReadonlyMap<string, FlagMode> | undefined {
-    if (keys.commandFlags.size === 0) return undefined;
-    if (this.lastAt >= 0 && at >= this.lastAt) {
-      let sameLine = true;
-      for (let k = this.lastAt; k < at && sameLine; k++) sameLine = !isLineEnd(text.charCodeAt(k));
-      this.lastAt = at;
-      if (sameLine) return this.flags;
+  private line(text: string, at: number): number {
+    if (this.lineAt >= 0 && at >= this.lineAt) {
+      let same = true;
+      for (let k = this.lineAt; k < at && same; k++) same = !isLineEnd(text.charCodeAt(k));
+      this.lineAt = at;
+      if (same) return this.lineId;
     }
-    this.lastAt = at;
+    this.lineAt = at;
     let start = at;
     const floor = Math.max(0, at - MAX_COMMAND_LOOKBACK);
     while (start > floor && !isLineEnd(text.charCodeAt(start - 1))) start--;
+    this.lineStart = start;
+    return ++this.lineId;
+  }
+
+  /** The password flags of the commands on the line of `at` (read up to its first flag), if any. */
+  flagsOf(text: string, at: number, keys: KeyNames): ReadonlyMap<string, FlagMode> | undefined {
+    if (keys.commandFlags.size === 0) return undefined;
+    const id = this.line(text, at);
+    if (id === this.flagsLine) return this.flags;
+    this.flagsLine = id;
     let merged: Map<string, FlagMode> | undefined;
-    for (const word of text.slice(start, at).split(COMMAND_SPLIT)) {
+    for (const word of text.slice(this.lineStart, at).split(COMMAND_SPLIT)) {
       const flags = keys.commandFlags.get(word);
       if (!flags) continue;
       merged ??= new Map();
@@ -612,6 +682,33 @@ class ScanState {
     }
     this.flags = merged;
     return merged;
+  }
+
+  /** Whether the line of `at` says `SET PASSWORD FOR` before its first `=`. */
+  setsPassword(text: string, at: number): boolean {
+    const id = this.line(text, at);
+    if (id !== this.sqlLine) {
+      this.sqlLine = id;
+      this.sqlSetsPassword = SET_PASSWORD.test(text.slice(this.lineStart, at));
+    }
+    return this.sqlSetsPassword;
+  }
+
+  /** `htpasswd -b … user password`: a command whose flag (a letter in a cluster) makes its last word the password. */
+  lastArgumentFlag(text: string, start: number, end: number, keys: KeyNames): boolean {
+    if (keys.lastArgument.size === 0) return false;
+    const line = text.slice(start, end);
+    let named = false;
+    for (const command of keys.lastArgument.keys()) named ||= line.includes(command);
+    if (!named) return false; // most lines: no split
+    const words = line.split(COMMAND_SPLIT);
+    for (const [i, word] of words.entries()) {
+      const letter = keys.lastArgument.get(word);
+      if (letter === undefined) continue;
+      for (const flag of words.slice(i + 1))
+        if (flag.startsWith('-') && !flag.startsWith('--') && flag.includes(letter)) return true;
+    }
+    return false;
   }
 
   secretName(end: number): void {
@@ -654,6 +751,22 @@ function looksGenerated(text: string, start: number, end: number): boolean {
   return first !== 47 && others <= (end - start) / 2;
 }
 
+/** Windows `net use \\\\server\\share <password> /user:…`: the word after the share. */
+function netUsePassword(text: string, start: number, end: number): KeySpan | undefined {
+  // Searched within the line only: the whole rest of the text at every line would be quadratic.
+  const found = text.slice(start, end).indexOf('net use ');
+  if (found < 0) return undefined;
+  const at = start + found;
+  let p = at + 'net use '.length;
+  while (p < end && isBlank(text.charCodeAt(p))) p++;
+  if (!text.startsWith('\\\\', p)) return undefined;
+  while (p < end && !isBlank(text.charCodeAt(p))) p++;
+  while (p < end && isBlank(text.charCodeAt(p))) p++;
+  let e = p;
+  while (e < end && !isBlank(text.charCodeAt(e))) e++;
+  return e - p >= MIN_VALUE_CHARS && text.charCodeAt(p) !== 47 ? { start: p, end: e } : undefined;
+}
+
 /** `declare -x PWD` → `PWD`; `- name` → `name`. */
 function lastWordOf(key: string): string {
   let start = key.length;
@@ -693,4 +806,17 @@ export function argvSecrets(items: readonly string[], keys: KeyNames): Map<numbe
     if ((glued === '=' || glued === '*') && item.length > 2 && !item.startsWith('--')) found.set(i, 2);
   }
   return found;
+}
+
+const spacedAfter = (text: string, at: number): boolean => at < text.length && isBlank(text.charCodeAt(at));
+
+/** A lower-case word followed by another word: a sentence goes on, no credential stands here. */
+function isProse(text: string, value: KeySpan): boolean {
+  for (let i = value.start; i < value.end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 97 || c > 122) return false;
+  }
+  let next = value.end;
+  while (next < text.length && isBlank(text.charCodeAt(next))) next++;
+  return next > value.end && next < text.length && isLetter(text.charCodeAt(next));
 }
