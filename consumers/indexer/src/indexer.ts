@@ -56,7 +56,7 @@ interface Pending {
 /** What became of one record of a batch. */
 type Outcome =
   | { readonly kind: 'done' }
-  | { readonly kind: 'dead'; readonly record: Message }
+  | { readonly kind: 'dead'; readonly record: Message; readonly result: string }
   | { readonly kind: 'retry'; readonly detail: string };
 
 type DeadLetterer = (message: KafkaMessage, reason: string, detail: string, result: string) => Outcome;
@@ -239,10 +239,11 @@ export class Indexer {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const started = performance.now();
     const outcomes: (Outcome | undefined)[] = new Array(batch.messages.length);
-    const dead: DeadLetterer = (message, reason, detail, result) => {
-      this.indexed.inc({ result });
-      return { kind: 'dead', record: deadLetter(batch, message, 'indexer', reason, detail) };
-    };
+    const dead: DeadLetterer = (message, reason, detail, result) => ({
+      kind: 'dead',
+      record: deadLetter(batch, message, 'indexer', reason, detail),
+      result,
+    });
     const decoded: { position: number; message: KafkaMessage; event: AuditEvent }[] = [];
     for (const [position, message] of batch.messages.entries()) {
       try {
@@ -391,9 +392,16 @@ export class Indexer {
   ): Promise<void> {
     let cut = outcomes.findIndex((o) => o === undefined || o.kind === 'retry');
     if (cut === -1) cut = batch.messages.length;
-    const dead = outcomes.slice(0, cut).flatMap((o) => (o?.kind === 'dead' ? [o.record] : []));
-    if (dead.length > 0)
-      await (this.producer as Producer).send({ topic: this.config.dlqTopic, acks: -1, messages: dead });
+    const dead = outcomes.slice(0, cut).flatMap((o) => (o?.kind === 'dead' ? [o] : []));
+    if (dead.length > 0) {
+      await (this.producer as Producer).send({
+        topic: this.config.dlqTopic,
+        acks: -1,
+        messages: dead.map((d) => d.record),
+      });
+      // Counted once sent: records past a retry are decided again on the next fetch.
+      for (const d of dead) this.indexed.inc({ result: d.result });
+    }
     if (cut > 0) {
       const last = batch.messages[cut - 1] as KafkaMessage;
       resolveOffset(last.offset);
