@@ -296,7 +296,7 @@ function gatewayOnlyRefusals(): (RefusalCase & { status: number; headers?: Recor
     {
       kind: 'unknown field is_admin',
       input: JSON.stringify({ ...good(9202), is_admin: true }),
-      field: '',
+      field: 'is_admin',
       rule: /unrecognized_keys/,
       status: 400,
     },
@@ -325,14 +325,14 @@ function gatewayOnlyRefusals(): (RefusalCase & { status: number; headers?: Recor
       kind: 'body: 6 MiB authenticated',
       input: JSON.stringify(good(9203, T, { details: { blob: 'A'.repeat(6 * 1_048_576) } })),
       field: '',
-      rule: /./,
+      rule: /body_too_large/,
       status: 413,
     },
     {
       kind: 'content-type: text/plain',
       input: event,
       field: '',
-      rule: /./,
+      rule: /unsupported_media_type/,
       status: 415,
       headers: { 'content-type': 'text/plain' },
     },
@@ -340,7 +340,7 @@ function gatewayOnlyRefusals(): (RefusalCase & { status: number; headers?: Recor
       kind: 'bearer: wrong token',
       input: event,
       field: '',
-      rule: /./,
+      rule: /unauthorized/,
       status: 401,
       headers: { authorization: 'Bearer not-a-token-0123456789' },
     },
@@ -609,6 +609,17 @@ describe('hostile input end to end (every service a process, real servers)', () 
         rawIds['ANSI and bidi in fields (raw)'] = { id: terminal.id, tenant: T };
         expected.set(terminal.id, { door: 'raw kafka', kind: 'ANSI/bidi' });
         values.push(await raw.encode(TOPICS.raw, terminal));
+        // The pipeline's own tenant and actions and a gateway origin, claimed by a raw writer.
+        const forgedPipeline = raw.record('auditflow', {
+          action: 'audit.hostile.forged',
+          ingest: { via: 'gateway', client_id: 'auditflow-gateway', received_at: now },
+          correlation_id: `hostile-${run}-forged-pipeline`,
+        } as Partial<AuditEvent>);
+        rawIds['raw: forged pipeline tenant, audit.* action, gateway origin'] = {
+          id: forgedPipeline.id,
+          tenant: 'auditflow',
+        };
+        values.push(await raw.encode(TOPICS.raw, forgedPipeline));
         // An id no store takes as a key.
         const longId = raw.record(TENANT_O, { id: `${randomUUID()}-${'x'.repeat(1200)}` });
         rawIds['id: 1237 characters (raw)'] = { id: longId.id, tenant: TENANT_O };
@@ -705,9 +716,7 @@ describe('hostile input end to end (every service a process, real servers)', () 
   afterAll(async () => {
     subscriber?.close();
     await Promise.all(producers.map((p) => p.close(30_000).catch(() => {})));
-    const exits = await Promise.all(services.map(async (s) => [s.name, await s.stop()] as const));
-    for (const [name, exit] of exits)
-      note('graceful stop', name, `exit ${exit?.code ?? exit?.signal ?? 'none'}`);
+    await Promise.all(services.map((s) => s.stop()));
     await es.close();
     writeFileSync(join(logs, 'hostile-report.json'), JSON.stringify(report, null, 2));
     console.log(`hostile-input report: ${join(logs, 'hostile-report.json')} (service logs beside it)`);
@@ -809,6 +818,17 @@ describe('hostile input end to end (every service a process, real servers)', () 
         : [];
     });
     expect(wrongOrigin).toEqual([]);
+    const forged = rawIds['raw: forged pipeline tenant, audit.* action, gateway origin']?.id as string;
+    const forgedDocs = await es.count({ index: 'audit-events*', query: { ids: { values: [forged] } } });
+    note(
+      'forged pipeline tenant, audit.* action and gateway origin',
+      'raw kafka',
+      `indexed copies: ${forgedDocs.count}`,
+    );
+    // known gap: issue 14 item 3 — nothing after the producers re-checks the reserved tenant, the
+    // audit.* actions or the ingest stamp, so a client with write access to audit.raw.v1 can
+    // still claim them (the pipeline's own events travel the same topic). Kafka ACLs on the raw
+    // topic are the boundary today; the correct outcome would be a DLQ record (reserved_tenant).
     for (const kind of ['gateway: forged ingest', 'sdk: forged ingest']) {
       const hit = hits.find((h) => h._id === rawIds[kind]?.id);
       note(
@@ -988,57 +1008,68 @@ describe('hostile input end to end (every service a process, real servers)', () 
       3000,
     );
 
-  it('sets aside raw records with values no document can hold, with the reason', async () => {
-    const kinds = [
-      'details: not JSON (raw)',
-      'occurred_at: past year 275760 (raw)',
-      'id: 1237 characters (raw)',
+  /** `topic stage:reason` of the set-aside records holding each marker, and whether each names its error. */
+  const setAsideBy = (records: readonly SetAside[], marks: readonly string[]) =>
+    marks.map((m) => {
+      const mine = records.filter((r) => r.value.includes(m));
+      return {
+        seen: [...new Set(mine.map((r) => `${r.topic} ${r.stage}:${r.reason}`))].sort(),
+        unexplained: mine.filter((r) => r.reason === '' || r.error === '').length,
+      };
+    });
+
+  it('sets aside raw records with values no stage can hold, with the stage, reason and error', async () => {
+    // Where each fails first: the sanitizer parses details (fail closed: quarantine), the
+    // enricher's fingerprint needs a date, Elasticsearch takes ids of at most 512 bytes.
+    const wanted: [string, RegExp][] = [
+      ['details: not JSON (raw)', /^audit\.quarantine\.v1 sanitizer:transform_failed$/],
+      ['occurred_at: past year 275760 (raw)', /^audit\.dlq\.v1 enricher:transform_failed$/],
+      ['id: 1237 characters (raw)', /^audit\.dlq\.v1 indexer:elasticsearch_[a-z_]+$/],
     ];
-    const ids = kinds.map((k) => rawIds[k]?.id as string);
+    const ids = wanted.map(([k]) => rawIds[k]?.id as string);
     const records = await setAside(ids, (s) => ids.every((id) => s.some((r) => r.value.includes(id))));
-    const observed = Object.fromEntries(
-      kinds.map((k, i) => [
-        k,
-        [
-          ...new Set(
-            records.filter((r) => r.value.includes(ids[i] as string)).map((r) => `${r.stage}:${r.reason}`),
-          ),
-        ].sort(),
-      ]),
-    );
-    for (const [k, v] of Object.entries(observed)) note(k, 'raw kafka', v.join(', '));
-    // Each must be set aside by some stage with a reason; which stage depends on where it fails.
-    for (const k of kinds)
-      expect(observed[k]?.length, `${k}: ${JSON.stringify(observed)}`).toBeGreaterThan(0);
-    expect(
-      Object.values(observed)
-        .flat()
-        .every((s) => /^[a-z:-]+:[a-z_0-9]+$/i.test(s)),
-      JSON.stringify(observed),
-    ).toBe(true);
+    const by = setAsideBy(records, ids);
+    wanted.forEach(([kind, rule], i) => {
+      const { seen, unexplained } = by[i] as { seen: string[]; unexplained: number };
+      note(kind, 'raw kafka', seen.join(', '));
+      expect(seen.length > 0 && seen.every((x) => rule.test(x)), `${kind}: ${JSON.stringify(seen)}`).toBe(
+        true,
+      );
+      expect(unexplained, kind).toBe(0);
+    });
   }, 180_000);
 
   it('dead-letters poison written straight onto the clean topic in the indexer, archiver and streamer', async () => {
-    const kinds = ['clean: occurred_at past any date', 'clean: details not JSON'];
-    const marks = [...kinds.map((k) => rawIds[k]?.id as string), markers.cleanMagic as string];
-    const stages = ['indexer', 'archiver', 'streamer'];
-    const records = await setAside(marks, (s) =>
-      marks.every((m) => stages.every((stage) => s.some((r) => r.value.includes(m) && r.stage === stage))),
-    );
-    const observed = Object.fromEntries(
-      marks.map((m) => [
-        m,
-        [...new Set(records.filter((r) => r.value.includes(m)).map((r) => `${r.stage}:${r.reason}`))].sort(),
-      ]),
-    );
-    for (const [k, m] of [...kinds, 'clean: wrong magic byte'].map((k, i) => [k, marks[i] as string]))
-      note(k as string, 'clean topic', observed[m as string]?.join(', ') ?? '');
-    for (const m of marks)
-      for (const stage of stages)
-        expect(
-          observed[m]?.some((s) => s.startsWith(`${stage}:`)),
-          `${m} in ${stage}: ${JSON.stringify(observed)}`,
-        ).toBe(true);
+    const wanted: [string, string, string[]][] = [
+      [
+        'clean: occurred_at past any date',
+        rawIds['clean: occurred_at past any date']?.id as string,
+        ['archiver:invalid_value', 'indexer:invalid_value', 'streamer:json_form_failed'],
+      ],
+      [
+        'clean: details not JSON',
+        rawIds['clean: details not JSON']?.id as string,
+        ['archiver:invalid_value', 'indexer:invalid_value', 'streamer:json_form_failed'],
+      ],
+      [
+        'clean: wrong magic byte',
+        markers.cleanMagic as string,
+        ['archiver:wrong_magic_byte', 'indexer:wrong_magic_byte', 'streamer:wrong_magic_byte'],
+      ],
+    ];
+    const marks = wanted.map(([, m]) => m);
+    const want = (i: number) => (wanted[i]?.[2] ?? []).map((x) => `${TOPICS.dlq} ${x}`);
+    const records = await setAside(marks, (s) => {
+      const by = setAsideBy(s, marks);
+      return by.every((b, i) => want(i).every((w) => b.seen.includes(w)));
+    });
+    const by = setAsideBy(records, marks);
+    wanted.forEach(([kind], i) => {
+      note(kind, 'clean topic', by[i]?.seen.join(', ') ?? '');
+      // Other streamers on the same topic (another run, `auditflow up`) may add their own records.
+      expect(by[i]?.seen, kind).toEqual(expect.arrayContaining(want(i)));
+      expect(by[i]?.unexplained, kind).toBe(0);
+    });
     // And the good record written after them arrived.
     const after = rawIds['clean: good after the poison']?.id as string;
     const indexed = await es.count({ index: 'audit-events*', query: { ids: { values: [after] } } });
@@ -1192,4 +1223,20 @@ describe('hostile input end to end (every service a process, real servers)', () 
     });
     expect(result.code).toBe(0);
   }, 300_000);
+
+  it('stops every stage on SIGTERM within its drain timeout with exit 0', async () => {
+    subscriber.close();
+    const stops = await Promise.all(
+      services.map(async (s) => {
+        const t0 = Date.now();
+        const exit = await s.stop(60_000);
+        return { name: s.name, code: exit?.code, signal: exit?.signal, ms: Date.now() - t0 };
+      }),
+    );
+    for (const stop of stops)
+      note('SIGTERM after the run', stop.name, `exit ${stop.code ?? stop.signal} after ${stop.ms} ms`);
+    expect(stops.filter((stop) => stop.code !== 0)).toEqual([]);
+    // The longest drain timeout is the streamer's 30 s.
+    expect(Math.max(...stops.map((stop) => stop.ms))).toBeLessThan(40_000);
+  }, 90_000);
 });
