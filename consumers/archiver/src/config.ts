@@ -33,6 +33,10 @@ const archiverSchema = z.object({
     // Data keys below it take at most ~480 bytes: 512 keeps every key within S3's 1,024.
     .max(512, 'must be at most 512 characters (keys under it must stay within 1,024 bytes)')
     .regex(/^$|^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/, 'must be empty or folder names ending in /')
+    // S3 keys with . or .. segments are refused by some stores: every object would be.
+    .refine((prefix) => !prefix.split('/').some((part) => part === '.' || part === '..'), {
+      message: 'must not contain . or .. folders',
+    })
     .default(''),
 });
 
