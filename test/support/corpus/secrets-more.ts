@@ -1281,6 +1281,45 @@ const SECOND_FRAMES: readonly Template[] = [
   ),
 ];
 
+/** Holdout variants of the last classes taught (htpasswd, .pgpass, net use, SQL, stdin passwords). */
+const HOLDOUT: readonly Template[] = [
+  token(
+    'htpasswd -nbB to stdout',
+    (f) => f.alnum(16),
+    (v) => `htpasswd -nbB admin ${v} > /etc/traefik/users`,
+  ),
+  token(
+    '.pgpass with wildcards',
+    (f) => f.alnum(20),
+    (v) => `*:*:*:postgres:${v}`,
+  ),
+  token(
+    'net use with drive letter',
+    (f) => f.alnum(14),
+    (v) => `net use Z: \\\\fs02\\data ${v} /user:ACME\\svc /persistent:no`,
+  ),
+  token(
+    'MySQL SET PASSWORD = PASSWORD()',
+    (f) => f.alnum(16),
+    (v) => `SET PASSWORD = PASSWORD('${v}');`,
+  ),
+  token(
+    'SQL Server ALTER LOGIN',
+    (f) => f.password(16),
+    (v) => `ALTER LOGIN sa WITH PASSWORD = '${v}';`,
+  ),
+  token(
+    'chpasswd from echo',
+    (f) => f.alnum(16),
+    (v) => `echo 'ada:${v}' | chpasswd`,
+  ),
+  token(
+    'passwd --stdin',
+    (f) => f.alnum(16),
+    (v) => `echo '${v}' | passwd --stdin deploy`,
+  ),
+];
+
 /** Text that carries a secret encoded once more: URL-encoded, JSON-escaped, base64. */
 const ENCODED: readonly Template[] = [
   [
@@ -1360,5 +1399,6 @@ export function moreCases(): SecretCase[] {
     ...casesOf('private-key', MORE_KEYS, 1),
     ...casesOf('free-text', CODE, 2),
     ...casesOf('provider-token', SECOND_FRAMES, 5),
+    ...casesOf('cli', HOLDOUT, 1),
   ];
 }
