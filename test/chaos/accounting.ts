@@ -49,20 +49,3 @@ export function judgeStage(
     },
   };
 }
-
-/** Seconds from `end` until every id in `ids` had been seen by every stage; undefined if one never was. */
-export function recoverySeconds(
-  ids: readonly string[],
-  stages: readonly ReadonlyMap<string, number>[],
-  end: number,
-): number | undefined {
-  let latest = end;
-  for (const first of stages) {
-    for (const id of ids) {
-      const at = first.get(id);
-      if (at === undefined) return undefined;
-      if (at > latest) latest = at;
-    }
-  }
-  return (latest - end) / 1000;
-}

@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseObjectKey, readTopicSince } from '@auditflow/archiver';
+import { parseObjectKey } from '@auditflow/archiver';
 import { WireCodec } from '@auditflow/processor-runtime';
 import { TOPICS } from '@auditflow/schemas';
 import { runCli } from '../support/cli.ts';
-import { kafkaClient } from '../support/endpoints.ts';
+import { consumeCommitted } from '../support/consume.ts';
 import { judgeStage, type StageVerdict } from './accounting.ts';
 import type { Harness } from './harness.ts';
 import { readLog } from './logs.ts';
@@ -37,6 +37,9 @@ export interface FinalChecks {
   readonly seconds: number;
 }
 
+/** Whole topics of the run's own cluster, exactly to their end (no quiet-spell guess). */
+const topicOptions = (h: Harness) => ({ brokers: h.endpoints.KAFKA_BROKERS, timeoutMs: 600_000 });
+
 const header = (headers: Record<string, unknown> | undefined, name: string): string =>
   String((headers?.[name] as Buffer | undefined)?.toString() ?? '');
 
@@ -44,8 +47,7 @@ const header = (headers: Record<string, unknown> | undefined, name: string): str
 async function cleanTopic(h: Harness): Promise<Sightings> {
   const codec = new WireCodec(h.endpoints.SCHEMA_REGISTRY_URL);
   const seen = new Sightings();
-  const kafka = kafkaClient('chaos-check-clean', h.endpoints.KAFKA_BROKERS);
-  for (const { message } of await readTopicSince(kafka, TOPICS.clean, 0, 600_000)) {
+  for (const { message } of await consumeCommitted(TOPICS.clean, topicOptions(h))) {
     const event = await codec.decode(message.value);
     if (event.tenant_id !== h.tenant) continue;
     seen.see(event.id);
@@ -58,8 +60,7 @@ async function cleanTopic(h: Harness): Promise<Sightings> {
 /** How often each event id (its header) is on a topic, read_committed from the start. */
 async function idsOnTopic(h: Harness, topic: string): Promise<Sightings> {
   const seen = new Sightings();
-  const kafka = kafkaClient(`chaos-check-${topic}`, h.endpoints.KAFKA_BROKERS);
-  for (const { message } of await readTopicSince(kafka, topic, 0, 600_000)) {
+  for (const { message } of await consumeCommitted(topic, topicOptions(h))) {
     const id = header(message.headers, 'auditflow-event-id');
     if (h.traffic.ledger.acked.has(id) || h.traffic.ledger.inDoubt.has(id)) seen.see(id);
   }
@@ -68,11 +69,10 @@ async function idsOnTopic(h: Harness, topic: string): Promise<Sightings> {
 
 /** Our events set aside by any stage, by stage and reason. */
 async function deadLettered(h: Harness): Promise<Record<string, number>> {
-  const kafka = kafkaClient('chaos-check-dlq', h.endpoints.KAFKA_BROKERS);
   const ours = (id: string) => h.traffic.ledger.acked.has(id) || h.traffic.ledger.inDoubt.has(id);
   const out: Record<string, number> = {};
   for (const topic of [TOPICS.dlq, TOPICS.quarantine]) {
-    for (const { message } of await readTopicSince(kafka, topic, 0, 300_000)) {
+    for (const { message } of await consumeCommitted(topic, topicOptions(h))) {
       if (!ours(header(message.headers, 'auditflow-event-id'))) continue;
       const key = `${topic}: ${header(message.headers, 'auditflow-stage')}: ${header(message.headers, 'auditflow-reason')}`;
       out[key] = (out[key] ?? 0) + 1;

@@ -199,10 +199,17 @@ export async function runChaos(options: RunOptions): Promise<ChaosResult> {
     }
     let duplicatedRaw = 0;
     for (const n of checks.upstream.raw.values()) if (n > 1) duplicatedRaw++;
+    // A spool may only be full while Kafka is away (and for the replay after it): a minute's grace.
+    const kafkaAway = perFault
+      .filter((f) => f.name === 'stop-kafka')
+      .map((f) => [f.start, f.until + 60_000] as const);
     const small = h.traffic.smallSpoolProducerId
       ? {
           acknowledged: [...ledger.acked.values()].filter((a) => a.via === 'sdk-small-spool').length,
           refused: ledger.refused['sdk-small-spool: SpoolFullError'] ?? 0,
+          refused_while_kafka_up: ledger.spoolFullAt.filter(
+            (t) => !kafkaAway.some(([a, b]) => t >= a && t <= b),
+          ).length,
         }
       : undefined;
     const recoveries = perFault
@@ -279,6 +286,10 @@ export async function runChaos(options: RunOptions): Promise<ChaosResult> {
       problems.push(`${n} secret fragments in ${where}`);
     for (const [why, n] of Object.entries(result.dead_lettered))
       problems.push(`${n} of our events dead-lettered (${why})`);
+    if (small && small.refused_while_kafka_up > 0)
+      problems.push(
+        `SDK with a ${options.smallSpool?.maxBytes} B spool threw SpoolFullError ${small.refused_while_kafka_up} times while Kafka was up`,
+      );
     if (!result.verify_ok) problems.push('auditflow verify failed');
     if (result.reconcile_gaps !== 0) problems.push(`reconcile: ${result.reconcile_gaps} gaps`);
     if (drain.seconds === undefined) problems.push('the pipeline did not drain');

@@ -29,6 +29,8 @@ export class Ledger {
   readonly secretIds = new Set<string>();
   readonly inDoubt = new Set<string>();
   readonly refused: Record<string, number> = {};
+  /** When each SpoolFullError came (the contract: only while Kafka has not acknowledged for a while). */
+  readonly spoolFullAt: number[] = [];
   readonly startedAt = Date.now();
 
   ack(id: string, ack: Ack): void {

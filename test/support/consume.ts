@@ -81,3 +81,61 @@ export async function consumeCount(
   await consumer.disconnect();
   return out;
 }
+
+/**
+ * Reads a topic read_committed from its start up to the end it had when called, exactly: a
+ * partition is done when a batch reaches its high watermark, counting the transaction markers
+ * and aborted records kafkajs filters out (it reports them in END_BATCH_PROCESS). For
+ * transactional topics, where consumeAll would wait for a marker that is never delivered.
+ */
+export async function consumeCommitted(
+  topic: string,
+  options: { brokers?: string; timeoutMs?: number } = {},
+): Promise<Consumed[]> {
+  const kafka = kafkaClient(unique('test-reader'), options.brokers);
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const ends = new Map(offsets.map((p) => [p.partition, Number(p.high)]));
+  const remaining = new Set(offsets.filter((p) => Number(p.high) > Number(p.low)).map((p) => p.partition));
+  const out: Consumed[] = [];
+  if (remaining.size === 0) return out;
+  const consumer = kafka.consumer({ groupId: unique('test-reader'), readUncommitted: false });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `read ${out.length} messages of ${topic}; partitions ${[...remaining]} not at their end`,
+            ),
+          ),
+        options.timeoutMs ?? 120_000,
+      );
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (Number(payload.lastOffset) + 1 < (ends.get(payload.partition) ?? 0)) return;
+        remaining.delete(payload.partition);
+        if (remaining.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      consumer
+        .run({
+          eachBatch: async ({ batch }) => {
+            const end = ends.get(batch.partition) ?? 0;
+            for (const message of batch.messages)
+              if (Number(message.offset) < end)
+                out.push({ partition: batch.partition, offset: message.offset, message });
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
