@@ -1183,29 +1183,30 @@ describe('hostile input end to end (every service a process, real servers)', () 
     );
   }, 60_000);
 
-  it('reconcile finds no gap for the good tenant', async () => {
-    const reconcileOnce = async () => {
-      const result = await runCli(
-        [
-          'reconcile',
-          '--from',
-          new Date(started).toISOString(),
-          '--to',
-          new Date(Date.now() + 60_000).toISOString(),
-          '--tenant',
-          T,
-          '--json',
-        ],
-        env,
-      );
-      const last = result.stdout.trim().split('\n').at(-1) ?? '{}';
-      return {
-        result,
-        report: JSON.parse(last) as { gaps: unknown[]; inFlight: unknown[]; counts: Record<string, number> },
-      };
+  const reconcileOnce = async (tenant: string) => {
+    const result = await runCli(
+      [
+        'reconcile',
+        '--from',
+        new Date(started).toISOString(),
+        '--to',
+        new Date(Date.now() + 60_000).toISOString(),
+        '--tenant',
+        tenant,
+        '--json',
+      ],
+      env,
+    );
+    const last = result.stdout.trim().split('\n').at(-1) ?? '{}';
+    return {
+      result,
+      report: JSON.parse(last) as { gaps: unknown[]; inFlight: unknown[]; counts: Record<string, number> },
     };
+  };
+
+  it('reconcile finds no gap for the good tenant', async () => {
     const { result, report } = await pollUntil(
-      reconcileOnce,
+      () => reconcileOnce(T),
       ({ report }) => report.gaps?.length === 0 && report.inFlight?.length === 0,
       180_000,
       5000,
@@ -1222,6 +1223,29 @@ describe('hostile input end to end (every service a process, real servers)', () 
       archived: expected.size,
     });
     expect(result.code).toBe(0);
+  }, 300_000);
+
+  it('reconcile accounts for hostile tenant ids too (matched by their escaped or hashed key segment)', async () => {
+    for (const [kind, tenant] of [
+      ['tenant:cjk', HOSTILE_TENANTS.cjk],
+      ['tenant:slash', HOSTILE_TENANTS.slash],
+    ] as const) {
+      const { result, report } = await pollUntil(
+        () => reconcileOnce(tenant),
+        ({ report }) => report.gaps?.length === 0 && report.inFlight?.length === 0,
+        120_000,
+        5000,
+      );
+      note(
+        `reconcile --tenant <${kind}>`,
+        'cli',
+        `exit ${result.code}; gaps ${report.gaps?.length}; counts ${JSON.stringify(report.counts)}`,
+      );
+      expect(report.gaps, `${kind}: ${result.stderr}`).toEqual([]);
+      expect(report.counts, kind).toMatchObject({ clean: 1, indexed: 1 });
+      expect(report.counts.archived, kind).toBeGreaterThanOrEqual(1);
+      expect(result.code, kind).toBe(0);
+    }
   }, 300_000);
 
   it('stops every stage on SIGTERM within its drain timeout with exit 0', async () => {
