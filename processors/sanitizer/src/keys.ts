@@ -31,6 +31,11 @@ const keyNamesSchema = z.strictObject({
     .default({}),
   /** Commands whose last word is the password when this one-letter flag is given (`htpasswd -b`). */
   lastArgument: z.record(z.string().min(1), z.string().regex(/^[A-Za-z]$/)).default({}),
+  /**
+   * Commands that read a password piped in by `echo`/`printf`: the flag that must be on the
+   * line (`--stdin`, `--password-stdin`), '' for none, or 'user:' for `user:password` lines.
+   */
+  stdinPassword: z.record(z.string().min(1), z.string()).default({}),
 });
 
 export type KeyNamesDefinition = z.output<typeof keyNamesSchema>;
@@ -97,7 +102,10 @@ export class KeyNames {
   readonly commandFlags: ReadonlyMap<string, ReadonlyMap<string, FlagMode>>;
   /** Command name → the flag letter that makes its last word a password. */
   readonly lastArgument: ReadonlyMap<string, string>;
+  /** Command name → what makes it read a password from stdin (see the schema). */
+  readonly stdinPassword: ReadonlyMap<string, string>;
   private readonly cache = new Map<string, boolean>();
+  private readonly endingCache = new Map<string, boolean>();
 
   constructor(definition: KeyNamesDefinition) {
     this.secret = new Set(definition.secretWords);
@@ -107,6 +115,7 @@ export class KeyNames {
     this.prefixes = new Set(definition.describingPrefixes);
     this.phrases = definition.secretPhrases;
     this.lastArgument = new Map(Object.entries(definition.lastArgument));
+    this.stdinPassword = new Map(Object.entries(definition.stdinPassword));
     this.commandFlags = new Map(
       Object.entries(definition.commandFlags).map(([command, flags]) => [
         command,
@@ -130,11 +139,17 @@ export class KeyNames {
    * ("my api key: …"), where a secret word earlier ("Bearer realm=…") names nothing.
    */
   endsWithSecret(key: string): boolean {
+    if (!this.isSensitive(key)) return false;
+    const cached = this.endingCache.get(key);
+    if (cached !== undefined) return cached;
     const words = keyWords(key);
-    if (words.length === 0 || !this.isSensitive(key)) return false;
-    if (this.isSecretTermAt(words, words.length - 1)) return true;
     const joined = ` ${words.join(' ')}`;
-    return this.phrases.some((phrase) => joined.endsWith(` ${phrase}`));
+    const verdict =
+      words.length > 0 &&
+      (this.isSecretTermAt(words, words.length - 1) || this.phrases.some((p) => joined.endsWith(` ${p}`)));
+    if (this.endingCache.size >= CACHE_LIMIT) this.endingCache.clear();
+    this.endingCache.set(key, verdict);
+    return verdict;
   }
 
   /** Whether these words, as a key, name a secret: a secret term not followed by a describing word. */

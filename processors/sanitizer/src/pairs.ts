@@ -148,12 +148,34 @@ interface Found {
   readonly next: number;
 }
 
+/** "Nothing here, go on with the next character" (shared: the scanner allocates nothing for it). */
+const NEXT: Found = { next: -1 };
+
+/** The shortest text that can hold a pair (`pw=abc`). */
+const MIN_PAIR_TEXT = 6;
+
+/** Characters where a pair, flag, element or loose value can begin. */
+const isTrigger = (c: number): boolean =>
+  c === 61 || c === 58 || c === 45 || c === 91 || c === 60 || c === 44 || c === 32 || c === 9;
+
+/** Whether `text` has any separator, flag dash, element, comma or blank: else no pair can be in it. */
+function mayHoldPair(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 61 || c === 58 || c === 45 || c === 60 || c === 44 || c === 32 || c === 9 || c === 10)
+      return true;
+  }
+  return false;
+}
+
 /** Words of a command line: a path's last segment is the command (`/usr/bin/mysql`). */
 const COMMAND_SPLIT = /[\s/|;&()"'`=<>]+/;
 /** The longest line read whole for a positional secret. */
 const MAX_LINE_RECORD_CHARS = 512;
 /** SQL that sets a password without naming it before the `=` (MySQL, MariaDB). */
-const SET_PASSWORD = /\bset\s+password\s+for\b/i;
+const SET_PASSWORD = /\bset\s+password\b/i;
+/** MySQL's `= PASSWORD('…')` / `OLD_PASSWORD('…')`: the quoted argument is the password. */
+const PASSWORD_FUNCTION = /^(?:OLD_)?PASSWORD\(\s*/i;
 /** How far back on its line a flag looks for its command. */
 const MAX_COMMAND_LOOKBACK = 256;
 /** `- name: DB_PASSWORD` then `value: …` within this many characters. */
@@ -171,9 +193,17 @@ export class PairScanner {
     let from = 0;
     let count = 0;
     const n = text.length;
+    // Most strings hold no separator, flag or element at all: one cheap pass says so, and
+    // nothing is allocated for them (this runs on every string of every event).
+    if (n < MIN_PAIR_TEXT || !mayHoldPair(text)) return text;
     const scan = new ScanState();
     let i = 0;
     while (i < n) {
+      const c = text.charCodeAt(i);
+      if (!isTrigger(c) && i !== 0 && !isLineEnd(text.charCodeAt(i - 1))) {
+        i++;
+        continue;
+      }
       const found = this.at(text, i, scan);
       if (
         found.value &&
@@ -214,7 +244,7 @@ export class PairScanner {
       const line = this.lineRecord(text, i, scan);
       if (line) return line;
     }
-    return { next: i + 1 };
+    return NEXT;
   }
 
   /**
@@ -226,13 +256,19 @@ export class PairScanner {
     const limit = Math.min(text.length, start + MAX_LINE_RECORD_CHARS);
     let colons = 0;
     let blanks = 0;
+    let pipe = false;
+    let backslash = false;
+    let dash = false;
     const fields: number[] = [];
     while (end < limit && !isLineEnd(text.charCodeAt(end))) {
       const c = text.charCodeAt(end);
       if (c === 58) {
         colons++;
-        fields.push(end);
+        if (colons <= 4) fields.push(end);
       } else if (isBlank(c)) blanks++;
+      else if (c === 124) pipe = true;
+      else if (c === 92) backslash = true;
+      else if (c === 45) dash = true;
       end++;
     }
     if (colons === 4 && blanks === 0) {
@@ -240,11 +276,15 @@ export class PairScanner {
       if (/^(?:\d{1,5}|\*)$/.test(port) && end > (fields[3] as number) + 1)
         return { value: { start: (fields[3] as number) + 1, end }, next: end };
     }
-    const share = blanks > 0 ? netUsePassword(text, start, end) : undefined;
+    // What follows needs a command line: blanks and a backslash share, a pipe or a flag.
+    if (blanks === 0) return undefined;
+    const share = backslash ? netUsePassword(text, start, end) : undefined;
     if (share) return { value: share, next: share.end };
-    const lastArgFlag = blanks > 0 ? scan.lastArgumentFlag(text, start, end, this.keys) : undefined;
-    if (lastArgFlag) {
-      let last = end;
+    const piped = pipe ? this.pipedPassword(text, start, end) : undefined;
+    if (piped) return { value: piped, next: piped.end };
+    if (dash && scan.lastArgumentFlag(text, start, end, this.keys)) {
+      // The command's last word: before any redirection, pipe or next command.
+      let last = commandEnd(text, start, end);
       while (last > start && isBlank(text.charCodeAt(last - 1))) last--;
       let first = last;
       while (first > start && !isBlank(text.charCodeAt(first - 1))) first--;
@@ -252,6 +292,41 @@ export class PairScanner {
         return { value: { start: first, end: last }, next: last };
     }
     return undefined;
+  }
+
+  /**
+   * `echo '…' | passwd --stdin ada`, `echo 'ada:…' | chpasswd`, `printf … | docker login
+   * --password-stdin`: the echoed word is the password (rules/key-names.json stdinPassword).
+   */
+  private pipedPassword(text: string, start: number, end: number): KeySpan | undefined {
+    if (this.keys.stdinPassword.size === 0) return undefined;
+    const line = text.slice(start, end);
+    const pipe = line.indexOf('|');
+    if (pipe < 0) return undefined;
+    const echo = /^\s*(?:echo|printf)(?:\s+-[a-z]+)*\s+/.exec(line.slice(0, pipe));
+    if (!echo) return undefined;
+    const words = line
+      .slice(pipe + 1)
+      .split(COMMAND_SPLIT)
+      .filter(Boolean);
+    const command = (words[0] === 'sudo' ? words[1] : words[0]) ?? '';
+    const needs = this.keys.stdinPassword.get(command);
+    if (needs === undefined || (needs !== 'user:' && needs !== '' && !words.includes(needs)))
+      return undefined;
+    let from = start + echo[0].length;
+    let to = start + pipe;
+    while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+    if (isQuote(text.charCodeAt(from)) && text.charCodeAt(to - 1) === text.charCodeAt(from)) {
+      from++;
+      to--;
+    }
+    if (to > from + 1 && text.charCodeAt(to - 2) === 92 && text.charCodeAt(to - 1) === 110) to -= 2; // printf '…\n'
+    if (needs === 'user:') {
+      const colon = text.slice(from, to).indexOf(':');
+      if (colon < 0) return undefined;
+      from += colon + 1;
+    }
+    return to - from >= MIN_VALUE_CHARS ? { start: from, end: to } : undefined;
   }
 
   /** `key=value`, `key: value`, `key := value`, `key => value`. */
@@ -273,7 +348,10 @@ export class PairScanner {
     const key = this.keyBefore(text, i);
     if (c === 61 && scan.setsPassword(text, i)) {
       // SQL: SET PASSWORD FOR 'app'@'%' = '…' — the key is the statement, not a word before `=`.
-      const value = this.value(text, sepEnd, false);
+      let from = sepEnd;
+      while (from < n && isBlank(text.charCodeAt(from))) from++;
+      const call = PASSWORD_FUNCTION.exec(text.slice(from, from + 24));
+      const value = this.value(text, call ? from + call[0].length : sepEnd, false);
       if (value) return { value, next: value.end };
     }
     // arn:aws:secretsmanager:…:secret:name is a path of segments, not pairs.
@@ -323,7 +401,7 @@ export class PairScanner {
     const n = text.length;
     const double = text.charCodeAt(i + 1) === 45;
     const name = this.flagName(text, i + (double ? 2 : 1));
-    if (!name) return { next: i + 1 };
+    if (!name) return NEXT;
     const after = name.end;
     const blankAfter = after < n && isBlank(text.charCodeAt(after));
     const flags = scan.flagsOf(text, i, this.keys);
@@ -383,7 +461,7 @@ export class PairScanner {
   /** `<password>value</password>`. */
   private element(text: string, i: number): Found {
     const element = this.elementName(text, i + 1);
-    if (!element || !this.keys.isSensitive(text.slice(element.start, element.end))) return { next: i + 1 };
+    if (!element || !this.keys.isSensitive(text.slice(element.start, element.end))) return NEXT;
     const start = element.end + 1;
     let end = start;
     const limit = Math.min(text.length, start + MAX_VALUE_CHARS);
@@ -396,11 +474,17 @@ export class PairScanner {
    * `datadog api key 5600…`. Prose ("password reset requested") has no such value.
    */
   private loose(text: string, i: number): Found {
-    if (i + 1 >= text.length || isBlank(text.charCodeAt(i + 1))) return { next: i + 1 };
-    const key = this.keyBefore(text, i + 1);
-    if (!key || key.end !== i || !this.keys.endsWithSecret(text.slice(key.start, key.end)))
-      return { next: i + 1 };
+    if (i + 1 >= text.length || isBlank(text.charCodeAt(i + 1)) || i === 0) return NEXT;
+    // The value decides first (cheap, no allocation): most blanks in prose are followed by a
+    // plain word, which can never be a loose value.
     const q = text.charCodeAt(i + 1);
+    if (!isQuote(q)) {
+      const end = this.tokenEnd(text, i + 1, text.length);
+      if (end - (i + 1) < MIN_LOOSE_VALUE_CHARS || !looksGenerated(text, i + 1, end)) return NEXT;
+    }
+    if (!isKeyChar(text.charCodeAt(i - 1))) return NEXT;
+    const key = this.keyBefore(text, i + 1);
+    if (!key || key.end !== i || !this.keys.endsWithSecret(text.slice(key.start, key.end))) return NEXT;
     if (isQuote(q)) {
       // WITH PASSWORD '…', IDENTIFIED BY '…', ConvertTo-SecureString '…': quoted, it is the value.
       const value = this.value(text, i + 1, false);
@@ -409,27 +493,27 @@ export class PairScanner {
         value !== undefined &&
         value.end - value.start >= MIN_QUOTED_LOOSE_CHARS &&
         (value.end - value.start >= MIN_LOOSE_VALUE_CHARS || hasDigit(text, value.start, value.end));
-      return plausible ? { value, next: value.end } : { next: i + 1 };
+      return plausible ? { value, next: value.end } : NEXT;
     }
     const end = this.tokenEnd(text, i + 1, text.length);
     const start = i + 1;
-    if (end - start < MIN_LOOSE_VALUE_CHARS || !looksGenerated(text, start, end)) return { next: i + 1 };
+    if (end - start < MIN_LOOSE_VALUE_CHARS || !looksGenerated(text, start, end)) return NEXT;
     // "Bearer expires_in=3600": a pair of its own follows, not a credential.
-    if (this.startsPair(text, start)) return { next: i + 1 };
+    if (this.startsPair(text, start)) return NEXT;
     return { value: { start, end }, next: end };
   }
 
   /** `define('DB_PASSWORD', '…')`, `setenv("API_TOKEN", "…")`: a quoted key, a comma, a quoted value. */
   private call(text: string, i: number): Found {
     const before = text.charCodeAt(i - 1);
-    if (!isQuote(before)) return { next: i + 1 };
+    if (!isQuote(before)) return NEXT;
     let p = i + 1;
     while (p < text.length && p - i <= 4 && isBlank(text.charCodeAt(p))) p++;
-    if (!isQuote(text.charCodeAt(p))) return { next: i + 1 };
+    if (!isQuote(text.charCodeAt(p))) return NEXT;
     const key = this.keyBefore(text, i);
-    if (!key || !this.keys.isSensitive(text.slice(key.start, key.end))) return { next: i + 1 };
+    if (!key || !this.keys.isSensitive(text.slice(key.start, key.end))) return NEXT;
     const value = this.value(text, p, false);
-    return value ? { value, next: value.end } : { next: i + 1 };
+    return value ? { value, next: value.end } : NEXT;
   }
 
   /** The key just before a separator at `sep`: up to three words, skipping a closing quote. */
@@ -751,6 +835,21 @@ function looksGenerated(text: string, start: number, end: number): boolean {
   return first !== 47 && others <= (end - start) / 2;
 }
 
+/** Where the command starting at `start` ends: at a redirection, a pipe or the next command. */
+function commandEnd(text: string, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 62 || c === 124 || c === 59 || (c === 38 && text.charCodeAt(i + 1) === 38)) {
+      let e = i;
+      while (e > start && (isBlank(text.charCodeAt(e - 1)) || isDigitCode(text.charCodeAt(e - 1)))) e--; // `2>`
+      return e;
+    }
+  }
+  return end;
+}
+
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+
 /** Windows `net use \\\\server\\share <password> /user:…`: the word after the share. */
 function netUsePassword(text: string, start: number, end: number): KeySpan | undefined {
   // Searched within the line only: the whole rest of the text at every line would be quadratic.
@@ -759,6 +858,9 @@ function netUsePassword(text: string, start: number, end: number): KeySpan | und
   const at = start + found;
   let p = at + 'net use '.length;
   while (p < end && isBlank(text.charCodeAt(p))) p++;
+  // An optional drive (`Z:`, `*`) before the share.
+  const drive = /^(?:[A-Za-z]:|\*)\s+/.exec(text.slice(p, Math.min(end, p + 8)));
+  if (drive) p += drive[0].length;
   if (!text.startsWith('\\\\', p)) return undefined;
   while (p < end && !isBlank(text.charCodeAt(p))) p++;
   while (p < end && isBlank(text.charCodeAt(p))) p++;
