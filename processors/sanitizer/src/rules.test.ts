@@ -62,10 +62,7 @@ describe('sanitizer rules (samples from our rule file)', () => {
   it('refuses a rule file with a rule lacking samples, naming the rule', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'rules-')), 'rules.json');
     const rule = { id: 'a', description: 'd', pattern: 'x', samples: { positive: [], negative: ['y'] } };
-    writeFileSync(
-      file,
-      JSON.stringify({ version: 'x', rules: [rule], fieldNames: [], freeText: { maxLength: 10 } }),
-    );
+    writeFileSync(file, JSON.stringify({ version: 'x', rules: [rule], freeText: { maxLength: 10 } }));
     expect(() => loadRuleset(file)).toThrowError(
       /rules\.0\.samples\.positive \(rule 'a'\): every rule needs a positive sample/,
     );
@@ -76,10 +73,7 @@ describe('sanitizer rules (samples from our rule file)', () => {
     const samples = { positive: ['x'], negative: ['y'] };
     const write = (rule: object): string => {
       const file = join(dir, `${Math.random()}.json`);
-      writeFileSync(
-        file,
-        JSON.stringify({ version: 'x', rules: [rule], fieldNames: [], freeText: { maxLength: 9 } }),
-      );
+      writeFileSync(file, JSON.stringify({ version: 'x', rules: [rule], freeText: { maxLength: 9 } }));
       return file;
     };
     expect(() => loadRuleset(write({ id: 'Bad_Id', description: 'd', pattern: 'x', samples }))).toThrowError(

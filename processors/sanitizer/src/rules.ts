@@ -85,7 +85,6 @@ export const rulesetSchema = z.object({
   $comment: z.string().optional(),
   version: z.string().min(1),
   rules: z.array(ownRuleSchema).min(1),
-  fieldNames: z.array(z.string().min(1)),
   freeText: z.strictObject({ maxLength: z.number().int().positive() }),
 });
 
@@ -130,8 +129,6 @@ export interface Ruleset {
   readonly prefilter: KeywordPrefilter;
   /** Stage 2: rules without keywords (cards, high entropy), on every string. */
   readonly genericRules: readonly CompiledRule[];
-  /** Normalised (lower case, no - or _) key names whose values are redacted whole. */
-  readonly fieldNames: ReadonlySet<string>;
   readonly freeTextMaxLength: number;
   /** Our own rules, with their samples. */
   readonly definitions: readonly RuleDefinition[];
@@ -341,12 +338,6 @@ function compileAll(rules: readonly RuleDefinition[], shared: readonly Allowed[]
   });
 }
 
-const normaliseKey = (key: string): string => key.toLowerCase().replace(/[-_]/g, '');
-
-export function isSensitiveKey(ruleset: Ruleset, key: string): boolean {
-  return ruleset.fieldNames.has(normaliseKey(key));
-}
-
 /**
  * Loads and validates the rules once at start: our own file (default.json, or the file the
  * AUDITFLOW_SANITIZER_RULES setting names) plus the vendored set. Errors name the file and the
@@ -387,7 +378,6 @@ export function loadRuleset(
     keywordRules,
     prefilter: new KeywordPrefilter(keywordRules.map((r) => r.keywords)),
     genericRules: rules.filter((r) => r.keywords.length === 0),
-    fieldNames: new Set(own.data.fieldNames.map(normaliseKey)),
     freeTextMaxLength: own.data.freeText.maxLength,
     definitions: own.data.rules,
     vendored,
