@@ -6,11 +6,12 @@ import {
   redactionMarker,
   secretFingerprint,
 } from '@auditflow/schemas';
+import { isCardNumber } from './cards.ts';
 import type { KeyNames } from './keys.ts';
 import { argvSecrets, PAIR_RULE, type PairScanner } from './pairs.ts';
 import { actionFor, mask, type PiiAction, type PiiPolicy, pseudonymise } from './policy.ts';
 import { type Hits, type Marker, redactText } from './redact.ts';
-import { luhn, type Ruleset } from './rules.ts';
+import type { Ruleset } from './rules.ts';
 
 export interface SanitizerContext {
   readonly ruleset: Ruleset;
@@ -144,7 +145,7 @@ class Walker {
     if (typeof value === 'string') return this.text(value, path, freeText);
     if (typeof value === 'number') {
       // A card number sent as a JSON number.
-      if (Number.isSafeInteger(value) && /^[2-6]\d{12,18}$/.test(String(value)) && luhn(String(value))) {
+      if (Number.isSafeInteger(value) && value > 0 && isCardNumber(String(value))) {
         this.report.add(path, new Map([['card-number', 1]]));
         return this.mark('card-number', String(value));
       }
