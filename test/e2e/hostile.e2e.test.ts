@@ -8,7 +8,7 @@
  * `reconcile` finds no gap.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseObjectKey } from '@auditflow/archiver';
@@ -97,10 +97,19 @@ const env: NodeJS.ProcessEnv = {
 // Only this run's clients: not the stack's own gateway token as well.
 delete env.AUDITFLOW_GATEWAY_TOKEN;
 const PORT_OFFSET = 30_000;
-/** Each service its own spool directory (a spool is one process's: it holds a lock). */
+/**
+ * Each service its own spool directory (a spool is one process's: it holds a lock) and an
+ * instance id of this run: the processors' transactional ids derive from it, and another test
+ * run using `auditflow up`'s ids would fence them mid-run (seen: "Producer attempted an operation
+ * with an old epoch", the enricher exited).
+ */
 const specs = pipelineOnPorts(PORT_OFFSET).map((s) => ({
   ...s,
-  env: { ...s.env, AUDITFLOW_SPOOL_DIR: mkdtempSync(join(tmpdir(), `hostile-e2e-spool-${s.name}-`)) },
+  env: {
+    ...s.env,
+    AUDITFLOW_INSTANCE_ID: `hostile-${run}-${s.name}`,
+    AUDITFLOW_SPOOL_DIR: mkdtempSync(join(tmpdir(), `hostile-e2e-spool-${s.name}-`)),
+  },
 }));
 const services = specs.map((spec) => new ServiceProcess(spec, { logDir: logs, env: () => env }));
 const portOf = (name: string): number => specs.find((s) => s.name === name)?.port as number;
@@ -146,112 +155,49 @@ interface RefusalCase {
 
 /** Event-level refusals both the SDK and the gateway must give, naming field and rule. */
 function contractRefusals(base: number): RefusalCase[] {
-  const e = (i: number, overrides: Partial<AuditEventInput>) => good(base + i, T, overrides);
-  const now = Date.now();
+  let i = 0;
+  const c = (
+    kind: string,
+    overrides: Partial<AuditEventInput>,
+    field: string,
+    rule: RegExp,
+  ): RefusalCase => ({
+    kind,
+    input: good(base + i++, T, overrides),
+    field,
+    rule,
+  });
+  const hours = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+  const file = (name: string) => ({ target: { type: 'file', id: 'f', name } });
   return [
-    {
-      kind: 'tenant: 128 CJK characters',
-      input: e(0, { tenant_id: CJK_TENANT }),
-      field: 'tenant_id',
-      rule: /pattern|max_bytes/,
-    },
-    {
-      kind: 'tenant: with /',
-      input: e(1, { tenant_id: HOSTILE_TENANTS.slash }),
-      field: 'tenant_id',
-      rule: /pattern/,
-    },
-    { kind: 'tenant: ..', input: e(2, { tenant_id: '..' }), field: 'tenant_id', rule: /pattern/ },
-    {
-      kind: 'tenant: control characters',
-      input: e(3, { tenant_id: HOSTILE_TENANTS.control }),
-      field: 'tenant_id',
-      rule: /pattern|no_control/,
-    },
-    {
-      kind: 'tenant: upper case',
-      input: e(4, { tenant_id: HOSTILE_TENANTS.upper }),
-      field: 'tenant_id',
-      rule: /pattern/,
-    },
-    {
-      kind: 'id: oversized (2000 chars)',
-      input: e(5, { id: 'f'.repeat(2000) }),
-      field: 'id',
-      rule: /uuid|format|max/,
-    },
-    {
-      kind: 'actor.id: 600 bytes',
-      input: e(6, { actor: { type: 'user', id: 'a'.repeat(600) } }),
-      field: 'actor.id',
-      rule: /max_bytes/,
-    },
-    {
-      kind: 'details: 300 KB',
-      input: e(7, { details: { blob: 'A'.repeat(300_000) } }),
-      field: 'details',
-      rule: /max_bytes/,
-    },
-    {
-      kind: 'occurred_at: year 2999',
-      input: e(8, { occurred_at: '2999-01-01T00:00:00Z' }),
-      field: 'occurred_at',
-      rule: /occurred_at_ahead/,
-    },
-    {
-      kind: 'occurred_at: 25 h ahead',
-      input: e(9, { occurred_at: new Date(now + 25 * 3_600_000).toISOString() }),
-      field: 'occurred_at',
-      rule: /occurred_at_ahead/,
-    },
-    {
-      kind: 'occurred_at: 1999',
-      input: e(10, { occurred_at: '1999-12-31T23:59:59Z' }),
-      field: 'occurred_at',
-      rule: /occurred_at_behind/,
-    },
-    {
-      kind: 'actor.id: ANSI escape',
-      input: e(11, { actor: { type: 'user', id: 'u\u001b[31mroot' } }),
-      field: 'actor.id',
-      rule: /no_control/,
-    },
-    {
-      kind: 'target.name: NUL',
-      input: e(12, { target: { type: 'file', id: 'f', name: 'a\u0000b' } }),
-      field: 'target.name',
-      rule: /no_nul/,
-    },
-    {
-      kind: 'target.name: lone surrogate',
-      input: e(13, { target: { type: 'file', id: 'f', name: 'x\ud800y' } }),
-      field: 'target.name',
-      rule: /well_formed/,
-    },
-    {
-      kind: 'tenant: forged pipeline tenant',
-      input: e(14, { tenant_id: 'auditflow' }),
-      field: 'tenant_id',
-      rule: /reserved_tenant/,
-    },
-    {
-      kind: 'action: forged audit.*',
-      input: e(15, { action: 'audit.log.exported' }),
-      field: 'action',
-      rule: /reserved_action/,
-    },
-    {
-      kind: 'action: SQL injection',
-      input: e(16, { action: INJECTION.sql }),
-      field: 'action',
-      rule: /pattern/,
-    },
-    {
-      kind: 'correlation_id: CRLF log forging',
-      input: e(17, { correlation_id: 'a\r\nforged: yes' }),
-      field: 'correlation_id',
-      rule: /pattern/,
-    },
+    c('tenant: 128 CJK characters', { tenant_id: CJK_TENANT }, 'tenant_id', /pattern|max_bytes/),
+    c('tenant: with /', { tenant_id: HOSTILE_TENANTS.slash }, 'tenant_id', /pattern/),
+    c('tenant: ..', { tenant_id: '..' }, 'tenant_id', /pattern/),
+    c(
+      'tenant: control characters',
+      { tenant_id: HOSTILE_TENANTS.control },
+      'tenant_id',
+      /pattern|no_control/,
+    ),
+    c('tenant: upper case', { tenant_id: HOSTILE_TENANTS.upper }, 'tenant_id', /pattern/),
+    c('id: oversized (2000 chars)', { id: 'f'.repeat(2000) }, 'id', /uuid|format|max/),
+    c('actor.id: 600 bytes', { actor: { type: 'user', id: 'a'.repeat(600) } }, 'actor.id', /max_bytes/),
+    c('details: 300 KB', { details: { blob: 'A'.repeat(300_000) } }, 'details', /max_bytes/),
+    c('occurred_at: year 2999', { occurred_at: '2999-01-01T00:00:00Z' }, 'occurred_at', /occurred_at_ahead/),
+    c('occurred_at: 25 h ahead', { occurred_at: hours(25) }, 'occurred_at', /occurred_at_ahead/),
+    c('occurred_at: 1999', { occurred_at: '1999-12-31T23:59:59Z' }, 'occurred_at', /occurred_at_behind/),
+    c('actor.id: ANSI escape', { actor: { type: 'user', id: 'u\u001b[31mroot' } }, 'actor.id', /no_control/),
+    c('target.name: NUL', file('a\u0000b'), 'target.name', /no_nul/),
+    c('target.name: lone surrogate', file('x\ud800y'), 'target.name', /well_formed/),
+    c('tenant: forged pipeline tenant', { tenant_id: 'auditflow' }, 'tenant_id', /reserved_tenant/),
+    c('action: forged audit.*', { action: 'audit.log.exported' }, 'action', /reserved_action/),
+    c('action: SQL injection', { action: INJECTION.sql }, 'action', /pattern/),
+    c(
+      'correlation_id: CRLF log forging',
+      { correlation_id: 'a\r\nforged: yes' },
+      'correlation_id',
+      /pattern/,
+    ),
   ];
 }
 
@@ -775,6 +721,17 @@ describe('hostile input end to end (every service a process, real servers)', () 
     expect(unauthenticated.ms).toBeLessThan(10_000);
   });
 
+  /** Every expected event once: as many ids as expected, and exactly the expected ones. */
+  const exactlyOnce = (where: string, ids: readonly string[]) => {
+    note(
+      `good events (${where})`,
+      'all doors',
+      `${ids.length} of ${expected.size}, ${new Set(ids).size} distinct`,
+    );
+    expect(ids.length, `events of the good tenant in the ${where}`).toBe(expected.size);
+    expect(new Set(ids)).toEqual(new Set(expected.keys()));
+  };
+
   /** T's documents in Elasticsearch, polled until every expected one is there. */
   const indexedOfT = async () => {
     const query = { term: { 'organization.id': T } };
@@ -796,9 +753,10 @@ describe('hostile input end to end (every service a process, real servers)', () 
 
   it('indexes every event of the good tenant exactly once, with the origin the pipeline stamped', async () => {
     const hits = await indexedOfT();
-    const ids = hits.map((h) => h._id as string);
-    expect(ids.length, 'documents of the good tenant').toBe(expected.size);
-    expect(new Set(ids)).toEqual(new Set(expected.keys()));
+    exactlyOnce(
+      'index',
+      hits.map((h) => h._id as string),
+    );
     const wrongOrigin = hits.flatMap((h) => {
       const door = expected.get(h._id as string)?.door ?? '';
       const audit = (
@@ -911,26 +869,18 @@ describe('hostile input end to end (every service a process, real servers)', () 
   };
 
   it('archives every event of the good tenant exactly once', async () => {
-    const ours = (await archivedNow()).filter((a) => a.event.tenant_id === T).map((a) => a.event.id);
-    expect(ours.length, 'archived events of the good tenant').toBe(expected.size);
-    expect(new Set(ours)).toEqual(new Set(expected.keys()));
-    note(
-      'good events (archive)',
-      'all doors',
-      `${ours.length} of ${expected.size} archived, ${new Set(ours).size} distinct`,
+    exactlyOnce(
+      'archive',
+      (await archivedNow()).filter((a) => a.event.tenant_id === T).map((a) => a.event.id),
     );
   }, 240_000);
 
   it('streams every event of the good tenant exactly once to a subscriber opened before sending', async () => {
     const ofT = () => subscriber.events.filter((e) => e.event.tenant_id === T);
     await subscriber.until(() => ofT().length >= expected.size, 180_000, 'every event of the good tenant');
-    const ids = ofT().map((e) => e.event.id);
-    expect(ids.length).toBe(expected.size);
-    expect(new Set(ids)).toEqual(new Set(expected.keys()));
-    note(
-      'good events (stream)',
-      'all doors',
-      `${ids.length} of ${expected.size} streamed, ${new Set(ids).size} distinct`,
+    exactlyOnce(
+      'stream',
+      ofT().map((e) => e.event.id),
     );
   }, 240_000);
 
@@ -1262,5 +1212,20 @@ describe('hostile input end to end (every service a process, real servers)', () 
     expect(stops.filter((stop) => stop.code !== 0)).toEqual([]);
     // The longest drain timeout is the streamer's 30 s.
     expect(Math.max(...stops.map((stop) => stop.ms))).toBeLessThan(40_000);
+    // Stopped, the logs are complete: no credential in them, and no line forged by the CRLF payload.
+    const secrets = [bearerToken, hmacSecret, streamToken, queryToken, ARCHIVE_SIGNING_KEY_ENV];
+    for (const s of services) {
+      const text = readFileSync(s.log, 'utf8');
+      expect(
+        secrets.filter((secret) => text.includes(secret)),
+        s.name,
+      ).toEqual([]);
+      expect(
+        text.split('\n').filter((line) => line.startsWith('{"level":50,"msg":"forged')),
+        s.name,
+      ).toEqual([]);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: a raw ESC would drive whoever tails the log
+      expect(/\u001b/.test(text), `${s.name}: raw ESC in the log`).toBe(false);
+    }
   }, 90_000);
 });
