@@ -148,6 +148,7 @@ export class Traffic {
         this.ledger.ack(id, { via, at: Date.now(), secret });
       } catch (err) {
         // The contract: a full spool throws SpoolFullError at once; the caller knows.
+        if (err instanceof SpoolFullError) this.ledger.spoolFullAt.push(Date.now());
         this.ledger.refuse(
           err instanceof SpoolFullError ? `${via}: SpoolFullError` : `${via}: ${(err as Error).name}`,
         );
