@@ -154,7 +154,7 @@ export class Archiver {
     this.metrics = {
       events: new Counter({
         name: 'auditflow_archiver_events_total',
-        help: 'Records by result: archived, replayed (skipped: already archived), undecodable, invalid, refused (the last three to the DLQ)',
+        help: 'Records by result: archived, replayed (skipped: already archived), duplicate (a second copy in one roll), undecodable, invalid, refused (the last three to the DLQ)',
         labelNames: ['result'],
         registers,
       }),
@@ -608,7 +608,9 @@ export class Archiver {
           heartbeat,
         );
       }
-      this.metrics.events.inc({ result: 'archived' }, records.length - dead.length);
+      const kept = plan.reduce((n, planned) => n + planned.events, 0);
+      this.metrics.events.inc({ result: 'archived' }, kept - dead.length);
+      if (kept < records.length) this.metrics.events.inc({ result: 'duplicate' }, records.length - kept);
     }
     await consumer.commitOffsets([{ topic, partition, offset: String(end + 1n), metadata: null }]);
     state.next = end + 1n;

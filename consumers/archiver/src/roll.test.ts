@@ -44,6 +44,15 @@ describe('planRoll', () => {
     });
   });
 
+  it('keeps one copy of an event delivered twice in a roll', () => {
+    const first = { ...record(30, 'acme', '2026-11-24T10:00:00Z'), id: 'e1' };
+    const again = { ...record(31, 'acme', '2026-11-24T10:00:00Z'), id: 'e1', line: '{"again":true}' };
+    const other = { ...record(32, 'acme', '2026-11-24T10:00:00Z'), id: 'e2' };
+    const [object] = planRoll('t', 0, [first, again, other], []);
+    expect(object).toMatchObject({ events: 2, body: '{"offset":30}\n{"offset":32}\n' });
+    expect(object?.key).toContain('+00000000000000000030-00000000000000000032.ndjson.gz');
+  });
+
   it('marks objects a legal hold covers', () => {
     const hold = {
       id: 'h',

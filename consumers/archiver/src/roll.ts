@@ -8,6 +8,8 @@ export interface RollRecord {
   readonly offset: string;
   /** Kafka record time (ms): rolls and digests are timed by it, not by the clock. */
   readonly timestamp: number;
+  /** The event id: a second record of the same event in one roll is a redelivery. */
+  readonly id?: string;
   readonly tenant: string;
   /** When it is filed (see `routingTime`): `occurred_at` inside the window, else the receipt. */
   readonly filedAt: number;
@@ -64,6 +66,7 @@ export function rollRecord(
   return {
     offset,
     timestamp,
+    id: event.id,
     tenant: event.tenant_id,
     filedAt: routed.at,
     receiptHour: hourOf(routed.receipt),
@@ -105,7 +108,7 @@ export const DEFAULT_MAX_PREFIXES_PER_ROLL = 256;
 
 /**
  * Splits one roll of a partition into its objects, one per tenant and UTC hour of the events'
- * routing time. Beyond `maxPrefixes` groups, a record joins its tenant's receipt-hour object
+ * routing time, without second copies of an event. Beyond `maxPrefixes` groups, a record joins its tenant's receipt-hour object
  * instead of opening another hour. Pure and deterministic: the same records always give the
  * same keys and bodies (a restart rebuilds the same roll).
  */
@@ -120,7 +123,14 @@ export function planRoll(
   const last = records[records.length - 1];
   if (!first || !last) return [];
   const groups = new Map<string, { hour: number; records: RollRecord[] }>();
+  const seen = new Set<string>();
   for (const record of records) {
+    // A producer retry can put the same event on the topic twice, usually side by side: the
+    // roll keeps its first copy (only the roll's own records decide, so a rebuilt roll is the same).
+    if (record.id !== undefined) {
+      if (seen.has(record.id)) continue;
+      seen.add(record.id);
+    }
     let hour = hourOf(record.filedAt);
     let group = `${record.tenant}\u0000${hour}`;
     if (!groups.has(group) && groups.size >= maxPrefixes && record.receiptHour !== undefined) {

@@ -53,6 +53,7 @@ describe('archiver: hostile records never stop it (real Kafka and S3 store)', ()
     const badClass = cleanRecord({ tenant_id: 'globex' }, { retention_class: 'x'.repeat(300) });
     await writeRecords(topics.clean, [
       ...good.slice(0, 10).map((event) => ({ event, partition: 0 })),
+      { event: good[9] as AuditEvent, partition: 0 }, // a producer retry: archived once
       { value: Buffer.from('not avro at all'), partition: 0 },
       ...good.slice(10, 22).map((event) => ({ event, partition: 0 })),
       { event: badDays, partition: 0 },
