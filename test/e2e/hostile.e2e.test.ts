@@ -264,7 +264,7 @@ function gatewayOnlyRefusals(): (RefusalCase & { status: number; headers?: Recor
         Array.from({ length: 1001 }, (_, i) => ({ action: 'git.push', tenant_id: T, i })),
       ),
       field: '',
-      rule: /1000|too_many|max_items|events/,
+      rule: /batch_too_large/,
       status: 400,
     },
     {
