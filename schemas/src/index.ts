@@ -78,4 +78,4 @@ export {
   readSchema,
 } from './schema.ts';
 export { fieldTags, SENSITIVITIES, type Sensitivity, sensitivityMap, untaggedFields } from './sensitivity.ts';
-export { TOPICS, type TopicName } from './topics.ts';
+export { HEADERS, TOPICS, type TopicName } from './topics.ts';

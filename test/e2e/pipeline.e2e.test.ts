@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { parseObjectKey, readTopicSince } from '@auditflow/archiver';
 import { createAuditProducer } from '@auditflow/producer';
-import { type AuditEventInput, TOPICS } from '@auditflow/schemas';
+import { type AuditEventInput, HEADERS, TOPICS } from '@auditflow/schemas';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE } from '../../infra/cli/src/pipeline.ts';
@@ -317,7 +317,7 @@ describe('the whole pipeline, end to end (real Kafka, registry, Elasticsearch, S
     const reasons = Object.fromEntries(
       marked.map((m) => [
         /e2e-bad-[^-]+-[^-]+-([a-z-]+)/.exec((m.message.value as Buffer).toString('latin1'))?.[1],
-        m.message.headers?.['auditflow-reason']?.toString(),
+        m.message.headers?.[HEADERS.reason]?.toString(),
       ]),
     );
     expect(reasons).toEqual({

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readTopicSince } from '@auditflow/archiver';
 import { createAuditProducer } from '@auditflow/producer';
-import { type AuditEventInput, TOPICS } from '@auditflow/schemas';
+import { type AuditEventInput, HEADERS, TOPICS } from '@auditflow/schemas';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SseClient } from '../integration/streamer/sse-client.ts';
@@ -24,8 +24,6 @@ import { elasticsearchClient, endpoints, kafkaClient, unique } from '../support/
 import { sampleEvent } from '../support/events.ts';
 import { pipelineOnPorts, ServiceProcess } from '../support/pipeline-services.ts';
 
-/** The header the processors stamp with the event id (see processors/runtime). */
-const EVENT_ID_HEADER = 'auditflow-event-id';
 const tenant = `redact-${randomBytes(4).toString('hex')}`;
 const logs = mkdtempSync(join(tmpdir(), 'redaction-e2e-logs-'));
 const archivePrefix = `${unique('redaction-archive')}/`;
@@ -231,7 +229,7 @@ describe('redaction end to end (corpus through every service as a process)', () 
     // certificate's armour in base64) is no leak of the other's secret.
     const clean = new Map(
       (await readTopicSince(kafkaClient('redaction-e2e-clean'), TOPICS.clean, started)).map((m) => [
-        m.message.headers?.[EVENT_ID_HEADER]?.toString() ?? '',
+        m.message.headers?.[HEADERS.eventId]?.toString() ?? '',
         (m.message.value as Buffer).toString('utf8'),
       ]),
     );

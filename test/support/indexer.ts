@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Indexer, type IndexerConfig } from '@auditflow/indexer';
 import { WireCodec } from '@auditflow/processor-runtime';
 import type { AuditEvent } from '@auditflow/schemas';
+import { HEADERS } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -113,9 +114,9 @@ export async function deadLettered(
     records.map(async ({ message }) => {
       const event = await codec.decode(message.value).catch(() => undefined);
       return {
-        stage: message.headers?.['auditflow-stage']?.toString(),
-        reason: message.headers?.['auditflow-reason']?.toString(),
-        error: message.headers?.['auditflow-error']?.toString() ?? '',
+        stage: message.headers?.[HEADERS.stage]?.toString(),
+        reason: message.headers?.[HEADERS.reason]?.toString(),
+        error: message.headers?.[HEADERS.error]?.toString() ?? '',
         id: event?.id,
         tenant: event?.tenant_id,
       };

@@ -1,5 +1,5 @@
 import { DecodeError, receivedAtOf, routingTime, type WireCodec } from '@auditflow/processor-runtime';
-import type { OccurredAtWindow } from '@auditflow/schemas';
+import { HEADERS, type OccurredAtWindow } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { readTopicSince } from './kafka-range.ts';
@@ -441,14 +441,14 @@ export async function reconcile(
     for (const { message } of records) {
       const header = (name: string) => message.headers?.[name]?.toString() ?? '';
       const dead = {
-        stage: header('auditflow-stage') || 'unknown',
-        reason: header('auditflow-reason') || 'unknown',
+        stage: header(HEADERS.stage) || 'unknown',
+        reason: header(HEADERS.reason) || 'unknown',
       };
       try {
         deadById.set((await deps.codec.decode(message.value)).id, dead);
       } catch {
         deadByRawPosition.set(
-          `${header('auditflow-source-topic')}/${header('auditflow-source-partition')}/${header('auditflow-source-offset')}`,
+          `${header(HEADERS.sourceTopic)}/${header(HEADERS.sourcePartition)}/${header(HEADERS.sourceOffset)}`,
           dead,
         );
       }

@@ -1,11 +1,11 @@
 import { gunzipSync } from 'node:zlib';
 import { WireCodec } from '@auditflow/processor-runtime';
-import { type AuditEventJson, fromJsonForm } from '@auditflow/schemas';
+import { type AuditEventJson, fromJsonForm, HEADERS } from '@auditflow/schemas';
 import type { Kafka, Message } from 'kafkajs';
 import { keyInRange, parseObjectKey, segmentHourPrefixes, tenantSegment } from './keys.ts';
 import type { ArchiveStore } from './store.ts';
 
-export const REPLAYED_HEADER = 'auditflow-replayed';
+export const REPLAYED_HEADER = HEADERS.replayed;
 
 /** Key segments of the tenants present in the archive (or of the one asked for). */
 export async function archiveTenantSegments(store: ArchiveStore, tenant?: string): Promise<string[]> {
@@ -85,7 +85,7 @@ export async function replay(
       batch.push({
         key: event.correlation_id ?? event.id,
         value: await codec.encode(options.topic, fromJsonForm(event)),
-        headers: { [REPLAYED_HEADER]: 'true', 'auditflow-replayed-from': key },
+        headers: { [REPLAYED_HEADER]: 'true', [HEADERS.replayedFrom]: key },
       });
       if (batch.length >= 500) await send();
     }

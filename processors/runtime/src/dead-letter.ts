@@ -1,3 +1,4 @@
+import { HEADERS } from '@auditflow/schemas';
 import type { KafkaMessage, Message } from 'kafkajs';
 
 /**
@@ -16,12 +17,12 @@ export function deadLetter(
     value: message.value,
     headers: {
       ...message.headers,
-      'auditflow-source-topic': source.topic,
-      'auditflow-source-partition': String(source.partition),
-      'auditflow-source-offset': message.offset,
-      'auditflow-stage': stage,
-      'auditflow-reason': reason,
-      ...(error === undefined ? {} : { 'auditflow-error': error.slice(0, 2000) }),
+      [HEADERS.sourceTopic]: source.topic,
+      [HEADERS.sourcePartition]: String(source.partition),
+      [HEADERS.sourceOffset]: message.offset,
+      [HEADERS.stage]: stage,
+      [HEADERS.reason]: reason,
+      ...(error === undefined ? {} : { [HEADERS.error]: error.slice(0, 2000) }),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { AuditEvent } from '@auditflow/schemas';
+import { type AuditEvent, HEADERS } from '@auditflow/schemas';
 import {
   CompressionTypes,
   type Consumer,
@@ -223,14 +223,14 @@ export class Processor {
         counts[target === 'quarantineTopic' ? 'quarantined' : 'dead_lettered'] += 1;
         continue;
       }
-      const traceparent = header(message, 'traceparent');
+      const traceparent = header(message, HEADERS.traceparent);
       add(this.config.outputTopic, {
         key: message.key,
         value,
         headers: {
-          'auditflow-event-id': outcome.event.id,
-          'auditflow-producer-id': outcome.event.producer.id,
-          'auditflow-sequence': String(outcome.event.producer.sequence),
+          [HEADERS.eventId]: outcome.event.id,
+          [HEADERS.producerId]: outcome.event.producer.id,
+          [HEADERS.sequence]: String(outcome.event.producer.sequence),
           ...(traceparent ? { traceparent } : {}),
         },
       });

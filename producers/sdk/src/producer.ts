@@ -6,6 +6,7 @@ import {
   auditEventType,
   decodeAnyVersion,
   EventValidationError,
+  HEADERS,
   type IngestStampInput,
   reservedOriginIssues,
   toAuditEvent,
@@ -381,9 +382,9 @@ export class AuditProducer {
 
   private message(header: Buffer, record: SpooledRecord): Message {
     const headers: Record<string, string> = {
-      'auditflow-event-id': record.eventId,
-      'auditflow-producer-id': this.producerId,
-      'auditflow-sequence': String(record.sequence),
+      [HEADERS.eventId]: record.eventId,
+      [HEADERS.producerId]: this.producerId,
+      [HEADERS.sequence]: String(record.sequence),
     };
     if (record.traceparent) headers.traceparent = record.traceparent;
     return { key: record.key, value: Buffer.concat([header, record.body]), headers };

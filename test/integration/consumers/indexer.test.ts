@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTopicsReady } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
-import { auditEventSchema } from '@auditflow/schemas';
+import { auditEventSchema, HEADERS } from '@auditflow/schemas';
 import { Client } from '@elastic/elasticsearch';
 import avro from 'avsc';
 import { pino } from 'pino';
@@ -121,8 +121,8 @@ describe('indexer against real Kafka and Elasticsearch', () => {
     await run.start();
     expect(await countWhen(es, prefix, 40)).toBe(40);
     const [dead] = await consumeCount(topics.dlq, 1);
-    expect(dead?.message.headers?.['auditflow-reason']?.toString()).toBe('elasticsearch_rejected');
-    expect(dead?.message.headers?.['auditflow-error']?.toString()).toMatch(/parse|date|timestamp/i);
+    expect(dead?.message.headers?.[HEADERS.reason]?.toString()).toBe('elasticsearch_rejected');
+    expect(dead?.message.headers?.[HEADERS.error]?.toString()).toMatch(/parse|date|timestamp/i);
   });
 
   it('waits while Elasticsearch is stopped mid-stream, then indexes everything once', {

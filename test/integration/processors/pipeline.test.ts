@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Processor } from '@auditflow/processor-runtime';
 import { createAuditProducer } from '@auditflow/producer';
-import { type AuditEvent, auditEventSchema, auditEventType, toJsonForm } from '@auditflow/schemas';
+import { type AuditEvent, auditEventSchema, auditEventType, HEADERS, toJsonForm } from '@auditflow/schemas';
 import avro from 'avsc';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,7 +116,7 @@ describe('sanitizer and enricher against real Kafka', () => {
     // to the restricted quarantine topic, never to the DLQ that analysts may read.
     const quarantine = await consumeCount(topics.quarantine, 5);
     const reasons = Object.fromEntries(
-      quarantine.map((m) => [m.message.headers?.['auditflow-reason']?.toString(), m.message]),
+      quarantine.map((m) => [m.message.headers?.[HEADERS.reason]?.toString(), m.message]),
     );
     expect(Object.keys(reasons).sort()).toEqual([
       'corrupt_avro',
@@ -126,8 +126,8 @@ describe('sanitizer and enricher against real Kafka', () => {
       'wrong_magic_byte',
     ]);
     expect(reasons.wrong_magic_byte?.value?.toString()).toBe('{"action":"git.push"}'); // original bytes kept
-    expect(reasons.unknown_schema_id?.headers?.['auditflow-source-topic']?.toString()).toBe(topics.raw);
-    expect(reasons.transform_failed?.headers?.['auditflow-error']?.toString()).toMatch(/sanitizer failed/);
+    expect(reasons.unknown_schema_id?.headers?.[HEADERS.sourceTopic]?.toString()).toBe(topics.raw);
+    expect(reasons.transform_failed?.headers?.[HEADERS.error]?.toString()).toMatch(/sanitizer failed/);
     expect(await consumeCount(topics.dlq, 1, { timeoutMs: 3000 })).toHaveLength(0);
 
     const ids = new Set(

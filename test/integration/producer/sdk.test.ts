@@ -12,6 +12,7 @@ import {
 import {
   type AuditEvent,
   auditEventType,
+  HEADERS,
   RELEASED_SCHEMA_FILES,
   readSchema,
   toJsonForm,
@@ -80,7 +81,7 @@ describe('producer SDK against real Kafka and registry', () => {
       const event = auditEventType.fromBuffer((message.value as Buffer).subarray(5)) as AuditEvent;
       expect(message.key?.toString()).toBe(event.correlation_id);
       expect(message.headers?.traceparent?.toString()).toBe(`00-${event.trace_id}-${event.span_id}-01`);
-      expect(message.headers?.['auditflow-sequence']?.toString()).toBe(String(event.producer.sequence));
+      expect(message.headers?.[HEADERS.sequence]?.toString()).toBe(String(event.producer.sequence));
     }
     // Per correlation id (one partition each), sequences arrive in emit order.
     const byCorrelation = new Map<string, number[]>();
@@ -100,7 +101,7 @@ describe('producer SDK against real Kafka and registry', () => {
     const receipt = producer.emit(sampleEvent(7, { correlation_id: 'confluent-check' }));
     await producer.close();
     const messages = await consumeAll(topic);
-    const ours = messages.find((m) => m.message.headers?.['auditflow-event-id']?.toString() === receipt.id);
+    const ours = messages.find((m) => m.message.headers?.[HEADERS.eventId]?.toString() === receipt.id);
     expect(ours).toBeDefined();
     const client = new SchemaRegistryClient({ baseURLs: [endpoints().SCHEMA_REGISTRY_URL] });
     const deserializer = new AvroDeserializer(client, SerdeType.VALUE, {});

@@ -1,4 +1,4 @@
-import { auditEventSchema } from '@auditflow/schemas';
+import { auditEventSchema, HEADERS } from '@auditflow/schemas';
 import avro from 'avsc';
 import { consumeCount } from '../../support/consume.ts';
 import { kafkaClient, registryClient } from '../../support/endpoints.ts';
@@ -52,10 +52,10 @@ export async function deadLettered(
     const header = (name: string) => message.headers?.[name]?.toString();
     return {
       key: message.key?.toString(),
-      stage: header('auditflow-stage'),
-      reason: header('auditflow-reason'),
-      error: header('auditflow-error'),
-      sourceTopic: header('auditflow-source-topic'),
+      stage: header(HEADERS.stage),
+      reason: header(HEADERS.reason),
+      error: header(HEADERS.error),
+      sourceTopic: header(HEADERS.sourceTopic),
       value: message.value,
     };
   });
