@@ -1,10 +1,24 @@
-import type { KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import { kafkaClient, unique } from './endpoints.ts';
 
 export interface Consumed {
   readonly partition: number;
   readonly offset: string;
   readonly message: KafkaMessage;
+}
+
+/** Each partition's low and high watermark now. */
+async function topicOffsets(
+  kafka: Kafka,
+  topic: string,
+): Promise<{ partition: number; low: string; high: string }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await admin.fetchTopicOffsets(topic);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**
@@ -16,10 +30,7 @@ export async function consumeAll(
   options: { brokers?: string; timeoutMs?: number } = {},
 ): Promise<Consumed[]> {
   const kafka = kafkaClient(unique('test-reader'), options.brokers);
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-  await admin.disconnect();
+  const ends = new Map((await topicOffsets(kafka, topic)).map((p) => [p.partition, Number(p.high)]));
   const remaining = new Set([...ends].filter(([, high]) => high > 0).map(([partition]) => partition));
   const out: Consumed[] = [];
   if (remaining.size === 0) return out;
@@ -93,10 +104,7 @@ export async function consumeCommitted(
   options: { brokers?: string; timeoutMs?: number } = {},
 ): Promise<Consumed[]> {
   const kafka = kafkaClient(unique('test-reader'), options.brokers);
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
+  const offsets = await topicOffsets(kafka, topic);
   const ends = new Map(offsets.map((p) => [p.partition, Number(p.high)]));
   const remaining = new Set(offsets.filter((p) => Number(p.high) > Number(p.low)).map((p) => p.partition));
   const out: Consumed[] = [];
