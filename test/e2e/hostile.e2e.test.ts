@@ -1203,6 +1203,14 @@ describe('hostile input end to end (every service a process, real servers)', () 
       expect(report.counts.archived, kind).toBeGreaterThanOrEqual(1);
       expect(result.code, kind).toBe(0);
     }
+    // The tenant whose event lost the id to T's: an id_conflict in the DLQ, not a gap.
+    const { result, report } = await reconcileOnce(TENANT_B);
+    note(
+      'reconcile --tenant <tenant B of the id collision>',
+      'cli',
+      `exit ${result.code}; gaps ${report.gaps?.length}; counts ${JSON.stringify(report.counts)}`,
+    );
+    expect(report.gaps, result.stderr).toEqual([]);
   }, 300_000);
 
   it('stops every stage on SIGTERM within its drain timeout with exit 0', async () => {
