@@ -98,6 +98,7 @@ export class KeyNames {
   private readonly describing: ReadonlySet<string>;
   private readonly prefixes: ReadonlySet<string>;
   private readonly phrases: readonly string[];
+  private readonly gate: RegExp;
   /** Command name → its password flags. */
   readonly commandFlags: ReadonlyMap<string, ReadonlyMap<string, FlagMode>>;
   /** Command name → the flag letter that makes its last word a password. */
@@ -114,6 +115,15 @@ export class KeyNames {
     this.describing = new Set(definition.describingWords);
     this.prefixes = new Set(definition.describingPrefixes);
     this.phrases = definition.secretPhrases;
+    // Every word a verdict of "secret" can rest on; a key holds one of them as a substring of
+    // its lower-case form, whatever its naming style. Literal alternatives only: linear.
+    const words = new Set([
+      ...definition.secretWords,
+      ...Object.keys(definition.qualifiedWords),
+      ...definition.secretSuffixes,
+      ...definition.secretPhrases.flatMap((phrase) => phrase.split(' ')),
+    ]);
+    this.gate = new RegExp([...words].sort((a, b) => b.length - a.length).join('|'), 'i');
     this.lastArgument = new Map(Object.entries(definition.lastArgument));
     this.stdinPassword = new Map(Object.entries(definition.stdinPassword));
     this.commandFlags = new Map(
@@ -126,6 +136,9 @@ export class KeyNames {
 
   /** Whether the value under this key is a secret (redacted whole). */
   isSensitive(key: string): boolean {
+    // Most keys (and most words before a `:` in free text: times, ids, hosts) hold none of the
+    // words at all: one native scan says so before any splitting or caching.
+    if (!this.gate.test(key)) return false;
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
     const verdict = this.judge(keyWords(key));

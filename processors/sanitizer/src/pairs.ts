@@ -259,23 +259,25 @@ export class PairScanner {
     let pipe = false;
     let backslash = false;
     let dash = false;
-    const fields: number[] = [];
+    // Where the first two and the fourth colon stand (a .pgpass line has exactly four).
+    let first = -1;
+    let second = -1;
+    let fourth = -1;
     while (end < limit && !isLineEnd(text.charCodeAt(end))) {
       const c = text.charCodeAt(end);
       if (c === 58) {
         colons++;
-        if (colons <= 4) fields.push(end);
+        if (colons === 1) first = end;
+        else if (colons === 2) second = end;
+        else if (colons === 4) fourth = end;
       } else if (isBlank(c)) blanks++;
       else if (c === 124) pipe = true;
       else if (c === 92) backslash = true;
       else if (c === 45) dash = true;
       end++;
     }
-    if (colons === 4 && blanks === 0) {
-      const port = text.slice((fields[0] as number) + 1, fields[1]);
-      if (/^(?:\d{1,5}|\*)$/.test(port) && end > (fields[3] as number) + 1)
-        return { value: { start: (fields[3] as number) + 1, end }, next: end };
-    }
+    if (colons === 4 && blanks === 0 && end > fourth + 1 && isPortField(text, first + 1, second))
+      return { value: { start: fourth + 1, end }, next: end };
     // What follows needs a command line: blanks and a backslash share, a pipe or a flag.
     if (blanks === 0) return undefined;
     const share = backslash ? netUsePassword(text, start, end) : undefined;
@@ -833,6 +835,14 @@ function looksGenerated(text: string, start: number, end: number): boolean {
   // A path or URL after "token" ("token /v1/auth/refresh") is not the token.
   const first = text.charCodeAt(start);
   return first !== 47 && others <= (end - start) / 2;
+}
+
+/** A .pgpass port field: 1–5 digits or `*`. */
+function isPortField(text: string, start: number, end: number): boolean {
+  if (end - start === 1 && text.charCodeAt(start) === 42) return true;
+  if (end <= start || end - start > 5) return false;
+  for (let i = start; i < end; i++) if (!isDigitCode(text.charCodeAt(i))) return false;
+  return true;
 }
 
 /** Where the command starting at `start` ends: at a redirection, a pipe or the next command. */
