@@ -37,7 +37,10 @@ export function pipelineOnPorts(offset: number): ServiceSpec[] {
     if (!portEnv || s.port === undefined)
       throw new Error(`auditflow up runs '${s.name}', which pipeline-services.ts does not know how to move`);
     const port = s.port + offset;
-    return { name: s.name, entry: s.entry, port, env: { ...s.env, [portEnv]: String(port) } };
+    // An instance id of its own per offset: `auditflow up`'s ids would share transactional ids
+    // with another run on the same broker, and the two would fence each other.
+    const instance = { AUDITFLOW_INSTANCE_ID: `${s.name}-${offset}` };
+    return { name: s.name, entry: s.entry, port, env: { ...s.env, ...instance, [portEnv]: String(port) } };
   });
 }
 
