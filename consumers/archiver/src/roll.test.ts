@@ -53,6 +53,13 @@ describe('planRoll', () => {
     expect(object?.key).toContain('+00000000000000000030-00000000000000000032.ndjson.gz');
   });
 
+  it('archives both events when two tenants use the same id (a collision, not a redelivery)', () => {
+    const acme = { ...record(40, 'acme', '2026-11-24T10:00:00Z'), id: 'same' };
+    const globex = { ...record(41, 'globex', '2026-11-24T10:00:00Z'), id: 'same' };
+    const objects = planRoll('t', 0, [acme, globex], []);
+    expect(objects.map((o) => o.events)).toEqual([1, 1]);
+  });
+
   it('marks objects a legal hold covers', () => {
     const hold = {
       id: 'h',

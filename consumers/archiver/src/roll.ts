@@ -126,10 +126,13 @@ export function planRoll(
   const seen = new Set<string>();
   for (const record of records) {
     // A producer retry can put the same event on the topic twice, usually side by side: the
-    // roll keeps its first copy (only the roll's own records decide, so a rebuilt roll is the same).
+    // roll keeps its first copy (only the roll's own records decide, so a rebuilt roll is the
+    // same). Per tenant: another tenant's event that reuses the id (an id collision) is a
+    // different event and is archived too.
     if (record.id !== undefined) {
-      if (seen.has(record.id)) continue;
-      seen.add(record.id);
+      const identity = `${record.tenant}\u0000${record.id}`;
+      if (seen.has(identity)) continue;
+      seen.add(identity);
     }
     let hour = hourOf(record.filedAt);
     let group = `${record.tenant}\u0000${hour}`;
