@@ -25,6 +25,7 @@ import {
   testArchiveStore,
 } from '../support/archive.ts';
 import { runCli } from '../support/cli.ts';
+import { createTopicsAndSchemas } from '../support/e2e-setup.ts';
 import { elasticsearchClient, endpoints, kafkaClient, unique } from '../support/endpoints.ts';
 import { sampleEvent } from '../support/events.ts';
 import {
@@ -397,13 +398,7 @@ describe('hostile input end to end (every service a process, real servers)', () 
   };
 
   beforeAll(async () => {
-    for (const args of [
-      ['topics', 'create'],
-      ['schemas', 'register'],
-    ]) {
-      const setup = await runCli(args, env);
-      expect(setup.code, setup.stderr).toBe(0);
-    }
+    await createTopicsAndSchemas(env);
     for (const service of services) await service.start();
     subscriber = await SseClient.open(
       `http://127.0.0.1:${portOf('streamer')}/v1/stream?tenant_id=${T},${TENANT_R}`,

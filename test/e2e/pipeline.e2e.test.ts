@@ -13,14 +13,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { parseObjectKey, readTopicSince } from '@auditflow/archiver';
-import { createAuditProducer } from '@auditflow/producer';
 import { type AuditEventInput, HEADERS, TOPICS } from '@auditflow/schemas';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE } from '../../infra/cli/src/pipeline.ts';
 import { SseClient } from '../integration/streamer/sse-client.ts';
 import { ARCHIVE_SIGNING_KEY_ENV, testArchiveStore } from '../support/archive.ts';
 import { runCli } from '../support/cli.ts';
+import { createTopicsAndSchemas, rawTopicProducer } from '../support/e2e-setup.ts';
 import { elasticsearchClient, endpoints, kafkaClient, registryClient, unique } from '../support/endpoints.ts';
 import { sampleEvent } from '../support/events.ts';
 import { forbiddenFragments, ORDINARY_VALUES, secretEvents } from '../support/secret-corpus.ts';
@@ -186,13 +185,7 @@ describe('the whole pipeline, end to end (real Kafka, registry, Elasticsearch, S
 
   beforeAll(async () => {
     // What `auditflow up` does first; a fresh stack has neither the pipeline topics nor the subjects.
-    for (const args of [
-      ['topics', 'create'],
-      ['schemas', 'register'],
-    ]) {
-      const setup = await cli(args);
-      expect(setup.code, setup.stderr).toBe(0);
-    }
+    await createTopicsAndSchemas(serviceEnv());
     await startServices();
     subscriber = await SseClient.open(
       `http://127.0.0.1:18090/v1/stream?tenant_id=${tenant}&action=git.*`,
@@ -201,15 +194,7 @@ describe('the whole pipeline, end to end (real Kafka, registry, Elasticsearch, S
     expect(subscriber.status).toBe(200);
 
     // 1. Through the SDK: secrets planted in every place the sanitizer knows, ordinary events, injection strings.
-    const producer = createAuditProducer(
-      {
-        brokers: endpoints().KAFKA_BROKERS.split(','),
-        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-        topic: TOPICS.raw,
-        spool: { dir: mkdtempSync(join(tmpdir(), 'e2e-sdk-spool-')) },
-      },
-      { logger: pino({ level: 'silent' }) },
-    );
+    const producer = rawTopicProducer('e2e-sdk-spool-');
     const sdkEvents: AuditEventInput[] = [
       ...secretEvents(tenant),
       ...Array.from({ length: 60 }, (_, i) => sampleEvent(i, { tenant_id: tenant })),

@@ -11,15 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readTopicSince } from '@auditflow/archiver';
-import { createAuditProducer } from '@auditflow/producer';
 import { type AuditEventInput, HEADERS, TOPICS } from '@auditflow/schemas';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SseClient } from '../integration/streamer/sse-client.ts';
 import { ARCHIVE_SIGNING_KEY_ENV, archivedEvents, testArchiveStore } from '../support/archive.ts';
 import { runCli } from '../support/cli.ts';
 import { leakedFragments, readableText } from '../support/corpus/check.ts';
 import { keepCases, secretCases } from '../support/corpus/secrets.ts';
+import { createTopicsAndSchemas, rawTopicProducer } from '../support/e2e-setup.ts';
 import { elasticsearchClient, endpoints, kafkaClient, unique } from '../support/endpoints.ts';
 import { sampleEvent } from '../support/events.ts';
 import { pipelineOnPorts, ServiceProcess } from '../support/pipeline-services.ts';
@@ -100,13 +99,7 @@ describe('redaction end to end (corpus through every service as a process)', () 
   const flowingIds: string[] = [];
 
   beforeAll(async () => {
-    for (const args of [
-      ['topics', 'create'],
-      ['schemas', 'register'],
-    ]) {
-      const setup = await runCli(args, env);
-      expect(setup.code, setup.stderr).toBe(0);
-    }
+    await createTopicsAndSchemas(env);
     for (const service of services) await service.start();
     subscriber = await SseClient.open(
       `http://127.0.0.1:${portOf('streamer')}/v1/stream?tenant_id=${tenant}`,
@@ -114,15 +107,7 @@ describe('redaction end to end (corpus through every service as a process)', () 
     );
     expect(subscriber.status).toBe(200);
 
-    const producer = createAuditProducer(
-      {
-        brokers: endpoints().KAFKA_BROKERS.split(','),
-        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-        topic: TOPICS.raw,
-        spool: { dir: mkdtempSync(join(tmpdir(), 'redaction-e2e-sdk-')) },
-      },
-      { logger: pino({ level: 'silent' }) },
-    );
+    const producer = rawTopicProducer('redaction-e2e-sdk-');
     for (const c of [...secretCases(), ...keepCases()]) {
       const { id } = producer.emit({ ...c.event, tenant_id: tenant });
       emitted.push({ id, secrets: 'secrets' in c ? c.secrets : [], keep: c.keep ?? [] });
