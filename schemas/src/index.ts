@@ -49,6 +49,7 @@ export {
 } from './json-form.ts';
 export {
   FINGERPRINT_HEX_LENGTH,
+  hexKeyFromEnv,
   MARKER_PREFIX,
   markerFingerprints,
   type ParsedMarker,

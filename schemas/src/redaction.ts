@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 /**
  * The redaction marker is part of the event contract: the sanitizer writes it in place of a
@@ -11,6 +12,28 @@ import { createHmac } from 'node:crypto';
 /** The key of the secret fingerprints: hex, at least 32 bytes (or a file holding it). */
 export const REDACTION_KEY_ENV = 'AUDITFLOW_REDACTION_KEY';
 export const REDACTION_KEY_FILE_ENV = 'AUDITFLOW_REDACTION_KEY_FILE';
+
+/**
+ * A hex key of at least 32 bytes from `name`, or from the file `fileName` names (Docker and
+ * Kubernetes secrets), else `fallback`. One reader for the sanitizer's keys and the CLI; the
+ * error says what the key is for and how to make one, never the value.
+ */
+export function hexKeyFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fileName: string,
+  use: string,
+  fallback?: string,
+): Buffer {
+  const file = env[fileName];
+  const text = env[name] ?? (file ? readFileSync(file, 'utf8').trim() : fallback);
+  if (!text || !/^[0-9a-f]{64,}$/i.test(text)) {
+    throw new Error(
+      `${name} (or ${fileName}) must hold at least 32 bytes as hex (${use}): generate one with \`openssl rand -hex 32\``,
+    );
+  }
+  return Buffer.from(text, 'hex');
+}
 
 /** 12 hex digits (48 bits): short in the text, few accidental matches across many secrets. */
 export const FINGERPRINT_HEX_LENGTH = 12;

@@ -1,5 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { REDACTION_KEY_ENV, REDACTION_KEY_FILE_ENV, secretFingerprint } from '@auditflow/schemas';
+import {
+  hexKeyFromEnv,
+  REDACTION_KEY_ENV,
+  REDACTION_KEY_FILE_ENV,
+  secretFingerprint,
+} from '@auditflow/schemas';
 
 /**
  * `auditflow search --secret-value`: "was this leaked token ever seen, where, by whom?". The
@@ -27,18 +31,18 @@ const HEX_KEY = /^[0-9a-f]{64,}$/i;
  * hex in AUDITFLOW_REDACTION_KEYS_PREVIOUS); the error says what to set.
  */
 export function redactionKeysFromEnv(env: NodeJS.ProcessEnv, fallback?: string): Buffer[] {
-  const file = env[REDACTION_KEY_FILE_ENV];
-  const text = env[REDACTION_KEY_ENV] ?? (file ? readFileSync(file, 'utf8').trim() : fallback);
-  if (!text || !HEX_KEY.test(text)) {
-    throw new Error(
-      `${REDACTION_KEY_ENV} (or ${REDACTION_KEY_FILE_ENV}) must be the sanitizer's redaction key (hex, 32+ bytes) to look a secret up`,
-    );
-  }
+  const current = hexKeyFromEnv(
+    env,
+    REDACTION_KEY_ENV,
+    REDACTION_KEY_FILE_ENV,
+    "the sanitizer's redaction key, to look a secret up",
+    fallback,
+  );
   const previous = (env[PREVIOUS_REDACTION_KEYS_ENV] ?? '').split(',').filter((k) => k.trim() !== '');
   for (const [i, key] of previous.entries())
     if (!HEX_KEY.test(key.trim()))
       throw new Error(`${PREVIOUS_REDACTION_KEYS_ENV}: key ${i + 1} is not hex of 32+ bytes`);
-  return [text, ...previous.map((k) => k.trim())].map((k) => Buffer.from(k, 'hex'));
+  return [current, ...previous.map((k) => Buffer.from(k.trim(), 'hex'))];
 }
 
 /** The fingerprints to search for (one per key); the secret itself goes nowhere. */

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { REDACTION_KEY_ENV, REDACTION_KEY_FILE_ENV } from '@auditflow/schemas';
+import { hexKeyFromEnv, REDACTION_KEY_ENV, REDACTION_KEY_FILE_ENV } from '@auditflow/schemas';
 import { DEFAULT_KEY_NAMES_FILE, loadKeyNames } from './keys.ts';
 import { PairScanner } from './pairs.ts';
 import { loadPiiPolicy } from './policy.ts';
@@ -20,18 +19,6 @@ export const SANITIZER_SETTINGS = {
 
 /** An event that takes longer than this to sanitize is quarantined rather than holding its partition. */
 export const DEFAULT_EVENT_BUDGET_MS = 2000;
-
-/** A hex key of at least 32 bytes from `name` or the file named by `fileName`; errors say how to make one. */
-export function hexKeySetting(env: NodeJS.ProcessEnv, name: string, fileName: string, use: string): Buffer {
-  const file = env[fileName];
-  const text = env[name] ?? (file ? readFileSync(file, 'utf8').trim() : undefined);
-  if (!text || !/^[0-9a-f]{64,}$/i.test(text)) {
-    throw new Error(
-      `${name} (or ${fileName}) must hold at least 32 bytes as hex (${use}): generate one with \`openssl rand -hex 32\``,
-    );
-  }
-  return Buffer.from(text, 'hex');
-}
 
 export interface SanitizerFiles {
   readonly rules?: string | URL;
@@ -68,8 +55,8 @@ export function sanitizerContextFromEnv(env: NodeJS.ProcessEnv): SanitizerContex
   }
   return createSanitizerContext(
     {
-      pseudonymKey: hexKeySetting(env, s.pseudonymKey, s.pseudonymKeyFile, 'pseudonyms of PII'),
-      redactionKey: hexKeySetting(
+      pseudonymKey: hexKeyFromEnv(env, s.pseudonymKey, s.pseudonymKeyFile, 'pseudonyms of PII'),
+      redactionKey: hexKeyFromEnv(
         env,
         s.redactionKey,
         s.redactionKeyFile,
