@@ -87,6 +87,30 @@ describe('Spool', () => {
     expect(spool.bytes).toBeLessThan(frameSize * 5);
   });
 
+  it('frees space again in a spool far smaller than the default segment (64 KiB)', () => {
+    const d = dir();
+    const spool = new Spool({ dir: d, maxBytes: 64 * 1024 });
+    spool.recover();
+    let sequence = 0;
+    // Fill it, acknowledge everything, and fill it again: three times over.
+    for (let round = 0; round < 3; round++) {
+      const first = sequence + 1;
+      for (;;) {
+        try {
+          spool.append(sequence + 1, meta, body(sequence + 1));
+          sequence += 1;
+        } catch (err) {
+          expect(err).toBeInstanceOf(SpoolFullError);
+          break;
+        }
+      }
+      expect(sequence - first + 1).toBeGreaterThan(100);
+      spool.ack(sequence, 'p');
+      expect(spool.bytes).toBeLessThan((64 * 1024) / 4);
+    }
+    expect(new Spool({ dir: d, maxBytes: 64 * 1024 }).recover().pending).toEqual([]);
+  });
+
   it('deletes fully acknowledged segments', () => {
     const d = dir();
     const frameSize = encodeFrame(1, { key: 'k0', eventId: 'id-1', traceparent: 'tp-1' }, body(1)).length;

@@ -62,6 +62,8 @@ const FRAME_HEADER = 8;
 /** Records that can never be delivered, one JSON line each, beside the segments. */
 export const SET_ASIDE_FILE = 'set-aside.ndjson';
 const SEGMENT_PREFIX = 'segment-';
+/** Below this a segment roll costs more than the space it gives back. */
+const MIN_SEGMENT_BYTES = 4096;
 
 interface Segment {
   readonly file: string;
@@ -166,7 +168,11 @@ export class Spool {
   constructor(options: SpoolOptions) {
     this.dir = options.dir;
     this.maxBytes = options.maxBytes;
-    this.segmentBytes = options.segmentBytes ?? 16 * 2 ** 20;
+    // At least eight segments fit in the bound: space comes back a whole segment at a time, so a
+    // segment as large as the bound would never free any (a 64 KiB spool filled once, for good).
+    this.segmentBytes =
+      options.segmentBytes ??
+      Math.max(MIN_SEGMENT_BYTES, Math.min(16 * 2 ** 20, Math.floor(options.maxBytes / 8)));
     mkdirSync(this.dir, { recursive: true });
     this.lock();
   }
@@ -239,6 +245,7 @@ export class Spool {
   append(sequence: number, meta: RecordMeta, body: Buffer): number {
     if (this.closed) throw new Error('spool is closed');
     const frame = encodeFrame(sequence, meta, body);
+    if (this.totalBytes + frame.length > this.maxBytes) this.dropAckedOpenSegment();
     if (this.totalBytes + frame.length > this.maxBytes) {
       throw new SpoolFullError(
         `audit spool is full (${this.totalBytes} of ${this.maxBytes} bytes): Kafka has not acknowledged for a while`,
@@ -275,20 +282,19 @@ export class Spool {
       rmSync(done.file, { force: true });
       this.totalBytes -= done.bytes;
     }
-    // The open segment is kept (and reused) until it rolls; it is empty of pending records now.
+    // The open segment is kept (and reused) until it rolls, unless a good part of it is done.
+    if ((this.segments[0]?.bytes ?? 0) >= this.segmentBytes / 4) this.dropAckedOpenSegment();
+  }
+
+  /** Deletes the last segment when every record in it is acknowledged; later appends start anew. */
+  private dropAckedOpenSegment(): void {
     const open = this.segments[0];
-    if (
-      this.segments.length === 1 &&
-      open &&
-      open.lastSequence <= sequence &&
-      open.bytes >= this.segmentBytes / 4
-    ) {
-      if (this.fd !== undefined) closeSync(this.fd);
-      this.fd = undefined;
-      rmSync(open.file, { force: true });
-      this.segments.length = 0;
-      this.totalBytes = 0;
-    }
+    if (this.segments.length !== 1 || !open || open.lastSequence > this.acked) return;
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    rmSync(open.file, { force: true });
+    this.segments.length = 0;
+    this.totalBytes = 0;
   }
 
   /**
