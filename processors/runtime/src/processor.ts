@@ -1,18 +1,20 @@
 import { hostname } from 'node:os';
 import { type AuditEvent, HEADERS } from '@auditflow/schemas';
 import {
+  type Admin,
   CompressionTypes,
   type Consumer,
   type EachBatchPayload,
   type Kafka,
   type KafkaMessage,
   type Message,
-  type Producer,
+  type Transaction,
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { deadLetter } from './dead-letter.ts';
 import { kafkaWithLogger, onConsumerCrash } from './kafka.ts';
+import { isFenced, PartitionProducers } from './partition-producers.ts';
 import { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';
 
 /** What a transform decides for one event. */
@@ -32,7 +34,7 @@ export interface ProcessorConfig {
   readonly outputTopic: string;
   readonly dlqTopic: string;
   readonly quarantineTopic: string;
-  /** Stable per instance, so a restarted instance fences its predecessor's open transaction. */
+  /** Names this instance in logs (transactions are fenced per input partition, not per instance). */
   readonly instanceId?: string;
   readonly maxMessageBytes?: number;
   /** A transform that throws: quarantine (sanitizer: fail closed) or dlq. */
@@ -52,6 +54,8 @@ export interface ProcessorDeps {
 }
 
 const SEND_CHUNK_BYTES = 256 * 1024;
+
+type Counts = { forwarded: number; quarantined: number; dead_lettered: number };
 
 /** Splits messages into runs whose values add up to at most `limit` bytes (at least one each). */
 export function chunks(messages: readonly Message[], limit: number): Message[][] {
@@ -78,14 +82,17 @@ const header = (message: KafkaMessage, name: string): string | undefined =>
 /**
  * Consume → transform → produce, exactly once (X1): each fetched batch is one Kafka transaction
  * that holds the outputs, the DLQ/quarantine records and the input offsets, so a crash or a
- * rebalance either commits all of it or none. Input is read `read_committed`.
+ * rebalance either commits all of it or none. Input is read `read_committed`. Transactions are
+ * fenced per input partition (see partition-producers.ts), so an instance frozen past its session
+ * that thaws after another took its partitions cannot commit what the other already wrote.
  * Delivery guarantee: exactly once into the output topics for read_committed consumers.
  */
 export class Processor {
   private readonly kafka: Kafka;
   private readonly codec: WireCodec;
   private consumer: Consumer | undefined;
-  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private producers: PartitionProducers | undefined;
   private readonly processed: Counter<'outcome'>;
   private readonly batchSeconds: Histogram;
   private running = false;
@@ -119,13 +126,10 @@ export class Processor {
 
   async start(): Promise<void> {
     const instance = this.config.instanceId ?? `${hostname()}-${process.pid}`;
-    this.producer = this.kafka.producer({
-      transactionalId: `${this.config.groupId}-${instance}`,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      transactionTimeout: 30_000,
-    });
-    await this.producer.connect();
+    const { groupId, inputTopic } = this.config;
+    this.producers = new PartitionProducers(this.kafka, groupId, inputTopic, this.deps.logger);
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
     this.consumer = this.kafka.consumer({
       groupId: this.config.groupId,
       readUncommitted: false,
@@ -133,6 +137,9 @@ export class Processor {
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       this.assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
+      // A partition given away is another instance's to fence; if it comes back, a new producer
+      // (a new epoch) starts from the offset committed meanwhile.
+      void this.producers?.retain(new Set(e.payload.memberAssignment[inputTopic] ?? []));
     });
     onConsumerCrash(this.consumer, this.deps.logger, (err) => {
       this.running = false;
@@ -156,7 +163,18 @@ export class Processor {
   async stop(): Promise<void> {
     this.running = false;
     await this.consumer?.disconnect();
-    await this.producer?.disconnect();
+    await this.producers?.close();
+    await this.admin?.disconnect();
+  }
+
+  /** The group's committed offset for one input partition; -1 when none was ever committed. */
+  private async committedOffset(topic: string, partition: number): Promise<number> {
+    const topics = await (this.admin as Admin).fetchOffsets({
+      groupId: this.config.groupId,
+      topics: [topic],
+    });
+    const found = topics[0]?.partitions.find((p) => p.partition === partition);
+    return found ? Number(found.offset) : -1;
   }
 
   private async processBatch({
@@ -168,6 +186,91 @@ export class Processor {
   }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const started = performance.now();
+    const { topic, partition } = batch;
+    const producers = this.producers as PartitionProducers;
+    const slot = await producers.for(partition);
+    let transaction: Transaction;
+    try {
+      // The first transaction of a new producer initialises its id: the broker fences the
+      // previous holder and finishes (commits or aborts) what it left open before answering.
+      transaction = await slot.producer.transaction();
+    } catch (err) {
+      await producers.drop(partition);
+      throw err;
+    }
+    let counts: Counts;
+    const last = batch.messages.at(-1) as KafkaMessage;
+    try {
+      const messages = slot.fresh ? await this.notYetCommitted(batch) : batch.messages;
+      if (messages === undefined) {
+        await transaction.abort();
+        return;
+      }
+      const routed = await this.route(batch, messages);
+      counts = routed.counts;
+      for (const [topic, messages] of routed.outgoing) {
+        // One request per chunk: a whole fetched batch re-encoded can exceed the broker's
+        // max.message.bytes for a record batch.
+        for (const chunk of chunks(messages, SEND_CHUNK_BYTES)) {
+          await transaction.send({ topic, messages: chunk, acks: -1, compression: CompressionTypes.GZIP });
+        }
+      }
+      await transaction.sendOffsets({
+        consumerGroupId: this.config.groupId,
+        topics: [{ topic, partitions: [{ partition, offset: String(Number(last.offset) + 1) }] }],
+      });
+      await transaction.commit();
+    } catch (err) {
+      await transaction.abort().catch(() => {});
+      // A producer whose transaction failed is not reused: a new one starts a clean epoch.
+      await producers.drop(partition);
+      if (!isFenced(err)) throw err; // registry or broker trouble: kafkajs retries the batch
+      // Another instance owns this partition now (we were frozen or cut off past the session):
+      // nothing of this batch was committed. The heartbeat makes us rejoin the group.
+      this.deps.logger.warn({ topic, partition }, 'fenced: another instance took this partition');
+      await heartbeat();
+      return;
+    }
+    slot.fresh = false;
+    // The committed offset lives in the transaction; this moves the consumer's own position.
+    resolveOffset(last.offset);
+    await heartbeat();
+    for (const [outcome, n] of Object.entries(counts)) if (n > 0) this.processed.inc({ outcome }, n);
+    this.batchSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  /**
+   * A new producer's first batch, less what a previous owner already committed: only once our
+   * producer id is initialised is the committed offset final (a predecessor's last transaction
+   * may have committed after our consumer read the offset at assignment). Undefined: seek back.
+   */
+  private async notYetCommitted(batch: EachBatchPayload['batch']): Promise<KafkaMessage[] | undefined> {
+    const { topic, partition, messages } = batch;
+    const committed = await this.committedOffset(topic, partition);
+    const first = Number(messages[0]?.offset);
+    if (committed > first) {
+      this.deps.logger.info(
+        { topic, partition, first, committed },
+        'a previous owner of this partition committed further; skipping what it wrote',
+      );
+      return messages.filter((m) => Number(m.offset) >= committed);
+    }
+    if (committed >= 0 && committed < first) {
+      this.deps.logger.warn(
+        { topic, partition, first, committed },
+        'position is past the commit; seeking back',
+      );
+      this.consumer?.seek({ topic, partition, offset: String(committed) });
+      return undefined;
+    }
+    return messages;
+  }
+
+  /** Decodes, transforms and encodes each message: what goes to which topic, and the counts. */
+  private async route(
+    batch: EachBatchPayload['batch'],
+    messages: readonly KafkaMessage[],
+  ): Promise<{ outgoing: Map<string, Message[]>; counts: Counts }> {
     const outgoing = new Map<string, Message[]>();
     const add = (topic: string, message: Message) => {
       const list = outgoing.get(topic) ?? [];
@@ -175,7 +278,7 @@ export class Processor {
       outgoing.set(topic, list);
     };
     const counts = { forwarded: 0, quarantined: 0, dead_lettered: 0 };
-    for (const message of batch.messages) {
+    for (const message of messages) {
       let event: AuditEvent;
       try {
         event = await this.codec.decode(message.value);
@@ -236,34 +339,6 @@ export class Processor {
       });
       counts.forwarded += 1;
     }
-    const last = batch.messages.at(-1) as KafkaMessage;
-    const transaction = await (this.producer as Producer).transaction();
-    try {
-      for (const [topic, messages] of outgoing) {
-        // One request per chunk: a whole fetched batch re-encoded can exceed the broker's
-        // max.message.bytes for a record batch.
-        for (const chunk of chunks(messages, SEND_CHUNK_BYTES)) {
-          await transaction.send({ topic, messages: chunk, acks: -1, compression: CompressionTypes.GZIP });
-        }
-      }
-      await transaction.sendOffsets({
-        consumerGroupId: this.config.groupId,
-        topics: [
-          {
-            topic: batch.topic,
-            partitions: [{ partition: batch.partition, offset: String(Number(last.offset) + 1) }],
-          },
-        ],
-      });
-      await transaction.commit();
-    } catch (err) {
-      await transaction.abort().catch(() => {});
-      throw err;
-    }
-    // The committed offset lives in the transaction; this moves the consumer's own position.
-    resolveOffset(last.offset);
-    await heartbeat();
-    for (const [outcome, n] of Object.entries(counts)) if (n > 0) this.processed.inc({ outcome }, n);
-    this.batchSeconds.observe((performance.now() - started) / 1000);
+    return { outgoing, counts };
   }
 }

@@ -85,4 +85,41 @@ describe('exactly once through the sanitizer (X1)', () => {
     expect(new Set(sequences).size).toBe(total);
     expect(out).toHaveLength(total);
   });
+
+  it('holds every input exactly once when a frozen instance thaws after another took its partitions', {
+    timeout: 300_000,
+  }, async () => {
+    const topics = await createPipelineTopics('it.zombie', 3);
+    const producer = createAuditProducer(
+      {
+        brokers: endpoints().KAFKA_BROKERS.split(','),
+        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+        topic: topics.raw,
+        spool: { dir: mkdtempSync(join(tmpdir(), 'zombie-spool-')) },
+      },
+      { logger: pino({ level: 'silent' }) },
+    );
+    // A backlog far larger than both instances clear before the freeze: the frozen one is
+    // stopped in the middle of a batch, holding fetched, uncommitted work.
+    const total = 60_000;
+    for (let i = 0; i < total; i++) producer.emit(sampleEvent(i, { correlation_id: `z-${i % 50}` }));
+    const zombie = await startChild(topics, 'zombie-a');
+    await startChild(topics, 'zombie-b');
+    while ((await committed(topics)) < 6000) await sleep(100);
+    zombie.kill('SIGSTOP');
+    await sleep(40_000); // past the 30 s session: zombie-b takes every partition
+    zombie.kill('SIGCONT'); // it finishes its batch: the commit must be refused (fenced)
+    await producer.close(60_000);
+    const deadline = Date.now() + 180_000;
+    while ((await committed(topics)) < total && Date.now() < deadline) await sleep(500);
+    expect(await committed(topics)).toBe(total);
+
+    const out = await consumeCount(topics.sanitized, total, { settleMs: 5000 });
+    const sequences = out.map(
+      (m) =>
+        (auditEventType.fromBuffer((m.message.value as Buffer).subarray(5)) as AuditEvent).producer.sequence,
+    );
+    expect(new Set(sequences).size).toBe(total);
+    expect(out).toHaveLength(total);
+  });
 });
