@@ -1,5 +1,12 @@
 export { PartitionBackoff } from './backoff.ts';
 export { deadLetter } from './dead-letter.ts';
+export {
+  DEFAULT_RESEND_WINDOW,
+  PartitionWindows,
+  ResendWindow,
+  resendKey,
+  resendWindowFromEnv,
+} from './dedup.ts';
 export { classifyBulkItem, classifyFailure, type FailureClass, retriableStatus } from './failure.ts';
 export { serveHealth } from './health.ts';
 export { createTopicsReady, kafkaWithLogger, onConsumerCrash } from './kafka.ts';

@@ -13,6 +13,7 @@ import {
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { deadLetter } from './dead-letter.ts';
+import { PartitionWindows, resendKey } from './dedup.ts';
 import { kafkaWithLogger, onConsumerCrash } from './kafka.ts';
 import { isFenced, PartitionProducers } from './partition-producers.ts';
 import { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';
@@ -44,6 +45,12 @@ export interface ProcessorConfig {
    * input is unsanitised, and the DLQ, which analysts may read, must not hold raw bytes (S4).
    */
   readonly onDecodeError?: 'quarantine' | 'dlq';
+  /**
+   * Drop producer resends (the stage that reads raw: the sanitizer): a record whose tenant,
+   * producer id, sequence and event id match one of the last `windowPerPartition` records of
+   * its input partition is counted as `duplicate` and not output. See dedup.ts.
+   */
+  readonly dedupeResends?: { readonly windowPerPartition: number };
 }
 
 export interface ProcessorDeps {
@@ -55,7 +62,7 @@ export interface ProcessorDeps {
 
 const SEND_CHUNK_BYTES = 256 * 1024;
 
-type Counts = { forwarded: number; quarantined: number; dead_lettered: number };
+type Counts = { forwarded: number; quarantined: number; dead_lettered: number; duplicate: number };
 
 /** Splits messages into runs whose values add up to at most `limit` bytes (at least one each). */
 export function chunks(messages: readonly Message[], limit: number): Message[][] {
@@ -95,6 +102,8 @@ export class Processor {
   private producers: PartitionProducers | undefined;
   private readonly processed: Counter<'outcome'>;
   private readonly batchSeconds: Histogram;
+  /** Resend windows per input partition, when `dedupeResends` is set. */
+  private readonly windows: PartitionWindows | undefined;
   private running = false;
   private assigned = 0;
 
@@ -105,10 +114,12 @@ export class Processor {
   ) {
     this.kafka = kafkaWithLogger(`auditflow-${config.name}`, config.brokers, deps.logger);
     this.codec = new WireCodec(config.registryUrl, config.maxMessageBytes);
+    const dedupe = config.dedupeResends;
+    this.windows = dedupe ? new PartitionWindows(dedupe.windowPerPartition) : undefined;
     const registers = [deps.registry];
     this.processed = new Counter({
       name: 'auditflow_processor_events_total',
-      help: 'Input events by outcome: forwarded, quarantined, dead-lettered',
+      help: 'Input events by outcome: forwarded, quarantined, dead-lettered, duplicate (a producer resend)',
       labelNames: ['outcome'],
       registers,
     });
@@ -139,7 +150,15 @@ export class Processor {
       this.assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
       // A partition given away is another instance's to fence; if it comes back, a new producer
       // (a new epoch) starts from the offset committed meanwhile.
-      void this.producers?.retain(new Set(e.payload.memberAssignment[inputTopic] ?? []));
+      const assigned = new Set(e.payload.memberAssignment[inputTopic] ?? []);
+      void this.producers?.retain(assigned);
+      this.windows?.retain(assigned);
+      // A rejoin puts the consumer back at the committed offset, which cuts a window rebuild
+      // short: its partition starts over as newly owned (a fresh producer plans a new rebuild).
+      for (const partition of this.windows?.rebuildingPartitions() ?? []) {
+        this.windows?.drop(partition);
+        void this.producers?.drop(partition);
+      }
     });
     onConsumerCrash(this.consumer, this.deps.logger, (err) => {
       this.running = false;
@@ -187,6 +206,24 @@ export class Processor {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const started = performance.now();
     const { topic, partition } = batch;
+    const last = batch.messages.at(-1) as KafkaMessage;
+    let input: readonly KafkaMessage[] = batch.messages;
+    // Where this batch starts in the partition: its first offset counts transaction markers and
+    // aborted records kafkajs leaves out of `messages` (a transactional input's committed offset
+    // is usually a marker's).
+    let position = Number(batch.firstOffset() ?? batch.messages[0]?.offset);
+    const rebuildUntil = this.windows?.rebuilding(partition);
+    if (rebuildUntil !== undefined) {
+      input = await this.rebuildWindow(partition, batch.messages);
+      position = rebuildUntil; // read through without a break up to there
+      if (input.length === 0) {
+        // Window-only records lie below the committed offset: nothing to write or commit; this
+        // moves the consumer's own position on.
+        resolveOffset(last.offset);
+        await heartbeat();
+        return;
+      }
+    }
     const producers = this.producers as PartitionProducers;
     const slot = await producers.for(partition);
     let transaction: Transaction;
@@ -199,15 +236,16 @@ export class Processor {
       throw err;
     }
     let counts: Counts;
-    const last = batch.messages.at(-1) as KafkaMessage;
+    let keys: ReadonlySet<string>;
     try {
-      const messages = slot.fresh ? await this.notYetCommitted(batch) : batch.messages;
+      const messages = slot.fresh ? await this.notYetCommitted(topic, partition, input, position) : input;
       if (messages === undefined) {
         await transaction.abort();
         return;
       }
       const routed = await this.route(batch, messages);
       counts = routed.counts;
+      keys = routed.keys;
       for (const [topic, messages] of routed.outgoing) {
         // One request per chunk: a whole fetched batch re-encoded can exceed the broker's
         // max.message.bytes for a record batch.
@@ -232,6 +270,8 @@ export class Processor {
       return;
     }
     slot.fresh = false;
+    // Only committed records join the window: a batch that failed and is retried is no resend.
+    this.windows?.committed(partition, keys, Number(last.offset) + 1);
     // The committed offset lives in the transaction; this moves the consumer's own position.
     resolveOffset(last.offset);
     await heartbeat();
@@ -242,22 +282,42 @@ export class Processor {
   /**
    * A new producer's first batch, less what a previous owner already committed: only once our
    * producer id is initialised is the committed offset final (a predecessor's last transaction
-   * may have committed after our consumer read the offset at assignment). Undefined: seek back.
+   * may have committed after our consumer read the offset at assignment). Undefined: seek back,
+   * either to the commit or, to refill the partition's resend window first, before it.
    */
-  private async notYetCommitted(batch: EachBatchPayload['batch']): Promise<KafkaMessage[] | undefined> {
-    const { topic, partition, messages } = batch;
+  private async notYetCommitted(
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+    position: number,
+  ): Promise<readonly KafkaMessage[] | undefined> {
     const committed = await this.committedOffset(topic, partition);
-    const first = Number(messages[0]?.offset);
-    if (committed > first) {
+    if (this.windows) {
+      const plan = this.windows.plan(partition, committed, await this.logStart(topic, partition));
+      if (plan.kind === 'rebuild') {
+        // Why our own consumer and not a separate reader: it is already assigned this partition
+        // in our group, so nobody else reads it meanwhile, there is no second group to join
+        // (seconds per join) and no second copy of the position to keep in step. Records below
+        // `until` only fill the window (rebuildWindow); no transaction covers them, so the
+        // committed offset never moves back, and from `until` on everything goes as before.
+        this.deps.logger.info(
+          { topic, partition, from: plan.from, until: plan.until },
+          'newly owned partition: reading back its last records into the resend window',
+        );
+        this.consumer?.seek({ topic, partition, offset: String(plan.from) });
+        return undefined;
+      }
+    }
+    if (committed > position) {
       this.deps.logger.info(
-        { topic, partition, first, committed },
+        { topic, partition, position, committed },
         'a previous owner of this partition committed further; skipping what it wrote',
       );
       return messages.filter((m) => Number(m.offset) >= committed);
     }
-    if (committed >= 0 && committed < first) {
+    if (committed >= 0 && committed < position) {
       this.deps.logger.warn(
-        { topic, partition, first, committed },
+        { topic, partition, position, committed },
         'position is past the commit; seeking back',
       );
       this.consumer?.seek({ topic, partition, offset: String(committed) });
@@ -266,18 +326,55 @@ export class Processor {
     return messages;
   }
 
-  /** Decodes, transforms and encodes each message: what goes to which topic, and the counts. */
+  /** The partition's first offset still in the log (retention may have deleted older ones). */
+  private async logStart(topic: string, partition: number): Promise<number> {
+    const offsets = await (this.admin as Admin).fetchTopicOffsets(topic);
+    return Number(offsets.find((p) => p.partition === partition)?.low ?? 0);
+  }
+
+  /**
+   * Feeds records read back below the committed offset into the partition's resend window
+   * (decoded, never output); returns those at or past the offset, to be processed as usual.
+   */
+  private async rebuildWindow(partition: number, messages: readonly KafkaMessage[]): Promise<KafkaMessage[]> {
+    const windows = this.windows as PartitionWindows;
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as KafkaMessage;
+      let key: string | undefined;
+      try {
+        key = resendKey(await this.codec.decode(message.value));
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err; // registry down: kafkajs retries the batch
+      }
+      if (windows.absorb(partition, Number(message.offset), key)) {
+        this.deps.logger.info({ partition, keys: windows.size(partition) }, 'resend window rebuilt');
+        return messages.slice(i);
+      }
+    }
+    if (windows.rebuilding(partition) === undefined) {
+      this.deps.logger.info({ partition, keys: windows.size(partition) }, 'resend window rebuilt');
+    }
+    return [];
+  }
+
+  /**
+   * Decodes, transforms and encodes each message: what goes to which topic, the counts, and the
+   * resend keys of the records kept (to join the window once the transaction commits).
+   */
   private async route(
     batch: EachBatchPayload['batch'],
     messages: readonly KafkaMessage[],
-  ): Promise<{ outgoing: Map<string, Message[]>; counts: Counts }> {
+  ): Promise<{ outgoing: Map<string, Message[]>; counts: Counts; keys: ReadonlySet<string> }> {
     const outgoing = new Map<string, Message[]>();
     const add = (topic: string, message: Message) => {
       const list = outgoing.get(topic) ?? [];
       list.push(message);
       outgoing.set(topic, list);
     };
-    const counts = { forwarded: 0, quarantined: 0, dead_lettered: 0 };
+    const counts = { forwarded: 0, quarantined: 0, dead_lettered: 0, duplicate: 0 };
+    const windows = this.windows;
+    // Keys of this batch's records: a resend can sit in the same batch as its original.
+    const batchKeys = new Set<string>();
     for (const message of messages) {
       let event: AuditEvent;
       try {
@@ -295,6 +392,15 @@ export class Processor {
           counts.dead_lettered += 1;
         }
         continue;
+      }
+      if (windows) {
+        const key = resendKey(event);
+        if (batchKeys.has(key) || windows.seen(batch.partition, key)) {
+          // A producer resend: the original went its way (forwarded or set aside) already.
+          counts.duplicate += 1;
+          continue;
+        }
+        batchKeys.add(key);
       }
       let outcome: ReturnType<Transform>;
       try {
@@ -339,6 +445,6 @@ export class Processor {
       });
       counts.forwarded += 1;
     }
-    return { outgoing, counts };
+    return { outgoing, counts, keys: batchKeys };
   }
 }
