@@ -1,5 +1,6 @@
 import { hexKeyFromEnv, REDACTION_KEY_ENV, REDACTION_KEY_FILE_ENV } from '@auditflow/schemas';
 import { DEFAULT_KEY_NAMES_FILE, loadKeyNames } from './keys.ts';
+import { KnownClean } from './known-clean.ts';
 import { PairScanner } from './pairs.ts';
 import { loadPiiPolicy } from './policy.ts';
 import { loadRuleset } from './rules.ts';
@@ -38,6 +39,7 @@ export function createSanitizerContext(
     policy: loadPiiPolicy(files.piiPolicy),
     keyNames,
     pairs: new PairScanner(keyNames),
+    knownClean: { texts: new KnownClean(), keys: new KnownClean() },
     pseudonymKey: keys.pseudonymKey,
     redactionKey: keys.redactionKey,
     eventBudgetMs,

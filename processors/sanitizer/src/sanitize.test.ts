@@ -34,6 +34,36 @@ describe('sanitizeEvent', () => {
     for (const [name, value] of Object.entries(ORDINARY_VALUES)) expect(text, name).toContain(value);
   });
 
+  it('gives a string seen before the same result, found or clean, and reports each time', () => {
+    const fresh = createSanitizerContext({ pseudonymKey: randomBytes(32), redactionKey: randomBytes(32) });
+    const event = (i: number) =>
+      record(
+        {
+          action: 'deploy.run',
+          outcome: 'success',
+          actor: { type: 'service', id: 'ci' },
+          tenant_id: 'acme',
+          service: { name: 'ci' },
+          details: {
+            note: 'Looks good to me. Consider the retry policy.',
+            cmd: 'export API_TOKEN=Zq8vT2mLx9Rk4sW7',
+          },
+        },
+        i,
+      );
+    const first = sanitizeEvent(event(1), fresh);
+    const second = sanitizeEvent(event(2), fresh);
+    for (const out of [first, second]) {
+      expect(out.details).toContain('Looks good to me. Consider the retry policy.');
+      expect(out.details).not.toContain('Zq8vT2mLx9Rk4sW7');
+      expect(out.sanitization.findings.map((f) => f.path)).toContain('details.cmd');
+    }
+    expect(second.details).toBe(first.details);
+    // Only the clean strings are remembered; the one with the secret never is.
+    expect(fresh.knownClean?.texts.has('Looks good to me. Consider the retry policy.')).toBe(true);
+    expect(fresh.knownClean?.texts.has('export API_TOKEN=Zq8vT2mLx9Rk4sW7')).toBe(false);
+  });
+
   it('records which rules fired where, never the values', () => {
     const report = sanitized[0]?.sanitization;
     expect(report?.ruleset_version).toBe(ctx.ruleset.version);

@@ -8,6 +8,7 @@ import {
 } from '@auditflow/schemas';
 import { isCardNumber } from './cards.ts';
 import type { KeyNames } from './keys.ts';
+import type { KnownClean } from './known-clean.ts';
 import { argvSecrets, PAIR_RULE, type PairScanner } from './pairs.ts';
 import { actionFor, mask, type PiiAction, type PiiPolicy, pseudonymise } from './policy.ts';
 import { type Hits, type Marker, redactText } from './redact.ts';
@@ -19,6 +20,8 @@ export interface SanitizerContext {
   /** Which key names hold secrets (words, not whole names). */
   readonly keyNames: KeyNames;
   readonly pairs: PairScanner;
+  /** Strings already found clean: values (rules and pairs) and keys (rules) apart. */
+  readonly knownClean?: { readonly texts: KnownClean; readonly keys: KnownClean };
   readonly pseudonymKey: Buffer;
   /** The key of the fingerprints in redaction markers (`auditflow search --secret-value`). */
   readonly redactionKey: Buffer;
@@ -122,11 +125,16 @@ class Walker {
       }
     }
     this.checkBudget();
-    const hits: Hits = new Map();
-    // Pairs after the rules: a value a provider rule already marked is skipped, and the rule's
-    // name (github-token, not key-value-secret) is what the report shows.
-    let out = this.ctx.pairs.redact(redactText(value, this.ctx.ruleset, hits, this.mark), this.mark, hits);
-    if (hits.size > 0) this.report.add(path, hits);
+    const known = this.ctx.knownClean?.texts;
+    let out = value;
+    if (!known?.has(value)) {
+      const hits: Hits = new Map();
+      // Pairs after the rules: a value a provider rule already marked is skipped, and the rule's
+      // name (github-token, not key-value-secret) is what the report shows.
+      out = this.ctx.pairs.redact(redactText(value, this.ctx.ruleset, hits, this.mark), this.mark, hits);
+      if (hits.size > 0) this.report.add(path, hits);
+      else if (out === value) known?.add(value);
+    }
     const max = this.ctx.ruleset.freeTextMaxLength;
     if (freeText && out.length > max) {
       out = `${out.slice(0, max)}…[truncated ${out.length - max} chars]`;
@@ -174,16 +182,25 @@ class Walker {
     const pairValueField = this.pairValueField(record);
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(record)) {
-      const keyHits: Hits = new Map();
-      const cleanKey = redactText(key, this.ctx.ruleset, keyHits, this.mark);
+      const cleanKey = this.key(key, path);
       const innerPath = `${path}.${cleanKey}`;
-      if (keyHits.size > 0) this.report.add(`${path}.(key)`, keyHits);
       if (key === pairValueField || this.isSensitiveKey(key)) {
         out[cleanKey] = this.secretValue(inner, innerPath);
         continue;
       }
       out[cleanKey] = this.value(inner, innerPath, depth + 1, freeText);
     }
+    return out;
+  }
+
+  /** An object key, with the provider and generic rules (a key is no place for a pair). */
+  private key(key: string, path: string): string {
+    const known = this.ctx.knownClean?.keys;
+    if (known?.has(key)) return key;
+    const hits: Hits = new Map();
+    const out = redactText(key, this.ctx.ruleset, hits, this.mark);
+    if (hits.size > 0) this.report.add(`${path}.(key)`, hits);
+    else if (out === key) known?.add(key);
     return out;
   }
 
