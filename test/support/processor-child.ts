@@ -1,15 +1,18 @@
 /**
  * A processor in its own process, for crash and rebalance tests:
- *   tsx processor-child.ts <sanitizer|enricher> <topics JSON> <instance id>
+ *   tsx processor-child.ts <sanitizer|enricher> <topics JSON> <instance id> [dedupe window]
  * Prints "started" once it runs; stops gracefully on SIGTERM.
  */
 import { stageProcessor } from './processors.ts';
 
-const [stage, topicsJson, instanceId] = process.argv.slice(2);
+const [stage, topicsJson, instanceId, dedupeWindow] = process.argv.slice(2);
 if ((stage !== 'sanitizer' && stage !== 'enricher') || !topicsJson || !instanceId) {
   throw new Error('usage: processor-child <sanitizer|enricher> <topics JSON> <instance id>');
 }
-const processor = stageProcessor(stage, JSON.parse(topicsJson), { instanceId });
+const processor = stageProcessor(stage, JSON.parse(topicsJson), {
+  instanceId,
+  dedupeWindow: dedupeWindow ? Number(dedupeWindow) : undefined,
+});
 await processor.start();
 process.stdout.write('started\n');
 process.on('SIGTERM', () => {

@@ -26,7 +26,14 @@ export function enricherTransform(): Transform {
 export function stageProcessor(
   stage: 'sanitizer' | 'enricher',
   topics: PipelineTopics,
-  options: { instanceId?: string; maxMessageBytes?: number; brokers?: string } = {},
+  options: {
+    instanceId?: string;
+    maxMessageBytes?: number;
+    brokers?: string;
+    /** Drop producer resends with this window per partition (the sanitizer service does). */
+    dedupeWindow?: number;
+    registry?: Registry;
+  } = {},
 ): Processor {
   const sanitizer = stage === 'sanitizer';
   return new Processor(
@@ -43,8 +50,12 @@ export function stageProcessor(
       maxMessageBytes: options.maxMessageBytes,
       onTransformError: sanitizer ? 'quarantine' : 'dlq',
       onDecodeError: sanitizer ? 'quarantine' : 'dlq',
+      dedupeResends: options.dedupeWindow ? { windowPerPartition: options.dedupeWindow } : undefined,
     },
     sanitizer ? sanitizerTransform() : enricherTransform(),
-    { logger: pino({ level: process.env.AUDITFLOW_TEST_LOG ?? 'silent' }), registry: new Registry() },
+    {
+      logger: pino({ level: process.env.AUDITFLOW_TEST_LOG ?? 'silent' }),
+      registry: options.registry ?? new Registry(),
+    },
   );
 }
