@@ -45,12 +45,33 @@ const PAIR_VALUE_FIELDS = ['value', 'val', 'Value'];
 const isEntry = (item: unknown): item is [string, unknown] =>
   Array.isArray(item) && item.length === 2 && typeof item[0] === 'string';
 
+/** Whether the first character after any leading whitespace opens a JSON object or array. */
+function startsJson(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 123 /* { */ || c === 91 /* [ */) return true;
+    // The whitespace JSON allows before a value: space, tab, LF, CR.
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return false;
+  }
+  return false;
+}
+
+/** Below this length a string skips the known-clean lookup: redacting it costs less. */
+const MIN_REMEMBERED_CHARS = 8;
+
 /** Nesting beyond this is refused (fail closed): the producer already caps details at 32. */
 const MAX_DEPTH = 64;
 
 const PII_PATHS = fieldTags(auditEventSchema)
   .filter((t) => t.sensitivity === 'pii')
   .map((t) => t.path);
+/** The PII fields, all of them the actor's (checked once at load, not per event). */
+const PII_FIELDS = PII_PATHS.map((path) => {
+  const [parent, field] = path.split('.');
+  if (parent !== 'actor' || (field !== 'name' && field !== 'email' && field !== 'ip'))
+    throw new Error(`no PII handling for ${path}`);
+  return { path, field } as const;
+});
 const SECRET_PATHS = fieldTags(auditEventSchema)
   .filter((t) => t.sensitivity === 'secret')
   .map((t) => t.path);
@@ -112,8 +133,7 @@ class Walker {
 
   /** Redacts one string; JSON inside a string is parsed, cleaned and written back. */
   text(value: string, path: string, freeText: boolean): string {
-    const trimmed = value.trimStart();
-    if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && value.length > 1) {
+    if (value.length > 1 && startsJson(value)) {
       let parsed: unknown;
       try {
         parsed = JSON.parse(value);
@@ -125,7 +145,7 @@ class Walker {
       }
     }
     this.checkBudget();
-    const known = this.ctx.knownClean?.texts;
+    const known = value.length >= MIN_REMEMBERED_CHARS ? this.ctx.knownClean?.texts : undefined;
     let out = value;
     if (!known?.has(value)) {
       const hits: Hits = new Map();
@@ -195,7 +215,7 @@ class Walker {
 
   /** An object key, with the provider and generic rules (a key is no place for a pair). */
   private key(key: string, path: string): string {
-    const known = this.ctx.knownClean?.keys;
+    const known = key.length >= MIN_REMEMBERED_CHARS ? this.ctx.knownClean?.keys : undefined;
     if (known?.has(key)) return key;
     const hits: Hits = new Map();
     const out = redactText(key, this.ctx.ruleset, hits, this.mark);
@@ -250,9 +270,8 @@ export function sanitizeEvent(event: AuditEvent, ctx: SanitizerContext): AuditEv
   const report = new Report();
   const w = new Walker(ctx, report);
   const actor = { ...event.actor };
-  for (const path of PII_PATHS) {
-    const field = path.split('.')[1] as 'name' | 'email' | 'ip';
-    if (!path.startsWith('actor.') || !(field in actor)) throw new Error(`no PII handling for ${path}`);
+  for (const { path, field } of PII_FIELDS) {
+    if (!(field in actor)) throw new Error(`no PII handling for ${path}`);
     const action = actionFor(ctx.policy, event.tenant_id, path);
     if (actor[field] !== null && action !== 'keep') report.piiActions.push({ path, action });
     actor[field] = applyPii(action, actor[field], ctx.pseudonymKey);
