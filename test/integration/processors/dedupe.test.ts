@@ -16,7 +16,7 @@ const WINDOW = 1000;
 const children: ChildProcess[] = [];
 const running: Processor[] = [];
 
-function startChild(topics: PipelineTopics, instanceId: string): Promise<ChildProcess> {
+function startChild(topics: PipelineTopics, instanceId: string, window = WINDOW): Promise<ChildProcess> {
   const child = spawn(
     'node',
     [
@@ -26,7 +26,7 @@ function startChild(topics: PipelineTopics, instanceId: string): Promise<ChildPr
       'sanitizer',
       JSON.stringify(topics),
       instanceId,
-      String(WINDOW),
+      String(window),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -163,5 +163,47 @@ describe('the sanitizer drops producer resends (issue 15)', () => {
     expect(new Set(keys).size).toBe(keys.length); // nothing twice
     expect(new Set(keys)).toEqual(new Set(expected)); // nothing lost, the id reusers kept
     expect(await consumeCommitted(topics.quarantine)).toHaveLength(0);
+  });
+
+  it('holds every event once when the sanitizer is killed mid-stream and a second one takes partitions over', {
+    timeout: 300_000,
+  }, async () => {
+    const topics = await createPipelineTopics('it.dedupe-move', 3);
+    const codec = new WireCodec(endpoints().SCHEMA_REGISTRY_URL);
+    const producer = kafkaClient('dedupe-writer').producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const sdk = randomUUID();
+    const total = 6000;
+    const originals = Array.from({ length: total }, (_, i) =>
+      avroRecord({
+        id: randomUUID(),
+        correlation_id: `mv-${i % 40}`,
+        producer: { id: sdk, sequence: i },
+      }),
+    );
+    // Blocks of 500, each followed by resends of every fifth event of the block before.
+    let resends = 0;
+    for (let start = 0; start < total; start += 500) {
+      const again = start === 0 ? [] : originals.slice(start - 500, start).filter((_, i) => i % 5 === 0);
+      resends += again.length;
+      await writeRaw(producer, codec, topics.raw, [...originals.slice(start, start + 500), ...again]);
+    }
+    await producer.disconnect();
+
+    const first = await startChild(topics, 'move-a', 3000);
+    while ((await caughtUp(topics)).committed < 1500) await sleep(100);
+    first.kill('SIGKILL'); // a transaction may be open; the windows die with the process
+    await startChild(topics, 'move-a', 3000); // fences it; rebuilds every partition's window
+    await sleep(1500);
+    await startChild(topics, 'move-b', 3000); // a rebalance, maybe in the middle of a rebuild
+    await waitCaughtUp(topics, 180_000);
+
+    const out = await consumeCommitted(topics.sanitized);
+    const keys = out.map((m) =>
+      resendKey(auditEventType.fromBuffer((m.message.value as Buffer).subarray(5))),
+    );
+    expect(resends).toBe(1100);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(new Set(keys)).toEqual(new Set(originals.map(resendKey)));
   });
 });
