@@ -26,6 +26,7 @@ describe('reconcileStages', () => {
     expect(report.counts).toEqual({
       emitted: 4,
       raw: 4,
+      resends: 0,
       clean: 4,
       indexed: 4,
       archived: 4,
@@ -61,6 +62,29 @@ describe('reconcileStages', () => {
       ['producer', 'producer p1: sequence 5-6 never reached the raw topic'],
       ['raw', 'raw record raw/1/3 does not decode and has no DLQ record'],
     ]);
+  });
+
+  it('counts a producer resend once, as a resend, not as a second event or a gap', () => {
+    // The SDK replayed e2 and e3 after an outage; the sanitizer kept one copy of each.
+    const resent = [...raw, event(2), event(3)];
+    // The same id under another producer is another event.
+    const reuse = { ...event(1, 'p2'), sequence: 1 };
+    const report = reconcileStages({
+      raw: [...resent, reuse],
+      undecodableRaw: [],
+      clean: all,
+      indexed: all,
+      archived: all,
+      deadById: new Map(),
+      deadByRawPosition: new Map(),
+    });
+    // e1 under p2 counts as an event of its own (found in clean by id: an id conflict is the
+    // indexer's to set aside); the two resends are neither expected again nor gaps.
+    expect(report.counts).toMatchObject({ emitted: 5, raw: 7, resends: 2, clean: 5 });
+    expect(report.summary.filter((r) => r.stage === 'index').map((r) => [r.expected, r.present])).toEqual([
+      [5, 5],
+    ]);
+    expect(report.gaps).toEqual([]);
   });
 
   it("does not take another tenant's sequence numbers for a producer gap", () => {

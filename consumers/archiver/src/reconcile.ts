@@ -1,4 +1,10 @@
-import { DecodeError, receivedAtOf, routingTime, type WireCodec } from '@auditflow/processor-runtime';
+import {
+  DecodeError,
+  receivedAtOf,
+  resendKey,
+  routingTime,
+  type WireCodec,
+} from '@auditflow/processor-runtime';
 import { HEADERS, type OccurredAtWindow } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';
 import type { Kafka, KafkaMessage } from 'kafkajs';
@@ -98,8 +104,16 @@ export interface StageTenantSummary {
 
 export interface ReconcileReport {
   readonly counts: {
+    /** Distinct events: a producer resend is not counted again. */
     readonly emitted: number;
+    /** Raw records, resends included. */
     readonly raw: number;
+    /**
+     * Raw records that repeat an earlier one's tenant, producer id, sequence and event id (an SDK
+     * or gateway resend after an outage): the sanitizer drops them, so they are neither a gap
+     * nor expected again downstream.
+     */
+    readonly resends: number;
     readonly clean: number;
     readonly indexed: number;
     readonly archived: number;
@@ -178,7 +192,20 @@ export function reconcileStages(sets: StageSets): ReconcileReport {
   let indexed = 0;
   let archived = 0;
   let dead = 0;
+  const seen = new Set<string>();
+  let resends = 0;
   for (const event of sets.raw) {
+    // By the key the sanitizer drops resends with (dedup.ts in the processor runtime).
+    const key = resendKey({
+      tenant_id: event.tenant,
+      id: event.id,
+      producer: { id: event.producer, sequence: event.sequence },
+    });
+    if (seen.has(key)) {
+      if (!event.outOfScope) resends++;
+      continue;
+    }
+    seen.add(key);
     const list = byProducer.get(event.producer) ?? [];
     list.push(event.sequence);
     byProducer.set(event.producer, list);
@@ -301,8 +328,9 @@ export function reconcileStages(sets: StageSets): ReconcileReport {
   const inScope = sets.raw.filter((e) => !e.outOfScope).length;
   return {
     counts: {
-      emitted: inScope + missingSequences + sets.undecodableRaw.length,
+      emitted: inScope - resends + missingSequences + sets.undecodableRaw.length,
       raw: inScope + sets.undecodableRaw.length,
+      resends,
       clean,
       indexed,
       archived,
