@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { AuditEvent } from '@auditflow/schemas';
 
 /**
@@ -13,28 +14,38 @@ import type { AuditEvent } from '@auditflow/schemas';
 export const DEFAULT_RESEND_WINDOW = 100_000;
 
 /**
- * The resend key of an event, from its decoded fields (a header can claim anything). Exact and
- * unambiguous: tenant and producer id are length-prefixed, so no choice of characters in one
- * field can make two different events share a key; the sequence is a number (no `:` in it) and
- * the event id is the rest. An event that reuses an id under another producer, sequence or
- * tenant has another key: that is an id conflict for the indexer and archiver, not a resend.
+ * The resend key of an event, from its decoded fields (a header can claim anything): the SHA-256
+ * of an unambiguous encoding of tenant, producer id, sequence and event id. Tenant and producer
+ * id are length-prefixed, so no choice of characters in one field makes two different events
+ * share an encoding; the sequence is a number (no `:` in it) and the event id is the rest. The
+ * digest (32 bytes as a one-byte string) keeps a window key at about 83 bytes of heap against
+ * 280 for the encoding itself, and is exact in practice: telling two events apart fails only on
+ * a SHA-256 collision, which nobody can produce, let alone a client choosing ids. An event that
+ * reuses an id under another producer, sequence or tenant has another key: that is an id
+ * conflict for the indexer and archiver, not a resend.
  */
 export function resendKey(event: Pick<AuditEvent, 'tenant_id' | 'id' | 'producer'>): string {
   const { tenant_id: tenant, producer } = event;
-  return `${tenant.length}:${tenant}${producer.id.length}:${producer.id}${producer.sequence}:${event.id}`;
+  const encoded = `${tenant.length}:${tenant}${producer.id.length}:${producer.id}${producer.sequence}:${event.id}`;
+  return hash('sha256', encoded, 'binary');
 }
 
 /**
- * The keys of the last `capacity` distinct records, oldest evicted first. A Map keeps insertion
- * order, so the oldest key is its first; seeing a key again does not refresh it (a resend is no
- * newer than its original). Memory is bounded by `capacity` keys (about 150 bytes each for UUID
- * producer and event ids); one string and one Map entry per record, nothing per lookup.
+ * The keys of the last `capacity` distinct records, oldest evicted first: a ring of keys in
+ * insertion order beside a Set for lookups. (Evicting through a Map's first key instead costs
+ * O(window) per record in V8, whose iterator walks the holes deletions leave: 40 µs at 100,000.)
+ * Seeing a key again does not refresh it (a resend is no newer than its original). Memory is
+ * bounded by `capacity` keys (8 MiB at 100,000); one string and one Set entry per record.
  */
 export class ResendWindow {
-  private readonly keys = new Map<string, true>();
+  private readonly keys = new Set<string>();
+  private readonly ring: (string | undefined)[];
+  /** The slot the next key goes to; once the ring is full, the oldest key's. */
+  private head = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('window capacity must be ≥ 1');
+    this.ring = new Array<string | undefined>(capacity).fill(undefined);
   }
 
   get size(): number {
@@ -47,14 +58,11 @@ export class ResendWindow {
 
   add(key: string): void {
     if (this.keys.has(key)) return;
-    if (this.keys.size >= this.capacity) {
-      // The first key in iteration order is the oldest one.
-      for (const oldest of this.keys.keys()) {
-        this.keys.delete(oldest);
-        break;
-      }
-    }
-    this.keys.set(key, true);
+    const oldest = this.ring[this.head];
+    if (oldest !== undefined) this.keys.delete(oldest);
+    this.ring[this.head] = key;
+    this.head = (this.head + 1) % this.capacity;
+    this.keys.add(key);
   }
 }
 
