@@ -481,6 +481,9 @@ export class PairScanner {
     // plain word, which can never be a loose value.
     const q = text.charCodeAt(i + 1);
     if (!isQuote(q)) {
+      // Prose: a word without a digit can never be a loose value (looksGenerated wants both).
+      // This blank-delimited word holds the token tokenEnd finds (which may stop earlier).
+      if (!wordHasDigit(text, i + 1)) return NEXT;
       const end = this.tokenEnd(text, i + 1, text.length);
       if (end - (i + 1) < MIN_LOOSE_VALUE_CHARS || !looksGenerated(text, i + 1, end)) return NEXT;
     }
@@ -821,6 +824,16 @@ function hasDigit(text: string, start: number, end: number): boolean {
 }
 
 /** Letters and digits mixed, as generated credentials are; words and numbers are not. */
+/** Whether a digit occurs from `from` up to the next blank, line end or quote. */
+function wordHasDigit(text: string, from: number): boolean {
+  for (let p = from; p < text.length; p++) {
+    const c = text.charCodeAt(p);
+    if (c >= 48 && c <= 57) return true;
+    if (isBlank(c) || isLineEnd(c) || isQuote(c)) return false;
+  }
+  return false;
+}
+
 function looksGenerated(text: string, start: number, end: number): boolean {
   let letters = 0;
   let digits = 0;

@@ -105,6 +105,14 @@ class Walker {
     this.deadline = performance.now() + ctx.eventBudgetMs;
   }
 
+  /** One map for every string's hits, emptied per string (Report.add copies what it needs). */
+  private readonly hits: Hits = new Map();
+
+  private freshHits(): Hits {
+    this.hits.clear();
+    return this.hits;
+  }
+
   private checkBudget(): void {
     // Reading the clock every 32 strings keeps it off the hot path; each string is linear time.
     if ((++this.strings & 31) === 0 && performance.now() > this.deadline) {
@@ -148,7 +156,7 @@ class Walker {
     const known = value.length >= MIN_REMEMBERED_CHARS ? this.ctx.knownClean?.texts : undefined;
     let out = value;
     if (!known?.has(value)) {
-      const hits: Hits = new Map();
+      const hits = this.freshHits();
       // Pairs after the rules: a value a provider rule already marked is skipped, and the rule's
       // name (github-token, not key-value-secret) is what the report shows.
       out = this.ctx.pairs.redact(redactText(value, this.ctx.ruleset, hits, this.mark), this.mark, hits);
@@ -217,7 +225,7 @@ class Walker {
   private key(key: string, path: string): string {
     const known = key.length >= MIN_REMEMBERED_CHARS ? this.ctx.knownClean?.keys : undefined;
     if (known?.has(key)) return key;
-    const hits: Hits = new Map();
+    const hits = this.freshHits();
     const out = redactText(key, this.ctx.ruleset, hits, this.mark);
     if (hits.size > 0) this.report.add(`${path}.(key)`, hits);
     else if (out === key) known?.add(key);
