@@ -49,6 +49,7 @@ const codec = {
 
 class FakeSender implements Sender {
   readonly delivered: string[][] = [];
+  readonly ids: string[] = [];
   requests = 0;
   /** Answers for the next requests, in order (`ok` once they run out). */
   constructor(private readonly answers: (number | 'ok')[] = []) {}
@@ -64,13 +65,26 @@ class FakeSender implements Sender {
     const answer = this.answers.shift() ?? 'ok';
     if (answer !== 'ok') throw new DeliveryError(`the receiver answered ${answer}`, answer);
     this.delivered.push(actions);
+    this.ids.push(delivery.id);
   }
   async close(): Promise<void> {}
 }
 
-function harness(sender: Sender, overrides: Record<string, unknown> = {}) {
+/** What the group holds for partition 0: shared by the runs of one test, as Kafka would. */
+interface GroupState {
+  offset: string;
+  metadata: string | null;
+}
+
+function harness(
+  sender: Sender,
+  overrides: Record<string, unknown> = {},
+  group: GroupState = { offset: '-1', metadata: null },
+) {
   const dead: { partition: number; offset: string; stage: string; reason: string; error: string }[] = [];
+  /** Commits past delivered records; `marks`: the in-flight commits made before a delivery. */
   const commits: number[] = [];
+  const marks: { offset: number; metadata: string }[] = [];
   const registry = new Registry();
   const deadLetters = {
     send: async (
@@ -83,8 +97,15 @@ function harness(sender: Sender, overrides: Record<string, unknown> = {}) {
       dead.push({ partition: source.partition, offset: message.offset, stage, reason, error });
     },
   } as unknown as DeadLetters;
+  const kafka = {
+    admin: () => ({
+      connect: async () => {},
+      disconnect: async () => {},
+      fetchOffsets: async () => [{ topic: TOPIC, partitions: [{ partition: 0, ...group }] }],
+    }),
+  } as unknown as Kafka;
   const runner = new DestinationRunner(config(overrides), {
-    kafka: {} as Kafka,
+    kafka,
     codec,
     topic: TOPIC,
     sender,
@@ -94,22 +115,27 @@ function harness(sender: Sender, overrides: Record<string, unknown> = {}) {
   });
   Object.assign(runner, {
     consumer: {
-      commitOffsets: async (offsets: { offset: string }[]) => {
-        commits.push(...offsets.map((o) => Number(o.offset)));
+      commitOffsets: async (offsets: { offset: string; metadata?: string }[]) => {
+        for (const o of offsets) {
+          if (o.metadata) marks.push({ offset: Number(o.offset), metadata: o.metadata });
+          else commits.push(Number(o.offset));
+          Object.assign(group, { offset: o.offset, metadata: o.metadata ?? null });
+        }
       },
       disconnect: async () => {},
     },
   });
   const resolved: string[] = [];
-  const payload = (values: string[]): EachBatchPayload =>
+  const payload = (values: string[], from = 0): EachBatchPayload =>
     ({
       batch: {
         topic: TOPIC,
         partition: 0,
         messages: values.map(
-          (v, i) => ({ offset: String(i), key: null, value: Buffer.from(v), headers: {} }) as KafkaMessage,
+          (v, i) =>
+            ({ offset: String(from + i), key: null, value: Buffer.from(v), headers: {} }) as KafkaMessage,
         ),
-        lastOffset: () => String(values.length - 1),
+        lastOffset: () => String(from + values.length - 1),
         highWatermark: String(values.length),
       },
       heartbeat: async () => {},
@@ -117,7 +143,7 @@ function harness(sender: Sender, overrides: Record<string, unknown> = {}) {
       isStale: () => false,
       resolveOffset: (offset: string) => resolved.push(offset),
     }) as unknown as EachBatchPayload;
-  return { runner, dead, commits, resolved, payload, registry };
+  return { runner, dead, commits, marks, resolved, payload, registry };
 }
 
 describe('destination runner: poison records never block a destination', () => {
@@ -199,5 +225,36 @@ describe('destination runner: poison records never block a destination', () => {
     expect(Date.now() - started).toBeLessThan(2000); // not the 5 s backoff
     expect(h.commits).toEqual([2]); // the delivered chunk, nothing past it
     expect(h.dead).toEqual([]);
+  });
+
+  it('a delivery cut short by a kill goes again with the same id and events, however the next fetch is cut', async () => {
+    const group: GroupState = { offset: '-1', metadata: null };
+    const values = Array.from({ length: 12 }, (_, i) => `ok:e.${i}`);
+    // First run: its fetch ended at 4. The chunk [0..2] is delivered; [3..4] (cut at the end of
+    // the fetch) is sent and the process dies before the receiver answers.
+    const attempts: { id: string; actions: string[] }[] = [];
+    const dying: Sender = {
+      render: (_event, json) => json,
+      send: async (delivery) => {
+        const actions = delivery.items.map((i) => (JSON.parse(i) as AuditEventJson).action);
+        attempts.push({ id: delivery.id, actions });
+        if (attempts.length === 2) await new Promise(() => {}); // killed mid-request
+      },
+      close: async () => {},
+    };
+    const first = harness(dying, { batch_size: 3 }, group);
+    void first.runner.eachBatch(first.payload(values.slice(0, 5)));
+    while (attempts.length < 2) await new Promise((r) => setTimeout(r, 5));
+    expect(group).toEqual({ offset: '3', metadata: expect.stringMatching(/:4$/) });
+
+    // Second run: the group says 3, in flight through 4; its fetch from 3 is longer this time.
+    const sender = new FakeSender();
+    const second = harness(sender, { batch_size: 3 }, group);
+    await second.runner.eachBatch(second.payload(values.slice(3), 3));
+    expect(sender.ids[0]).toBe(attempts[1]?.id);
+    expect(sender.delivered[0]).toEqual(attempts[1]?.actions);
+    expect(sender.delivered.flat()).toEqual(values.slice(3).map((v) => v.slice(3)));
+    expect(second.commits.at(-1)).toBe(12);
+    expect(group.metadata).toBeNull();
   });
 });

@@ -6,7 +6,7 @@ import {
   onConsumerCrash,
   type WireCodec,
 } from '@auditflow/processor-runtime';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DeadLetters } from '../dead-letters.ts';
 import { matches } from '../filters.ts';
@@ -24,6 +24,21 @@ class StoppedError extends Error {
 }
 
 export const groupIdOf = (name: string): string => `auditflow-destination-${name}`;
+
+/**
+ * Commit metadata naming the delivery in flight: committed at its first offset before it is
+ * sent, so a runner that restarts (killed mid-delivery) cuts its first chunk at the same last
+ * offset and sends it again under the same delivery id. Receivers that drop a delivery id they
+ * already took then see each event once.
+ */
+const IN_FLIGHT = 'auditflow-in-flight-through:';
+
+/** The last offset of the delivery in flight that `metadata` names, if any. */
+export function inFlightThrough(metadata: string | null | undefined): number | undefined {
+  if (!metadata?.startsWith(IN_FLIGHT)) return undefined;
+  const last = Number(metadata.slice(IN_FLIGHT.length));
+  return Number.isSafeInteger(last) && last >= 0 ? last : undefined;
+}
 
 /** The DLQ stage of a destination's runner. */
 export const destinationStage = (name: string): string => `destination:${name}`;
@@ -46,6 +61,11 @@ interface Pending {
  */
 export class DestinationRunner {
   private consumer: Consumer | undefined;
+  /** Reads the group's commit metadata (the delivery in flight) once per assignment. */
+  private admin: Admin | undefined;
+  private adminConnected = false;
+  /** Per partition: the delivery a previous run left in flight, null when none (or used). */
+  private readonly inFlight = new Map<number, { from: number; through: number } | null>();
   private readonly breaker: CircuitBreaker;
   private stopping = false;
   private readonly wake = new AbortController();
@@ -94,6 +114,8 @@ export class DestinationRunner {
       retry: { retries: 10 },
     });
     this.consumer = consumer;
+    // Partitions (re)assigned: what was in flight on them is read again from the group.
+    consumer.on(consumer.events.GROUP_JOIN, () => this.inFlight.clear());
     onConsumerCrash(consumer, this.log, (err) => {
       this.running = false;
       this.deps.onFatal?.(err);
@@ -134,8 +156,12 @@ export class DestinationRunner {
     const alive = (): boolean => isRunning() && !isStale() && !this.stopping;
     const source = { topic: batch.topic, partition: batch.partition };
     let chunk: Pending[] = [];
+    // A delivery a previous run sent but did not commit ends here, so it goes again as it was.
+    let resumeThrough = await this.inFlightThrough(batch.partition, batch.messages[0]?.offset);
     const flush = async (through: number): Promise<void> => {
       if (chunk.length > 0) {
+        const first = (chunk[0] as Pending).offset;
+        await this.commit(batch.partition, first, `${IN_FLIGHT}${(chunk.at(-1) as Pending).offset}`);
         await this.deliver(chunk, source, heartbeat, alive);
         chunk = [];
       }
@@ -162,7 +188,10 @@ export class DestinationRunner {
         continue;
       }
       chunk.push({ offset, message, item });
-      if (chunk.length >= this.batchSize) await flush(offset);
+      if (chunk.length >= this.batchSize || (resumeThrough !== undefined && offset >= resumeThrough)) {
+        resumeThrough = undefined;
+        await flush(offset);
+      }
     }
     if (!alive()) return;
     await flush(Number(batch.lastOffset()));
@@ -302,10 +331,39 @@ export class DestinationRunner {
     }
   }
 
-  private async commit(partition: number, next: number): Promise<void> {
+  private async commit(partition: number, next: number, metadata?: string): Promise<void> {
     await (this.consumer as Consumer).commitOffsets([
-      { topic: this.deps.topic, partition, offset: String(next) },
+      { topic: this.deps.topic, partition, offset: String(next), ...(metadata ? { metadata } : {}) },
     ]);
+  }
+
+  /**
+   * The last offset of the delivery in flight on `partition` when the group's commit (read
+   * once per assignment) is exactly where this batch starts; undefined otherwise.
+   */
+  private async inFlightThrough(partition: number, start: string | undefined): Promise<number | undefined> {
+    let known = this.inFlight.get(partition);
+    if (known === undefined) {
+      this.admin ??= this.deps.kafka.admin();
+      if (!this.adminConnected) {
+        await this.admin.connect();
+        this.adminConnected = true;
+      }
+      const [topic] = await this.admin.fetchOffsets({
+        groupId: groupIdOf(this.config.name),
+        topics: [this.deps.topic],
+      });
+      const committed = topic?.partitions.find((p) => p.partition === partition);
+      const through = inFlightThrough(committed?.metadata);
+      known = through === undefined ? null : { from: Number(committed?.offset), through };
+      this.inFlight.set(partition, known);
+    }
+    if (known === null) return undefined;
+    // Asked once: later batches of this assignment start past it.
+    this.inFlight.set(partition, null);
+    return start !== undefined && Number(start) <= known.through && Number(start) >= known.from
+      ? known.through
+      : undefined;
   }
 
   /** Lets the delivery in progress finish (or abandons its retries), then leaves the group. */
@@ -314,6 +372,7 @@ export class DestinationRunner {
     this.wake.abort();
     this.running = false;
     await this.consumer?.disconnect();
+    if (this.adminConnected) await this.admin?.disconnect();
     await this.deps.sender.close();
     this.log.info('destination stopped');
   }
