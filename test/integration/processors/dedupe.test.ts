@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Processor, resendKey, WireCodec } from '@auditflow/processor-runtime';
@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { consumeCommitted } from '../../support/consume.ts';
 import { endpoints, kafkaClient } from '../../support/endpoints.ts';
 import { createPipelineTopics, type PipelineTopics } from '../../support/pipeline-topics.ts';
+import { startProcessorChild } from '../../support/processor-children.ts';
 import { stageProcessor } from '../../support/processors.ts';
 import { avroRecord } from '../../support/records.ts';
 
@@ -16,30 +17,8 @@ const WINDOW = 1000;
 const children: ChildProcess[] = [];
 const running: Processor[] = [];
 
-function startChild(topics: PipelineTopics, instanceId: string, window = WINDOW): Promise<ChildProcess> {
-  const child = spawn(
-    'node',
-    [
-      '--import',
-      'tsx',
-      'test/support/processor-child.ts',
-      'sanitizer',
-      JSON.stringify(topics),
-      instanceId,
-      String(window),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('started')) resolve(child);
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`sanitizer ${instanceId} exited with ${code} before it started`)),
-    );
-  });
-}
+const startChild = (topics: PipelineTopics, instanceId: string, window = WINDOW) =>
+  startProcessorChild(children, 'sanitizer', topics, instanceId, window);
 
 /** Whether the sanitizer group has committed every raw record written so far. */
 async function caughtUp(topics: PipelineTopics): Promise<{ committed: number; end: number }> {
@@ -87,6 +66,15 @@ async function writeRaw(
   await producer.send({ topic, messages, acks: -1 });
 }
 
+/** Private pipeline topics, and a writer onto their raw topic as one SDK producer id. */
+async function rawSetup(prefix: string) {
+  const topics = await createPipelineTopics(prefix, 3);
+  const codec = new WireCodec(endpoints().SCHEMA_REGISTRY_URL);
+  const producer = kafkaClient('dedupe-writer').producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  return { topics, codec, producer, sdk: randomUUID() };
+}
+
 const duplicatesCounted = async (registry: Registry): Promise<number> => {
   const metric = await registry.getSingleMetric('auditflow_processor_events_total')?.get();
   return metric?.values.find((v) => v.labels.outcome === 'duplicate')?.value ?? 0;
@@ -101,11 +89,7 @@ describe('the sanitizer drops producer resends (issue 15)', () => {
   it('drops resends within a run and after a SIGKILL and restart, keeps id reuse by others, loses nothing', {
     timeout: 300_000,
   }, async () => {
-    const topics = await createPipelineTopics('it.dedupe', 3);
-    const codec = new WireCodec(endpoints().SCHEMA_REGISTRY_URL);
-    const producer = kafkaClient('dedupe-writer').producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    const sdk = randomUUID();
+    const { topics, codec, producer, sdk } = await rawSetup('it.dedupe');
     const event = (i: number): AuditEvent =>
       avroRecord({
         id: randomUUID(),
@@ -168,11 +152,7 @@ describe('the sanitizer drops producer resends (issue 15)', () => {
   it('holds every event once when the sanitizer is killed mid-stream and a second one takes partitions over', {
     timeout: 300_000,
   }, async () => {
-    const topics = await createPipelineTopics('it.dedupe-move', 3);
-    const codec = new WireCodec(endpoints().SCHEMA_REGISTRY_URL);
-    const producer = kafkaClient('dedupe-writer').producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    const sdk = randomUUID();
+    const { topics, codec, producer, sdk } = await rawSetup('it.dedupe-move');
     const total = 6000;
     const originals = Array.from({ length: total }, (_, i) =>
       avroRecord({
