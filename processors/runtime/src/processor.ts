@@ -208,9 +208,9 @@ export class Processor {
     const { topic, partition } = batch;
     const last = batch.messages.at(-1) as KafkaMessage;
     let input: readonly KafkaMessage[] = batch.messages;
-    // Where this batch starts in the partition: its first offset counts transaction markers and
-    // aborted records kafkajs leaves out of `messages` (a transactional input's committed offset
-    // is usually a marker's).
+    // Where this batch starts in the partition: its first offset counts the transaction markers
+    // and aborted records kafkajs leaves out of `messages` (a transactional input's committed
+    // offset can be a marker's).
     let position = Number(batch.firstOffset() ?? batch.messages[0]?.offset);
     const rebuildUntil = this.windows?.rebuilding(partition);
     if (rebuildUntil !== undefined) {
@@ -313,6 +313,11 @@ export class Processor {
         { topic, partition, position, committed },
         'a previous owner of this partition committed further; skipping what it wrote',
       );
+      // Committing this batch's end would move the offset back below what the owner committed.
+      if (committed > Number(messages.at(-1)?.offset)) {
+        this.consumer?.seek({ topic, partition, offset: String(committed) });
+        return undefined;
+      }
       return messages.filter((m) => Number(m.offset) >= committed);
     }
     if (committed >= 0 && committed < position) {
