@@ -321,12 +321,13 @@ export class Processor {
       return messages.filter((m) => Number(m.offset) >= committed);
     }
     if (committed >= 0 && committed < position) {
+      // Our position comes from the group's commit, so only retention or compaction can have
+      // put it past the commit (the records between are gone). Seeking back would meet
+      // OFFSET_OUT_OF_RANGE and the reset to the log start again: a loop, never a recovery.
       this.deps.logger.warn(
         { topic, partition, position, committed },
-        'position is past the commit; seeking back',
+        'records after the committed offset were removed (retention); going on from the log start',
       );
-      this.consumer?.seek({ topic, partition, offset: String(committed) });
-      return undefined;
     }
     return messages;
   }
