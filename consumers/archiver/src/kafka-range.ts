@@ -39,20 +39,33 @@ export async function readTopicSince(
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      let lastProgress = Date.now();
       const finish = () => {
         clearInterval(idle);
         resolve();
       };
-      // Transaction markers take offsets but are never delivered: a partition whose remaining
-      // offsets are all markers shows no progress. Its end is taken as reached after 5 s quiet.
-      // (The first fetch waits for the group to form: allow 10 s before judging quiet.)
+      // The end of a partition is known, never guessed from a quiet spell: a reader that stopped
+      // early under load made reconcile report the unread events' sequences as gaps (and would
+      // hide real ones). Transaction markers take offsets but are never delivered; kafkajs
+      // reports a batch of nothing but markers through END_BATCH_PROCESS, with its last offset.
+      const reached = (partition: number, lastOffset: string) => {
+        const end = pending.get(partition);
+        if (end !== undefined && BigInt(lastOffset) + 1n >= end) pending.delete(partition);
+        if (pending.size === 0) finish();
+      };
+      consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+        if (e.payload.topic === topic) reached(e.payload.partition, e.payload.lastOffset);
+      });
       const started = Date.now();
       const idle = setInterval(() => {
         if (Date.now() - started > timeoutMs) {
           clearInterval(idle);
-          reject(new Error(`reading ${topic} did not finish within ${timeoutMs / 1000}s`));
-        } else if (Date.now() - lastProgress > 5000 && Date.now() - started > 10_000) finish();
+          const left = [...pending].map(([p, end]) => `${p} (end ${end})`).join(', ');
+          reject(
+            new Error(
+              `reading ${topic} did not reach the end of partitions ${left} within ${timeoutMs / 1000}s`,
+            ),
+          );
+        }
       }, 500);
       void consumer
         .run({
@@ -64,10 +77,8 @@ export async function readTopicSince(
               if (BigInt(message.offset) >= end) break;
               out.push({ partition: batch.partition, message });
               resolveOffset(message.offset);
-              lastProgress = Date.now();
-              if (BigInt(message.offset) + 1n >= end) pending.delete(batch.partition);
             }
-            if (pending.size === 0) finish();
+            reached(batch.partition, batch.lastOffset());
           },
         })
         .catch(reject);

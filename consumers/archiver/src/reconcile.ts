@@ -404,7 +404,7 @@ export async function reconcile(
   const at = (t: number) => t >= options.from && t <= options.to;
   const groups = { ...DEFAULT_GROUPS, ...options.groups };
 
-  // The four reads each wait out a quiet spell at the end (see readTopicSince): in parallel, once.
+  // The four reads each run to the end each partition had when they started: in parallel, once.
   // The stages' positions are read first: what they had passed then, they must have stored.
   const [sanitizer, indexer, archiver] = await Promise.all([
     committedPositions(deps.kafka, groups.sanitizer, options.topics.raw),
