@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,26 +11,38 @@ import { consumeCount } from '../../support/consume.ts';
 import { endpoints, kafkaClient } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
 import { createPipelineTopics, type PipelineTopics } from '../../support/pipeline-topics.ts';
+import { startProcessorChild } from '../../support/processor-children.ts';
 
 const children: ChildProcess[] = [];
 
-function startChild(topics: PipelineTopics, instanceId: string): Promise<ChildProcess> {
-  const child = spawn(
-    'node',
-    ['--import', 'tsx', 'test/support/processor-child.ts', 'sanitizer', JSON.stringify(topics), instanceId],
+const startChild = (topics: PipelineTopics, instanceId: string): Promise<ChildProcess> =>
+  startProcessorChild(children, 'sanitizer', topics, instanceId);
+
+/** An SDK producer onto the raw topic with a spool of its own. */
+function rawProducer(topics: PipelineTopics, name: string) {
+  return createAuditProducer(
     {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      brokers: endpoints().KAFKA_BROKERS.split(','),
+      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+      topic: topics.raw,
+      spool: { dir: mkdtempSync(join(tmpdir(), `${name}-spool-`)) },
     },
+    { logger: pino({ level: 'silent' }) },
   );
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('started')) resolve(child);
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`processor ${instanceId} exited with ${code} before it started`)),
-    );
-  });
+}
+
+/** Waits until the group committed every input, then checks each is in the output exactly once. */
+async function expectEachOnce(topics: PipelineTopics, total: number): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while ((await committed(topics)) < total && Date.now() < deadline) await sleep(500);
+  expect(await committed(topics)).toBe(total);
+  const out = await consumeCount(topics.sanitized, total, { settleMs: 5000 });
+  const sequences = out.map(
+    (m) =>
+      (auditEventType.fromBuffer((m.message.value as Buffer).subarray(5)) as AuditEvent).producer.sequence,
+  );
+  expect(new Set(sequences).size).toBe(total);
+  expect(out).toHaveLength(total);
 }
 
 /** Sum of the offsets the group committed on the input topic (= input events done). */
@@ -52,15 +64,7 @@ describe('exactly once through the sanitizer (X1)', () => {
   }, async () => {
     const topics = await createPipelineTopics('it.eos', 3);
     const total = 15_000;
-    const producer = createAuditProducer(
-      {
-        brokers: endpoints().KAFKA_BROKERS.split(','),
-        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-        topic: topics.raw,
-        spool: { dir: mkdtempSync(join(tmpdir(), 'eos-spool-')) },
-      },
-      { logger: pino({ level: 'silent' }) },
-    );
+    const producer = rawProducer(topics, 'eos');
     for (let i = 0; i < total; i++) producer.emit(sampleEvent(i, { correlation_id: `eos-${i % 50}` }));
     await producer.close(60_000);
 
@@ -73,32 +77,14 @@ describe('exactly once through the sanitizer (X1)', () => {
     await startChild(topics, 'eos-a'); // same instance id: fences the dead one's transaction
     await sleep(1500);
     await startChild(topics, 'eos-b'); // rebalance while work is in progress
-    const deadline = Date.now() + 180_000;
-    while ((await committed(topics)) < total && Date.now() < deadline) await sleep(500);
-    expect(await committed(topics)).toBe(total);
-
-    const out = await consumeCount(topics.sanitized, total, { settleMs: 3000 });
-    const sequences = out.map(
-      (m) =>
-        (auditEventType.fromBuffer((m.message.value as Buffer).subarray(5)) as AuditEvent).producer.sequence,
-    );
-    expect(new Set(sequences).size).toBe(total);
-    expect(out).toHaveLength(total);
+    await expectEachOnce(topics, total);
   });
 
   it('holds every input exactly once when a frozen instance thaws after another took its partitions', {
     timeout: 300_000,
   }, async () => {
     const topics = await createPipelineTopics('it.zombie', 3);
-    const producer = createAuditProducer(
-      {
-        brokers: endpoints().KAFKA_BROKERS.split(','),
-        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-        topic: topics.raw,
-        spool: { dir: mkdtempSync(join(tmpdir(), 'zombie-spool-')) },
-      },
-      { logger: pino({ level: 'silent' }) },
-    );
+    const producer = rawProducer(topics, 'zombie');
     // A backlog far larger than both instances clear before the freeze: the frozen one is
     // stopped in the middle of a batch, holding fetched, uncommitted work.
     const total = 60_000;
@@ -110,16 +96,6 @@ describe('exactly once through the sanitizer (X1)', () => {
     await sleep(40_000); // past the 30 s session: zombie-b takes every partition
     zombie.kill('SIGCONT'); // it finishes its batch: the commit must be refused (fenced)
     await producer.close(60_000);
-    const deadline = Date.now() + 180_000;
-    while ((await committed(topics)) < total && Date.now() < deadline) await sleep(500);
-    expect(await committed(topics)).toBe(total);
-
-    const out = await consumeCount(topics.sanitized, total, { settleMs: 5000 });
-    const sequences = out.map(
-      (m) =>
-        (auditEventType.fromBuffer((m.message.value as Buffer).subarray(5)) as AuditEvent).producer.sequence,
-    );
-    expect(new Set(sequences).size).toBe(total);
-    expect(out).toHaveLength(total);
+    await expectEachOnce(topics, total);
   });
 });
