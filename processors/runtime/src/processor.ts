@@ -190,7 +190,6 @@ export class Processor {
     await this.admin?.disconnect();
   }
 
-  /** The group's committed offset for one input partition; -1 when none was ever committed. */
   /**
    * The committed offset once two reads a moment apart agree. A predecessor's last transaction
    * is complete when our producer id is initialised, but the broker applies its offsets to the
@@ -210,6 +209,7 @@ export class Processor {
     return committed;
   }
 
+  /** The group's committed offset for one input partition; -1 when none was ever committed. */
   private async committedOffset(topic: string, partition: number): Promise<number> {
     const topics = await (this.admin as Admin).fetchOffsets({
       groupId: this.config.groupId,
