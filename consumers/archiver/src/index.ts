@@ -2,7 +2,7 @@ export { Archiver, type ArchiverConfig } from './archiver.ts';
 export { archiverSettings, ConfigError, s3Settings, signingKey, verifyingKey } from './config.ts';
 export * from './digest.ts';
 export { holdSchema, loadHolds, policyHoldsOf, putHold } from './holds.ts';
-export { readTopicSince } from './kafka-range.ts';
+export { eachRecordSince, readTopicSince } from './kafka-range.ts';
 export * from './keys.ts';
 export {
   DEFAULT_GROUPS,

@@ -15,6 +15,23 @@ export async function readTopicSince(
   since: number,
   timeoutMs = 120_000,
 ): Promise<RangeMessage[]> {
+  const out: RangeMessage[] = [];
+  await eachRecordSince(kafka, topic, since, (record) => void out.push(record), timeoutMs);
+  return out;
+}
+
+/**
+ * readTopicSince without holding the range: each record goes to `each` (awaited, in partition
+ * order) and is let go, so reconciling a day of traffic needs memory for its accounting only,
+ * not for every record of four topics. Resolves to the number of records read.
+ */
+export async function eachRecordSince(
+  kafka: Kafka,
+  topic: string,
+  since: number,
+  each: (record: RangeMessage) => void | Promise<void>,
+  timeoutMs = 120_000,
+): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   let starts: { partition: number; offset: string }[];
@@ -31,8 +48,8 @@ export async function readTopicSince(
     const start = offset === '-1' ? end : BigInt(offset);
     if (start < end) pending.set(partition, end);
   }
-  const out: RangeMessage[] = [];
-  if (pending.size === 0) return out;
+  let read = 0;
+  if (pending.size === 0) return read;
   const groupId = `auditflow-reader-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const consumer = kafka.consumer({ groupId, readUncommitted: false });
   await consumer.connect();
@@ -75,7 +92,8 @@ export async function readTopicSince(
             if (end === undefined) return;
             for (const message of batch.messages) {
               if (BigInt(message.offset) >= end) break;
-              out.push({ partition: batch.partition, message });
+              read++;
+              await each({ partition: batch.partition, message });
               resolveOffset(message.offset);
             }
             reached(batch.partition, batch.lastOffset());
@@ -89,5 +107,5 @@ export async function readTopicSince(
   } finally {
     await consumer.disconnect();
   }
-  return out;
+  return read;
 }

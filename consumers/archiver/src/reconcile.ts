@@ -8,7 +8,7 @@ import {
 import { HEADERS, type OccurredAtWindow } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { readTopicSince } from './kafka-range.ts';
+import { eachRecordSince, type RangeMessage } from './kafka-range.ts';
 import { archivedEventsIn } from './replay.ts';
 import type { ArchiveStore } from './store.ts';
 
@@ -412,17 +412,10 @@ export async function reconcile(
     committedPositions(deps.kafka, groups.archiver, options.topics.clean),
   ]);
   const now = options.now ?? Date.now();
-  const read = (topic: string) => readTopicSince(deps.kafka, topic, since);
-  const [rawRecords, cleanRecords, dlqRecords, quarantineRecords] = await Promise.all([
-    read(options.topics.raw),
-    read(options.topics.clean),
-    read(options.topics.dlq),
-    read(options.topics.quarantine),
-  ]);
   const raw: EmittedEvent[] = [];
   const undecodableRaw: string[] = [];
   const undecodableRawPositions = new Map<string, TopicPosition>();
-  for (const { partition, message } of rawRecords) {
+  const rawRecord = async ({ partition, message }: RangeMessage) => {
     try {
       const event = await deps.codec.decode(message.value);
       // Its own time, or the time it is filed under when that lay outside the window.
@@ -434,7 +427,7 @@ export async function reconcile(
         },
         options.window,
       );
-      if (!at(event.occurred_at) && !(filed.basis === 'receipt' && at(filed.at))) continue;
+      if (!at(event.occurred_at) && !(filed.basis === 'receipt' && at(filed.at))) return;
       raw.push({
         id: event.id,
         tenant: event.tenant_id,
@@ -452,36 +445,44 @@ export async function reconcile(
         undecodableRawPositions.set(key, positionOf(partition, message));
       }
     }
-  }
+  };
 
   const clean = new Map<string, TopicPosition>();
-  for (const { partition, message } of cleanRecords) {
+  const cleanRecord = async ({ partition, message }: RangeMessage) => {
     try {
       const id = (await deps.codec.decode(message.value)).id;
       if (!clean.has(id)) clean.set(id, positionOf(partition, message));
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
     }
-  }
+  };
   const deadById = new Map<string, DeadLettered>();
   const deadByRawPosition = new Map<string, DeadLettered>();
-  for (const records of [dlqRecords, quarantineRecords]) {
-    for (const { message } of records) {
-      const header = (name: string) => message.headers?.[name]?.toString() ?? '';
-      const dead = {
-        stage: header(HEADERS.stage) || 'unknown',
-        reason: header(HEADERS.reason) || 'unknown',
-      };
-      try {
-        deadById.set((await deps.codec.decode(message.value)).id, dead);
-      } catch {
-        deadByRawPosition.set(
-          `${header(HEADERS.sourceTopic)}/${header(HEADERS.sourcePartition)}/${header(HEADERS.sourceOffset)}`,
-          dead,
-        );
-      }
+  const deadRecord = async ({ message }: RangeMessage) => {
+    const header = (name: string) => message.headers?.[name]?.toString() ?? '';
+    const dead = {
+      stage: header(HEADERS.stage) || 'unknown',
+      reason: header(HEADERS.reason) || 'unknown',
+    };
+    try {
+      deadById.set((await deps.codec.decode(message.value)).id, dead);
+    } catch {
+      deadByRawPosition.set(
+        `${header(HEADERS.sourceTopic)}/${header(HEADERS.sourcePartition)}/${header(HEADERS.sourceOffset)}`,
+        dead,
+      );
     }
-  }
+  };
+  // Each record is accounted for as it is read and let go: a window of millions of events
+  // would not fit in memory as records of four topics.
+  const read = (topic: string, each: (record: RangeMessage) => Promise<void>) =>
+    eachRecordSince(deps.kafka, topic, since, each);
+  await Promise.all([
+    read(options.topics.raw, rawRecord),
+    read(options.topics.clean, cleanRecord),
+    read(options.topics.dlq, deadRecord),
+    read(options.topics.quarantine, deadRecord),
+  ]);
 
   const indexed = new Set<string>();
   const ids = raw.flatMap((e) => (e.outOfScope ? [] : [e.id]));
