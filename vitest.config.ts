@@ -6,6 +6,8 @@ const sources = [
   'processors/*/src/**/*.test.ts',
   'consumers/*/src/**/*.test.ts',
   'schemas/**/*.test.ts',
+  // The chaos harness's pure accounting (the harness itself runs as `pnpm chaos` and in e2e).
+  'test/chaos/**/*.test.ts',
 ];
 
 export default defineConfig({

@@ -1,3 +1,5 @@
+import type { Tally } from './sightings.ts';
+
 /**
  * The chaos run's verdict per stage, pure: every acknowledged event must be there exactly once;
  * an event in doubt (its producer never answered) may be there, at most once; nothing else may.
@@ -24,14 +26,14 @@ const EXAMPLES = 5;
 export function judgeStage(
   acked: ReadonlySet<string> | ReadonlyMap<string, unknown>,
   inDoubt: ReadonlySet<string>,
-  counts: ReadonlyMap<string, number>,
+  counts: Tally,
 ): StageVerdict {
   const lost: string[] = [];
   const duplicated: string[] = [];
   const unexpected: string[] = [];
   let inDoubtDelivered = 0;
   for (const id of acked.keys()) if (!counts.has(id)) lost.push(id);
-  for (const [id, n] of counts) {
+  for (const [id, n] of counts.entries()) {
     if (n > 1) duplicated.push(id);
     if (acked.has(id)) continue;
     if (inDoubt.has(id)) inDoubtDelivered++;

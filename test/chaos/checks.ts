@@ -4,11 +4,11 @@ import { parseObjectKey } from '@auditflow/archiver';
 import { WireCodec } from '@auditflow/processor-runtime';
 import { TOPICS } from '@auditflow/schemas';
 import { runCli } from '../support/cli.ts';
-import { consumeCommitted } from '../support/consume.ts';
+import { readCommitted } from '../support/consume.ts';
 import { judgeStage, type StageVerdict } from './accounting.ts';
 import type { Harness } from './harness.ts';
 import { readLog } from './logs.ts';
-import { Sightings } from './sightings.ts';
+import { Sightings, type Tally } from './sightings.ts';
 import { objectEvents } from './watchers.ts';
 
 export type Stage = 'clean' | 'index' | 'archive' | 'sse' | 'webhook';
@@ -18,9 +18,9 @@ export type UpstreamStage = 'raw' | 'sanitized';
 export interface FinalChecks {
   readonly stages: Record<Stage, StageVerdict>;
   /** How often each event was found at each stage. */
-  readonly counts: Record<Stage, ReadonlyMap<string, number>>;
+  readonly counts: Record<Stage, Tally>;
   /** The same for the raw and sanitized topics (by the event-id header), to locate duplicates. */
-  readonly upstream: Record<UpstreamStage, ReadonlyMap<string, number>>;
+  readonly upstream: Record<UpstreamStage, Tally>;
   /** Events the webhook receiver got more than once before dropping repeated nonces. */
   readonly webhookRedelivered: number;
   /** Our events in the DLQ or quarantine, by `stage: reason` (every event of a run is valid). */
@@ -46,24 +46,32 @@ const header = (headers: Record<string, unknown> | undefined, name: string): str
 /** The clean topic read from the start, read_committed: how often each of our events is there. */
 async function cleanTopic(h: Harness): Promise<Sightings> {
   const codec = new WireCodec(h.endpoints.SCHEMA_REGISTRY_URL);
-  const seen = new Sightings();
-  for (const { message } of await consumeCommitted(TOPICS.clean, topicOptions(h))) {
-    const event = await codec.decode(message.value);
-    if (event.tenant_id !== h.tenant) continue;
-    seen.see(event.id);
-    if (h.traffic.ledger.secretIds.has(event.id))
-      h.secrets.scan('clean topic', (message.value as Buffer).toString('latin1'));
-  }
+  const seen = new Sightings(h.ids);
+  await readCommitted(
+    TOPICS.clean,
+    async ({ message }) => {
+      const event = await codec.decode(message.value);
+      if (event.tenant_id !== h.tenant) return;
+      seen.see(event.id);
+      if (h.traffic.ledger.secretIds.has(event.id))
+        h.secrets.scan('clean topic', (message.value as Buffer).toString('latin1'));
+    },
+    topicOptions(h),
+  );
   return seen;
 }
 
 /** How often each event id (its header) is on a topic, read_committed from the start. */
 async function idsOnTopic(h: Harness, topic: string): Promise<Sightings> {
-  const seen = new Sightings();
-  for (const { message } of await consumeCommitted(topic, topicOptions(h))) {
-    const id = header(message.headers, 'auditflow-event-id');
-    if (h.traffic.ledger.acked.has(id) || h.traffic.ledger.inDoubt.has(id)) seen.see(id);
-  }
+  const seen = new Sightings(h.ids);
+  await readCommitted(
+    topic,
+    ({ message }) => {
+      const id = header(message.headers, 'auditflow-event-id');
+      if (h.traffic.ledger.acked.has(id) || h.traffic.ledger.inDoubt.has(id)) seen.see(id);
+    },
+    topicOptions(h),
+  );
   return seen;
 }
 
@@ -72,18 +80,22 @@ async function deadLettered(h: Harness): Promise<Record<string, number>> {
   const ours = (id: string) => h.traffic.ledger.acked.has(id) || h.traffic.ledger.inDoubt.has(id);
   const out: Record<string, number> = {};
   for (const topic of [TOPICS.dlq, TOPICS.quarantine]) {
-    for (const { message } of await consumeCommitted(topic, topicOptions(h))) {
-      if (!ours(header(message.headers, 'auditflow-event-id'))) continue;
-      const key = `${topic}: ${header(message.headers, 'auditflow-stage')}: ${header(message.headers, 'auditflow-reason')}`;
-      out[key] = (out[key] ?? 0) + 1;
-    }
+    await readCommitted(
+      topic,
+      ({ message }) => {
+        if (!ours(header(message.headers, 'auditflow-event-id'))) return;
+        const key = `${topic}: ${header(message.headers, 'auditflow-stage')}: ${header(message.headers, 'auditflow-reason')}`;
+        out[key] = (out[key] ?? 0) + 1;
+      },
+      topicOptions(h),
+    );
   }
   return out;
 }
 
 /** Every document of the tenant in the run's indices (one hit per index holding the id). */
 async function index(h: Harness): Promise<Sightings> {
-  const seen = new Sightings();
+  const seen = new Sightings(h.ids);
   const pattern = `${h.indexPrefix}*`;
   await h.es.indices.refresh({ index: pattern });
   let page = await h.es.search({
@@ -114,7 +126,7 @@ async function index(h: Harness): Promise<Sightings> {
 
 /** Every event in every data object of the run's archive prefix. */
 async function archive(h: Harness): Promise<Sightings> {
-  const seen = new Sightings();
+  const seen = new Sightings(h.ids);
   for (const { key } of await h.store.list(`tenant=${h.tenant}/`)) {
     if (!parseObjectKey(key)) continue;
     for (const line of await objectEvents(h.store, key)) {
@@ -183,13 +195,13 @@ export async function finalChecks(h: Harness): Promise<FinalChecks> {
   ]);
   for (const file of readdirSync(h.logDir)) h.secrets.scan(`log ${file}`, readLog(join(h.logDir, file)));
   let redelivered = 0;
-  for (const n of h.webhook.delivered.counts.values()) redelivered += n - 1;
-  const counts: Record<Stage, ReadonlyMap<string, number>> = {
-    clean: clean.counts,
-    index: indexed.counts,
-    archive: archived.counts,
-    sse: h.subscriber.seen.counts,
-    webhook: h.webhook.seen.counts,
+  for (const n of h.webhook.delivered.values()) redelivered += n - 1;
+  const counts: Record<Stage, Tally> = {
+    clean,
+    index: indexed,
+    archive: archived,
+    sse: h.subscriber.seen,
+    webhook: h.webhook.seen,
   };
   const stages = Object.fromEntries(
     Object.entries(counts).map(([stage, c]) => [stage, judgeStage(acked, inDoubt, c)]),
@@ -197,7 +209,7 @@ export async function finalChecks(h: Harness): Promise<FinalChecks> {
   return {
     stages,
     counts,
-    upstream: { raw: raw.counts, sanitized: sanitized.counts },
+    upstream: { raw, sanitized },
     webhookRedelivered: redelivered,
     deadLettered: dead,
     secretsFound: h.secrets.summary(),

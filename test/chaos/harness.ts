@@ -23,7 +23,7 @@ import {
 } from '../support/pipeline-services.ts';
 import { type MemorySample, sampleMemory } from './memory.ts';
 import { SecretScanner } from './secrets.ts';
-import { Sightings } from './sightings.ts';
+import { IdTable, Sightings, type Tally } from './sightings.ts';
 import { ResumingSubscriber } from './sse-subscriber.ts';
 import { Traffic } from './traffic.ts';
 import { ArchiveWatcher, IndexWatcher } from './watchers.ts';
@@ -72,6 +72,8 @@ export class Harness {
   readonly unplannedExits: UnplannedExit[] = [];
   readonly memory = new Map<string, MemorySample[][]>();
   readonly startedAt = Date.now();
+  /** Every event id of the run, numbered once: the ledger and every stage's tally share it. */
+  readonly ids = new IdTable();
   stack: DedicatedStack | undefined;
   endpoints!: Endpoints;
   traffic!: Traffic;
@@ -140,7 +142,9 @@ export class Harness {
       const r = await runCli(args, this.env());
       if (r.code !== 0) throw new Error(`auditflow ${args.join(' ')} failed: ${r.stderr}`);
     }
-    this.webhook = new WebhookReceiver(this.tokens.webhook, (body) => this.secrets.scan('webhook', body));
+    this.webhook = new WebhookReceiver(this.tokens.webhook, this.ids, (body) =>
+      this.secrets.scan('webhook', body),
+    );
     const hookUrl = await this.webhook.listen();
     writeFileSync(
       join(this.options.workDir, 'destinations.json'),
@@ -184,19 +188,25 @@ export class Harness {
       gatewayToken: this.tokens.gateway,
       rate: this.options.rate,
       secretEvery: this.options.secretEvery,
+      ids: this.ids,
       smallSpool: this.options.smallSpool,
     });
     this.subscriber = new ResumingSubscriber(
       `http://127.0.0.1:${streamer}/v1/stream?tenant_id=${this.tenant}`,
       this.tokens.stream,
       new Date(this.startedAt - 60_000).toISOString(),
-      new Sightings(),
+      new Sightings(this.ids),
       // Only the corpus events can carry a planted secret; they carry its correlation id.
       (data) => data.includes('corr-') && this.secrets.scan('sse', data),
     );
     this.subscriber.start();
-    this.indexWatcher = new IndexWatcher(this.es, `${this.indexPrefix}*`, this.traffic.ledger.order);
-    this.archiveWatcher = new ArchiveWatcher(this.store, this.tenant);
+    this.indexWatcher = new IndexWatcher(
+      this.es,
+      `${this.indexPrefix}*`,
+      this.traffic.ledger.order,
+      this.ids,
+    );
+    this.archiveWatcher = new ArchiveWatcher(this.store, this.tenant, this.ids);
     this.indexWatcher.start();
     this.archiveWatcher.start();
     this.traffic.start();
@@ -288,13 +298,13 @@ export class Harness {
     this.services.delete(name);
   }
 
-  /** The stages each acknowledged event must reach, with when each event first got there. */
-  stages(): Record<string, ReadonlyMap<string, number>> {
+  /** The stages each acknowledged event must reach, as seen so far. */
+  stages(): Record<string, Tally> {
     return {
-      index: this.indexWatcher.seen.first,
-      archive: this.archiveWatcher.seen.first,
-      stream: this.subscriber.seen.first,
-      webhook: this.webhook.seen.first,
+      index: this.indexWatcher.seen,
+      archive: this.archiveWatcher.seen,
+      stream: this.subscriber.seen,
+      webhook: this.webhook.seen,
     };
   }
 

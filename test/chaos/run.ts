@@ -7,6 +7,7 @@ import type { Fault, FaultPlan } from './faults.ts';
 import { Harness, type HarnessOptions } from './harness.ts';
 import { digestLog, readLog } from './logs.ts';
 import { growth } from './memory.ts';
+import type { Tally } from './sightings.ts';
 
 export interface RunOptions extends Omit<HarnessOptions, 'log'> {
   readonly quick: boolean;
@@ -172,14 +173,14 @@ export async function runChaos(options: RunOptions): Promise<ChaosResult> {
     const lostStream = new Set(
       [...ledger.acked.keys()].filter((id) => !h.subscriber.seen.has(id) || !h.webhook.seen.has(id)),
     );
-    const dupStream = new Set(
-      [...h.subscriber.seen.counts, ...h.webhook.seen.counts].filter(([, n]) => n > 1).map(([id]) => id),
-    );
+    const dupStream = new Set<string>();
+    for (const seen of [h.subscriber.seen, h.webhook.seen])
+      for (const [id, n] of seen.entries()) if (n > 1) dupStream.add(id);
     // Per fault: the events acknowledged in its window that were lost or doubled, and the
     // first topic or stage a doubled one was doubled at.
     const perFault = faults.map((f) => ({ ...f }));
     const counts = Object.values(checks.counts);
-    const order: [string, ReadonlyMap<string, number>][] = [
+    const order: [string, Tally][] = [
       ['raw', checks.upstream.raw],
       ['sanitized', checks.upstream.sanitized],
       ...Object.entries(checks.counts),

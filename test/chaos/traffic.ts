@@ -5,6 +5,7 @@ import type { AuditEventInput } from '@auditflow/schemas';
 import { pino } from 'pino';
 import { sampleEvent } from '../support/events.ts';
 import { secretEvents } from '../support/secret-corpus.ts';
+import type { IdTable } from './sightings.ts';
 
 export type Path = 'sdk' | 'gateway' | 'sdk-small-spool';
 
@@ -33,7 +34,11 @@ export class Ledger {
   readonly spoolFullAt: number[] = [];
   readonly startedAt = Date.now();
 
+  /** `ids`: every id of the run, numbered once (the stages' tallies count by number). */
+  constructor(readonly ids: IdTable) {}
+
   ack(id: string, ack: Ack): void {
+    this.ids.add(id);
     this.acked.set(id, ack);
     this.order.push(id);
     if (ack.secret) this.secretIds.add(id);
@@ -76,6 +81,8 @@ export interface TrafficOptions {
   /** Events per second, split evenly between the SDK and the gateway. */
   readonly rate: number;
   readonly secretEvery: number;
+  /** The run's id numbering, shared with every tally. */
+  readonly ids: IdTable;
   /** A second SDK producer with a tiny spool, emitting this many events/s (0: none). */
   readonly smallSpool?: { readonly rate: number; readonly maxBytes: number };
 }
@@ -90,7 +97,7 @@ const GATEWAY_MAX_IN_FLIGHT = 8;
  * retried: a real client would, with the same ids; here its events count as in doubt.
  */
 export class Traffic {
-  readonly ledger = new Ledger();
+  readonly ledger: Ledger;
   private readonly sdk: AuditProducer;
   private readonly small: AuditProducer | undefined;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: GATEWAY_MAX_IN_FLIGHT });
@@ -105,6 +112,7 @@ export class Traffic {
   smallSpoolProducerId = '';
 
   constructor(private readonly options: TrafficOptions) {
+    this.ledger = new Ledger(options.ids);
     const producer = (dir: string, maxBytes?: number) =>
       createAuditProducer(
         {

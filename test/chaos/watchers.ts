@@ -2,16 +2,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { type ArchiveStore, parseObjectKey } from '@auditflow/archiver';
 import type { Client } from '@elastic/elasticsearch';
-import { Sightings } from './sightings.ts';
+import { type IdTable, Sightings } from './sightings.ts';
 
 /** Polls a stage on an interval until stopped; a failing poll (server down) is tried again. */
 abstract class Watcher {
-  readonly seen = new Sightings();
+  readonly seen: Sightings;
   errors = 0;
   private stopped = false;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly intervalMs: number) {}
+  constructor(
+    private readonly intervalMs: number,
+    ids: IdTable,
+  ) {
+    this.seen = new Sightings(ids);
+  }
 
   protected abstract poll(): Promise<void>;
 
@@ -47,8 +52,9 @@ export class IndexWatcher extends Watcher {
     private readonly es: Client,
     private readonly index: string,
     private readonly order: readonly string[],
+    ids: IdTable,
   ) {
-    super(2000);
+    super(2000, ids);
   }
 
   protected async poll(): Promise<void> {
@@ -63,10 +69,9 @@ export class IndexWatcher extends Watcher {
         _source: false,
         query: { ids: { values: chunk } },
       });
-      const at = Date.now();
       for (const hit of found.hits.hits) {
         if (!hit._id || !this.pending.delete(hit._id)) continue;
-        this.seen.see(hit._id, at);
+        this.seen.see(hit._id);
       }
       // The oldest are not there yet: the newer ones will not be either.
       if (found.hits.hits.length === 0) break;
@@ -89,16 +94,16 @@ export class ArchiveWatcher extends Watcher {
   constructor(
     private readonly store: ArchiveStore,
     private readonly tenant: string,
+    ids: IdTable,
   ) {
-    super(3000);
+    super(3000, ids);
   }
 
   protected async poll(): Promise<void> {
     for (const { key } of await this.store.list(`tenant=${this.tenant}/`)) {
       if (this.read.has(key) || !parseObjectKey(key)) continue;
       const lines = await objectEvents(this.store, key);
-      const at = Date.now();
-      for (const line of lines) this.seen.see((JSON.parse(line) as { id: string }).id, at);
+      for (const line of lines) this.seen.see((JSON.parse(line) as { id: string }).id);
       this.read.add(key);
     }
   }

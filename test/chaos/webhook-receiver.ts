@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySignature } from '@auditflow/streamer';
-import { Sightings } from './sightings.ts';
+import { type IdTable, Sightings } from './sightings.ts';
 
 /**
  * A careful SIEM webhook endpoint (L4): checks each request's signature and drops a batch whose
@@ -9,8 +9,8 @@ import { Sightings } from './sightings.ts';
  * (after that dedupe), `delivered` every event as it arrived (delivery is at least once).
  */
 export class WebhookReceiver {
-  readonly seen = new Sightings();
-  readonly delivered = new Sightings();
+  readonly seen: Sightings;
+  readonly delivered: Sightings;
   private readonly nonces = new Set<string>();
   requests = 0;
   badSignatures = 0;
@@ -19,8 +19,12 @@ export class WebhookReceiver {
 
   constructor(
     private readonly secret: string,
+    ids: IdTable,
     private readonly onData: (body: string) => void = () => {},
-  ) {}
+  ) {
+    this.seen = new Sightings(ids);
+    this.delivered = new Sightings(ids);
+  }
 
   async listen(port = 0): Promise<string> {
     const server = createServer((req, res) => {
@@ -43,11 +47,10 @@ export class WebhookReceiver {
           return;
         }
         this.onData(body);
-        const at = Date.now();
         const events = JSON.parse(body) as { id: string }[];
-        for (const e of events) this.delivered.see(e.id, at);
+        for (const e of events) this.delivered.see(e.id);
         if (this.nonces.has(nonce)) this.redeliveredBatches++;
-        else for (const e of events) this.seen.see(e.id, at);
+        else for (const e of events) this.seen.see(e.id);
         this.nonces.add(nonce);
         res.writeHead(200).end();
       });

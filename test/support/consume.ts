@@ -103,12 +103,26 @@ export async function consumeCommitted(
   topic: string,
   options: { brokers?: string; timeoutMs?: number } = {},
 ): Promise<Consumed[]> {
+  const out: Consumed[] = [];
+  await readCommitted(topic, (consumed) => void out.push(consumed), options);
+  return out;
+}
+
+/**
+ * consumeCommitted without holding the topic: each message goes to `each` (awaited) and is
+ * let go, so a soak's millions of records fit. Resolves to the number of messages read.
+ */
+export async function readCommitted(
+  topic: string,
+  each: (consumed: Consumed) => void | Promise<void>,
+  options: { brokers?: string; timeoutMs?: number } = {},
+): Promise<number> {
   const kafka = kafkaClient(unique('test-reader'), options.brokers);
   const offsets = await topicOffsets(kafka, topic);
   const ends = new Map(offsets.map((p) => [p.partition, Number(p.high)]));
   const remaining = new Set(offsets.filter((p) => Number(p.high) > Number(p.low)).map((p) => p.partition));
-  const out: Consumed[] = [];
-  if (remaining.size === 0) return out;
+  let read = 0;
+  if (remaining.size === 0) return read;
   const consumer = kafka.consumer({ groupId: unique('test-reader'), readUncommitted: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -117,9 +131,7 @@ export async function consumeCommitted(
       const timer = setTimeout(
         () =>
           reject(
-            new Error(
-              `read ${out.length} messages of ${topic}; partitions ${[...remaining]} not at their end`,
-            ),
+            new Error(`read ${read} messages of ${topic}; partitions ${[...remaining]} not at their end`),
           ),
         options.timeoutMs ?? 120_000,
       );
@@ -135,9 +147,11 @@ export async function consumeCommitted(
         .run({
           eachBatch: async ({ batch }) => {
             const end = ends.get(batch.partition) ?? 0;
-            for (const message of batch.messages)
-              if (Number(message.offset) < end)
-                out.push({ partition: batch.partition, offset: message.offset, message });
+            for (const message of batch.messages) {
+              if (Number(message.offset) >= end) continue;
+              read++;
+              await each({ partition: batch.partition, offset: message.offset, message });
+            }
           },
         })
         .catch(reject);
@@ -145,5 +159,5 @@ export async function consumeCommitted(
   } finally {
     await consumer.disconnect();
   }
-  return out;
+  return read;
 }
