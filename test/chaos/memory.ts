@@ -6,6 +6,8 @@ export interface MemorySample {
   readonly rssMb: number;
   /** From the service's own probe (memory-probe.ts); undefined until it wrote once. */
   readonly heapUsedMb: number | undefined;
+  /** Memory outside the JS heap that V8 knows of (Buffers, ArrayBuffers), from the same probe. */
+  readonly externalMb: number | undefined;
 }
 
 const MB = 2 ** 20;
@@ -15,13 +17,21 @@ export function sampleMemory(pid: number | undefined, probeFile: string): Memory
   const rss = rssOf(pid);
   if (rss === undefined) return undefined;
   let heapUsedMb: number | undefined;
+  let externalMb: number | undefined;
   try {
-    const probe = JSON.parse(readFileSync(probeFile, 'utf8')) as { pid: number; heapUsed: number };
-    if (probe.pid === pid) heapUsedMb = probe.heapUsed / MB;
+    const probe = JSON.parse(readFileSync(probeFile, 'utf8')) as {
+      pid: number;
+      heapUsed: number;
+      external: number;
+    };
+    if (probe.pid === pid) {
+      heapUsedMb = probe.heapUsed / MB;
+      externalMb = probe.external / MB;
+    }
   } catch {
     // not written yet
   }
-  return { at: Date.now(), rssMb: rss / MB, heapUsedMb };
+  return { at: Date.now(), rssMb: rss / MB, heapUsedMb, externalMb };
 }
 
 export interface MemoryGrowth {

@@ -67,12 +67,20 @@ export function formatReport(r: ChaosResult): string {
   out.push(
     '',
     table([
-      ['service', 'RSS MiB start -> end (peak)', 'growth', 'heap MiB start -> end', 'restarts'],
+      [
+        'service',
+        'RSS MiB start -> end (peak)',
+        'growth',
+        'heap MiB start -> end',
+        'external MiB start -> end',
+        'restarts',
+      ],
       ...Object.entries(memory).map(([name, m]) => [
         name,
         `${m.rss_start} -> ${m.rss_end} (${m.rss_peak})`,
         `${n((r.rss_growth_pct as Record<string, number | null>)[name])} %`,
         `${n(m.heap_start)} -> ${n(m.heap_end)}`,
+        `${n(m.external_start)} -> ${n(m.external_end)}`,
         n((r.restarts as Record<string, number>)[name]),
       ]),
     ]),

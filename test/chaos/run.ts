@@ -130,6 +130,8 @@ function memoryReport(h: Harness, warmUpUntil: number) {
       rss_peak: round(g.peakRssMb),
       heap_start: g.start.heapUsedMb === undefined ? null : round(g.start.heapUsedMb),
       heap_end: g.end.heapUsedMb === undefined ? null : round(g.end.heapUsedMb),
+      external_start: g.start.externalMb === undefined ? null : round(g.start.externalMb),
+      external_end: g.end.externalMb === undefined ? null : round(g.end.externalMb),
       minutes: round((g.end.at - g.start.at) / 60_000),
     };
   }
