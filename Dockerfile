@@ -8,13 +8,13 @@
 
 # Only the manifests, so the dependency layer below is rebuilt when they change, not on every
 # source edit.
-FROM node:20-bookworm-slim AS manifests
+FROM node:24-bookworm-slim AS manifests
 WORKDIR /src
 COPY . .
 RUN find . -type f ! -name package.json ! -name pnpm-lock.yaml ! -name pnpm-workspace.yaml -delete \
  && find . -depth -type d -empty -delete
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # Corepack cannot verify pnpm's signature offline in some build environments, so pnpm comes
 # from npm at the version package.json pins.
 RUN npm install -g --no-fund --no-audit pnpm@10.34.8

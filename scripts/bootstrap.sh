@@ -11,13 +11,17 @@ CACHE=${AUDITFLOW_HOME:-$HOME/.cache/auditflow}
 need() {
   command -v "$1" >/dev/null 2>&1 || { echo "bootstrap: '$1' is missing. $2" >&2; exit 1; }
 }
-need node "Install Node.js 20.19 or newer."
+need node "Install Node.js (with npm): Node.js 24 LTS is fetched from the npm registry when yours is older."
 need java "Install a JDK 17 (apt-get install openjdk-17-jdk-headless); the schema registry also needs a JDK 21+."
 need mvn "Install Maven (apt-get install maven): Kafka, the registry and Elasticsearch come from Maven Central."
 need go "Install Go 1.24+ (apt-get install golang): MinIO is built from the Go module proxy."
 need python3 "Install Python 3 (apt-get install python3 python3-venv)."
 need curl "Install curl."
 need openssl "Install OpenSSL (apt-get install openssl): the syslog TLS tests make their certificates with it."
+
+# Node.js 24 for everything below (pnpm install included), installed once when node is older.
+# shellcheck source=scripts/node.sh
+source scripts/node.sh
 
 # rsyslogd is the real syslog daemon the streamer's syslog destination is tested against (Debian).
 if ! command -v rsyslogd >/dev/null 2>&1 && [ ! -x /usr/sbin/rsyslogd ]; then

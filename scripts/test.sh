@@ -4,6 +4,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh || exit 1
+# Tests run on Node.js 24, as the services do (installed by the bootstrap when node is older).
+# shellcheck source=scripts/node.sh
+source scripts/node.sh
+echo "== node $(node -v)"
 
 reports=$(mktemp -d)
 status=0
