@@ -124,6 +124,11 @@ export async function startService(
   );
 }
 
+/** The pid of the service when it runs (started by any `up`), else undefined. */
+export function servicePid(service: PipelineService, paths: StackPaths): number | undefined {
+  return runningPid(dirs(paths, service.name).pid);
+}
+
 export async function stopService(
   service: PipelineService,
   paths: StackPaths,

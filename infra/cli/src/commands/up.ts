@@ -1,6 +1,7 @@
-import { resolvePaths, stackDown, stackEnv, stackUp } from '@auditflow/stack';
+import { resolvePaths, type StackPaths, stackDown, stackEnv, stackUp } from '@auditflow/stack';
 import { Command } from 'commander';
-import { DEMO, PIPELINE, startService, stopService } from '../pipeline.ts';
+import { holdUntilSignal, Interrupted, untilSignal } from '../foreground.ts';
+import { DEMO, PIPELINE, type PipelineService, servicePid, startService, stopService } from '../pipeline.ts';
 import { registerSchemas } from './schemas.ts';
 import { ensureTopics } from './topics.ts';
 
@@ -12,6 +13,15 @@ async function down(options: { keepStack?: boolean }): Promise<void> {
   if (!options.keepStack) await stackDown(paths, { report: say });
 }
 
+/** Stops `mine` (the services this `up` launched), last started first, and names those left running. */
+async function stopMine(mine: readonly PipelineService[], paths: StackPaths): Promise<void> {
+  for (const service of [...mine].reverse()) await stopService(service, paths, say);
+  for (const service of [...PIPELINE, DEMO]) {
+    const pid = mine.includes(service) ? undefined : servicePid(service, paths);
+    if (pid !== undefined) say(`${service.name}: left running (pid ${pid}; an earlier \`up\` started it)`);
+  }
+}
+
 export function upCommands(): Command[] {
   const up = new Command('up')
     .description('start the local stack, topics, schemas and every pipeline service; --demo adds traffic')
@@ -21,15 +31,30 @@ export function upCommands(): Command[] {
     )
     .option('--demo', 'run a generator of realistic demo events (with planted fake secrets)')
     .action(async (options: { detach?: boolean; demo?: boolean }) => {
+      // In the foreground, listen from the start: a Ctrl-C while starting also stops what this
+      // run started, instead of killing the CLI and leaving the services behind.
+      const hold = options.detach
+        ? undefined
+        : holdUntilSignal({
+            onRepeat: () => say('still stopping the services (each gets SIGKILL after 30s)'),
+          });
+      const step = <T>(promise: Promise<T>): Promise<T> => untilSignal(hold, promise);
       const started = Date.now();
       const paths = resolvePaths();
-      await stackUp(paths, { report: say });
-      const env = stackEnv(paths);
-      for (const t of await ensureTopics(env.KAFKA_BROKERS, 6)) say(`topic ${t.topic}: ${t.state}`);
-      for (const s of await registerSchemas(env.SCHEMA_REGISTRY_URL)) say(`schema ${s.subject}: id ${s.id}`);
-      for (const service of PIPELINE) await startService(service, paths, env, say);
-      if (options.demo) await startService(DEMO, paths, env, say);
-      say(`
+      /** The services this run launched (not those an earlier `up` left running): Ctrl-C stops these. */
+      const mine: PipelineService[] = [];
+      try {
+        await step(stackUp(paths, { report: say }));
+        const env = stackEnv(paths);
+        for (const t of await step(ensureTopics(env.KAFKA_BROKERS, 6))) say(`topic ${t.topic}: ${t.state}`);
+        for (const s of await step(registerSchemas(env.SCHEMA_REGISTRY_URL))) {
+          say(`schema ${s.subject}: id ${s.id}`);
+        }
+        for (const service of options.demo ? [...PIPELINE, DEMO] : PIPELINE) {
+          if (servicePid(service, paths) === undefined) mine.push(service);
+          await step(startService(service, paths, env, say));
+        }
+        say(`
 Auditflow is running (${((Date.now() - started) / 1000).toFixed(0)}s). Where to look:
   pnpm auditflow tail [--action 'git.*']      follow events live (streamer on :8090)
   pnpm auditflow search --from 1h            events as analysts see them (query API on :8080)
@@ -41,14 +66,29 @@ Auditflow is running (${((Date.now() - started) / 1000).toFixed(0)}s). Where to 
   pnpm auditflow reconcile --from 1h         account for every event at every stage
   pnpm auditflow stack logs kafka / services' logs under ${paths.run}/services
   eval "$(pnpm -s auditflow stack env)"      endpoints and tokens for any client
-Stop everything with: pnpm auditflow down`);
-      if (options.detach) return;
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      say('stopping the pipeline services (the stack keeps running; `pnpm auditflow down` stops it)');
-      for (const service of [DEMO, ...PIPELINE].reverse()) await stopService(service, paths, say);
+${
+  hold
+    ? 'Ctrl-C stops the services this run started; `pnpm auditflow down` stops everything'
+    : 'Stop everything with: pnpm auditflow down'
+}`);
+        if (!hold) return;
+        const signal = await hold.signal;
+        say(
+          `\n${signal}: stopping the services this run started (the stack keeps running; \`pnpm auditflow down\` stops it)`,
+        );
+        await stopMine(mine, paths);
+        hold.release();
+      } catch (err) {
+        if (!(err instanceof Interrupted)) {
+          hold?.release();
+          throw err;
+        }
+        say(`\n${err.signal} while starting: stopping the services this run started`);
+        await stopMine(mine, paths);
+        // A stack install or server start cut short still runs in this process (and its
+        // children got the terminal's Ctrl-C too): leave now, with 128 + the signal's number.
+        process.exit(err.signal === 'SIGTERM' ? 143 : 130);
+      }
     });
 
   const downCommand = new Command('down')
