@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from './exec.ts';
+import { type RunProgress, run } from './exec.ts';
 
 /**
  * Installation steps shared by the servers. Each writes a `.complete` marker last, so a download
@@ -75,15 +75,49 @@ export function installMavenArtifact(dir: string, coordinates: string): Promise<
   });
 }
 
+/**
+ * Follows `go install -v` output: `go: downloading <module> <version>` while fetching from the
+ * module proxy, then one import path per package compiled.
+ */
+export function goInstallProgress(): Required<Pick<RunProgress, 'onLine' | 'status'>> {
+  let downloaded = 0;
+  let built = 0;
+  let latest = 'resolving modules';
+  return {
+    onLine(line) {
+      const download = /^go: downloading (\S+) (\S+)/.exec(line);
+      if (download) {
+        downloaded++;
+        latest = `fetching ${download[1]} ${download[2]}`;
+      } else if (/^[\w.~-]+(\/[\w.~+-]+)*$/.test(line)) {
+        built++;
+        latest = `built ${line}`;
+      }
+    },
+    status: () => `${downloaded} modules fetched, ${built} packages built; latest: ${latest}`,
+  };
+}
+
 /** Builds a Go command with `go install module@version` into `<dir>/bin`. */
-export function installGoBinary(dir: string, modulePath: string, version: string): Promise<void> {
+export function installGoBinary(
+  dir: string,
+  modulePath: string,
+  version: string,
+  report?: (line: string) => void,
+): Promise<void> {
   return installOnce(dir, async () => {
-    await run('go', ['install', `${modulePath}@${version}`], {
+    report?.(
+      `fetching ${modulePath}@${version} and its modules from the Go module proxy and building it (minutes the first time; progress every 15s)`,
+    );
+    const started = Date.now();
+    await run('go', ['install', '-v', `${modulePath}@${version}`], {
       cwd: dir,
       env: { ...process.env, GOBIN: join(dir, 'bin'), CGO_ENABLED: '0' },
       what: `building ${modulePath}@${version} with go install`,
       hint: 'needs Go 1.24+ (apt-get install golang, or from go.dev) and access to the Go module proxy',
+      progress: report ? { report, ...goInstallProgress() } : undefined,
     });
+    report?.(`built ${modulePath} in ${Math.round((Date.now() - started) / 1000)}s`);
   });
 }
 

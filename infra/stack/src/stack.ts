@@ -88,7 +88,7 @@ export async function startServer(
     }
   }
   report(`${server.name}: installing ${server.title} ${server.version} (cached after the first time)`);
-  await server.install(paths);
+  await server.install(paths, (line) => report(`${server.name}: ${line}`));
   await server.prepare(paths, dirs);
   const pid = launchDetached(server.launch(paths, dirs), dirs.log, dirs.pidFile);
   report(`${server.name}: started (pid ${pid}), waiting until it serves on 127.0.0.1:${server.ports[0]}`);

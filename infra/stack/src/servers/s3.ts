@@ -46,7 +46,8 @@ export function createS3Server(port = S3_PORT, consolePort = CONSOLE_PORT): Loca
     ports: [port, consolePort],
     startTimeoutS: 60,
 
-    install: (paths) => installGoBinary(binDir(paths), 'github.com/minio/minio', MINIO_VERSION),
+    install: (paths, report) =>
+      installGoBinary(binDir(paths), 'github.com/minio/minio', MINIO_VERSION, report),
 
     async prepare(_paths, dirs) {
       mkdirSync(dirs.data, { recursive: true });

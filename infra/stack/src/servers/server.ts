@@ -35,7 +35,8 @@ export interface LocalServer {
   readonly ports: readonly number[];
   /** Seconds `stack up` waits for readiness before reporting the server as failed. */
   readonly startTimeoutS: number;
-  install(paths: StackPaths): Promise<void>;
+  /** `report` takes progress lines of a long download or build. */
+  install(paths: StackPaths, report?: (line: string) => void): Promise<void>;
   prepare(paths: StackPaths, dirs: ServerDirs): Promise<void>;
   launch(paths: StackPaths, dirs: ServerDirs): LaunchSpec;
   ready(): Promise<boolean>;
