@@ -10,13 +10,16 @@ describe('holdUntilSignal', () => {
   it('resolves with the first signal, sends later ones to onRepeat, and stops listening on release', async () => {
     const source = fakeProcess();
     const repeats: string[] = [];
-    const hold = holdUntilSignal({ source, onRepeat: (sig) => repeats.push(sig) });
+    const hold = holdUntilSignal({
+      source,
+      onRepeat: (sig, sinceFirstMs) => repeats.push(`${sig} ${sinceFirstMs < 1000 ? 'soon' : 'late'}`),
+    });
     expect(hold.received).toBeUndefined();
     source.emit('SIGTERM', 'SIGTERM');
     await expect(hold.signal).resolves.toBe('SIGTERM');
     expect(hold.received).toBe('SIGTERM');
     source.emit('SIGINT', 'SIGINT');
-    expect(repeats).toEqual(['SIGINT']);
+    expect(repeats).toEqual(['SIGINT soon']);
     hold.release();
     expect(source.listenerCount('SIGINT') + source.listenerCount('SIGTERM')).toBe(0);
   });

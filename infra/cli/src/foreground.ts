@@ -34,12 +34,14 @@ export function holdUntilSignal(
   options: {
     signals?: readonly NodeJS.Signals[];
     source?: SignalSource;
-    onRepeat?: (signal: NodeJS.Signals) => void;
+    /** `sinceFirstMs`: a wrapper such as tsx relays the terminal's one Ctrl-C as a second one. */
+    onRepeat?: (signal: NodeJS.Signals, sinceFirstMs: number) => void;
   } = {},
 ): ForegroundHold {
   const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
   const source = options.source ?? process;
   let received: NodeJS.Signals | undefined;
+  let receivedAt = 0;
   let keepAlive: NodeJS.Timeout | undefined = setInterval(() => {}, MAX_TIMER_MS);
   let resolve: (signal: NodeJS.Signals) => void = () => {};
   const signal = new Promise<NodeJS.Signals>((r) => {
@@ -51,10 +53,11 @@ export function holdUntilSignal(
   };
   const listener = (sig: NodeJS.Signals): void => {
     if (received !== undefined) {
-      options.onRepeat?.(sig);
+      options.onRepeat?.(sig, Date.now() - receivedAt);
       return;
     }
     received = sig;
+    receivedAt = Date.now();
     stopKeepingAlive();
     resolve(sig);
   };

@@ -36,7 +36,10 @@ export function upCommands(): Command[] {
       const hold = options.detach
         ? undefined
         : holdUntilSignal({
-            onRepeat: () => say('still stopping the services (each gets SIGKILL after 30s)'),
+            // One Ctrl-C reaches this process twice (from the terminal, and relayed by tsx).
+            onRepeat: (_signal, sinceFirstMs) => {
+              if (sinceFirstMs > 1000) say('still stopping the services (each gets SIGKILL after 30s)');
+            },
           });
       const step = <T>(promise: Promise<T>): Promise<T> => untilSignal(hold, promise);
       const started = Date.now();
