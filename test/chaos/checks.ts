@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseObjectKey } from '@auditflow/archiver';
 import { WireCodec } from '@auditflow/processor-runtime';
-import { TOPICS } from '@auditflow/schemas';
+import { HEADERS, TOPICS } from '@auditflow/schemas';
 import { runCli } from '../support/cli.ts';
 import { readCommitted } from '../support/consume.ts';
 import { judgeStage, type StageVerdict } from './accounting.ts';
@@ -67,7 +67,7 @@ async function idsOnTopic(h: Harness, topic: string): Promise<Sightings> {
   await readCommitted(
     topic,
     ({ message }) => {
-      const id = header(message.headers, 'auditflow-event-id');
+      const id = header(message.headers, HEADERS.eventId);
       if (h.traffic.ledger.acked.has(id) || h.traffic.ledger.inDoubt.has(id)) seen.see(id);
     },
     topicOptions(h),
@@ -83,8 +83,8 @@ async function deadLettered(h: Harness): Promise<Record<string, number>> {
     await readCommitted(
       topic,
       ({ message }) => {
-        if (!ours(header(message.headers, 'auditflow-event-id'))) return;
-        const key = `${topic}: ${header(message.headers, 'auditflow-stage')}: ${header(message.headers, 'auditflow-reason')}`;
+        if (!ours(header(message.headers, HEADERS.eventId))) return;
+        const key = `${topic}: ${header(message.headers, HEADERS.stage)}: ${header(message.headers, HEADERS.reason)}`;
         out[key] = (out[key] ?? 0) + 1;
       },
       topicOptions(h),
