@@ -13,4 +13,5 @@ export { createTopicsReady, kafkaWithLogger, onConsumerCrash } from './kafka.ts'
 export { Processor, type ProcessorConfig, type Transform, type TransformOutcome } from './processor.ts';
 export { type RoutingTime, receivedAtOf, routingTime } from './routing.ts';
 export { processorEnv, runProcessorService } from './service.ts';
+export { StableOffsetReader, StableOffsetsUnsupportedError } from './stable-offsets.ts';
 export { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';

@@ -17,6 +17,7 @@ import { deadLetter } from './dead-letter.ts';
 import { PartitionWindows, resendKey } from './dedup.ts';
 import { kafkaWithLogger, onConsumerCrash } from './kafka.ts';
 import { isFenced, PartitionProducers } from './partition-producers.ts';
+import { StableOffsetReader, StableOffsetsUnsupportedError } from './stable-offsets.ts';
 import { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';
 
 /** What a transform decides for one event. */
@@ -62,7 +63,10 @@ export interface ProcessorDeps {
 }
 
 const SEND_CHUNK_BYTES = 256 * 1024;
-/** How long a new producer's committed-offset read waits to see it settle, and how often. */
+/**
+ * Brokers older than Kafka 2.5 have no stable offset read: there a new producer's
+ * committed-offset read waits to see it settle, this long between reads, at most this often.
+ */
 const SETTLE_MS = 300;
 const SETTLE_READS = 5;
 
@@ -103,6 +107,9 @@ export class Processor {
   private readonly codec: WireCodec;
   private consumer: Consumer | undefined;
   private admin: Admin | undefined;
+  private stableOffsets: StableOffsetReader | undefined;
+  /** False once the broker turned out too old for stable offset reads. */
+  private stableOffsetsSupported = true;
   private producers: PartitionProducers | undefined;
   private readonly processed: Counter<'outcome'>;
   private readonly batchSeconds: Histogram;
@@ -145,6 +152,7 @@ export class Processor {
     this.producers = new PartitionProducers(this.kafka, groupId, inputTopic, this.deps.logger);
     this.admin = this.kafka.admin();
     await this.admin.connect();
+    this.stableOffsets = new StableOffsetReader(this.kafka);
     this.consumer = this.kafka.consumer({
       groupId: this.config.groupId,
       readUncommitted: false,
@@ -187,18 +195,33 @@ export class Processor {
     this.running = false;
     await this.consumer?.disconnect();
     await this.producers?.close();
+    await this.stableOffsets?.close();
     await this.admin?.disconnect();
   }
 
   /**
-   * The committed offset once two reads a moment apart agree. A predecessor's last transaction
-   * is complete when our producer id is initialised, but the broker applies its offsets to the
-   * group a moment later (after the commit markers): a read in that moment gives the older
-   * offset, and the batch would be written twice (seen: 5 and 11 events in one chaos run). The
-   * request that waits for pending offsets (OffsetFetch v7, require_stable, KIP-447) is not in
-   * kafkajs; this narrows the moment rather than closing it.
+   * The committed offset a new producer starts after, once no transaction is still writing it.
+   * A predecessor's last transaction is complete when our producer id is initialised, but the
+   * broker applies its offsets to the group a moment later (after the commit markers): an
+   * ordinary read in that moment gives the older offset, and the batch would be written twice
+   * (seen: 5 and 11 events in one chaos run). The stable read (OffsetFetch require_stable,
+   * KIP-447) waits for pending offsets; brokers before Kafka 2.5 lack it, and there reading
+   * until two reads a moment apart agree narrows the moment without closing it.
    */
-  private async settledCommittedOffset(topic: string, partition: number): Promise<number> {
+  private async predecessorsCommit(topic: string, partition: number): Promise<number> {
+    if (this.stableOffsetsSupported) {
+      try {
+        return await (this.stableOffsets as StableOffsetReader).committed(
+          this.config.groupId,
+          topic,
+          partition,
+        );
+      } catch (err) {
+        if (!(err instanceof StableOffsetsUnsupportedError)) throw err;
+        this.stableOffsetsSupported = false;
+        this.deps.logger.warn({ err: err.message }, 'no stable offset reads: falling back to settled reads');
+      }
+    }
     let committed = await this.committedOffset(topic, partition);
     for (let read = 0; read < SETTLE_READS; read++) {
       await sleep(SETTLE_MS);
@@ -314,7 +337,7 @@ export class Processor {
     messages: readonly KafkaMessage[],
     position: number,
   ): Promise<readonly KafkaMessage[] | undefined> {
-    const committed = await this.settledCommittedOffset(topic, partition);
+    const committed = await this.predecessorsCommit(topic, partition);
     if (this.windows) {
       const plan = this.windows.plan(partition, committed, await this.logStart(topic, partition));
       if (plan.kind === 'rebuild') {
