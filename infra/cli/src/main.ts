@@ -1,6 +1,7 @@
 import { StackError } from '@auditflow/stack';
 import { Command, CommanderError } from 'commander';
 import { archiveCommands } from './commands/archive.ts';
+import { composeCommand } from './commands/compose.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { emitCommand } from './commands/emit.ts';
 import { queryCommands } from './commands/query.ts';
@@ -23,6 +24,7 @@ program.addCommand((await import('./commands/tail.ts')).tailCommand());
 for (const command of queryCommands()) program.addCommand(command);
 for (const command of archiveCommands()) program.addCommand(command);
 program.addCommand(doctorCommand());
+program.addCommand(composeCommand());
 
 try {
   await program.parseAsync(process.argv);

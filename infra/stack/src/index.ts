@@ -1,3 +1,10 @@
+export {
+  COMPOSE_VERSION,
+  type ComposeCheckResult,
+  checkComposeFile,
+  composeBinary,
+  installCompose,
+} from './compose.ts';
 export { loadCredentials, type StackCredentials } from './credentials.ts';
 export { formatEnv, STACK_ENV_KEYS, type StackEnv, stackEnv } from './env.ts';
 export { StackError } from './errors.ts';

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StackError } from './errors.ts';
 import { type RunProgress, run } from './exec.ts';
 
 /**
@@ -118,6 +119,91 @@ export function installGoBinary(
       progress: report ? { report, ...goInstallProgress() } : undefined,
     });
     report?.(`built ${modulePath} in ${Math.round((Date.now() - started) / 1000)}s`);
+  });
+}
+
+/** What `go mod download -json module@version` says about the module it put in the module cache. */
+export interface GoModuleSource {
+  readonly path: string;
+  readonly version: string;
+  /** The module's source, unpacked (read-only) in the module cache. */
+  readonly dir: string;
+}
+
+/** Reads the JSON object `go mod download -json module@version` prints (one module). */
+export function parseGoModDownload(stdout: string): GoModuleSource {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    throw new Error(`go mod download -json printed no JSON object:\n${stdout.trim().slice(0, 500)}`);
+  }
+  const record = (parsed ?? {}) as Record<string, unknown>;
+  const text = (key: string): string | undefined =>
+    typeof record[key] === 'string' && record[key] !== '' ? (record[key] as string) : undefined;
+  const name = `${text('Path') ?? '?'}@${text('Version') ?? '?'}`;
+  const error = text('Error');
+  if (error) throw new Error(`go mod download ${name}: ${error}`);
+  const path = text('Path');
+  const version = text('Version');
+  const dir = text('Dir');
+  if (!path || !version || !dir)
+    throw new Error(`go mod download ${name}: no Path, Version or Dir in its JSON`);
+  return { path, version, dir };
+}
+
+export interface GoModuleBuild {
+  readonly modulePath: string;
+  readonly version: string;
+  /** The main package inside the module, e.g. `./cmd`. */
+  readonly pkg: string;
+  /** The binary's name in `<dir>/bin`. */
+  readonly binary: string;
+  readonly ldflags?: string;
+}
+
+/**
+ * Builds a main package of a module into `<dir>/bin/<binary>`, for modules `go install
+ * module@version` refuses (a go.mod with replace or exclude directives): `go mod download` puts
+ * the module's source in the module cache, and `go build -mod=mod` there resolves its own
+ * go.mod from the module proxy.
+ */
+export function buildGoModule(
+  dir: string,
+  build: GoModuleBuild,
+  report?: (line: string) => void,
+): Promise<void> {
+  const name = `${build.modulePath}@${build.version}`;
+  const hint = 'needs Go 1.24+ (apt-get install golang, or from go.dev) and access to the Go module proxy';
+  return installOnce(dir, async () => {
+    report?.(
+      `fetching ${name} and its modules from the Go module proxy and building ${build.binary} (minutes the first time; progress every 15s)`,
+    );
+    const started = Date.now();
+    const env = { ...process.env, CGO_ENABLED: '0' };
+    const download = await run('go', ['mod', 'download', '-json', name], {
+      cwd: dir,
+      env,
+      what: `fetching ${name} from the Go module proxy`,
+      hint,
+    });
+    let source: GoModuleSource;
+    try {
+      source = parseGoModDownload(download.stdout);
+    } catch (err) {
+      throw new StackError(err instanceof Error ? err.message : String(err), { hint });
+    }
+    const args = ['build', '-v', '-trimpath', '-o', join(dir, 'bin', build.binary)];
+    if (build.ldflags) args.push(`-ldflags=${build.ldflags}`);
+    args.push(build.pkg);
+    await run('go', args, {
+      cwd: source.dir,
+      env: { ...env, GOFLAGS: '-mod=mod' },
+      what: `building ${build.binary} from ${name}`,
+      hint,
+      progress: report ? { report, ...goInstallProgress() } : undefined,
+    });
+    report?.(`built ${build.binary} (${name}) in ${Math.round((Date.now() - started) / 1000)}s`);
   });
 }
 
