@@ -110,7 +110,10 @@ export async function consumeCommitted(
 
 /**
  * consumeCommitted without holding the topic: each message goes to `each` (awaited) and is
- * let go, so a soak's millions of records fit. Resolves to the number of messages read.
+ * let go, so a soak's millions of records fit. Resolves to the number of messages read. Each
+ * offset goes to `each` once: a slow `each` can outlast the reader's session, and kafkajs then
+ * rejoins and fetches again from the last commit (a 30-minute soak's check counted 40,237 raw
+ * and 29,135 clean records twice that way, while reconcile read the same topics exactly).
  */
 export async function readCommitted(
   topic: string,
@@ -123,6 +126,8 @@ export async function readCommitted(
   const remaining = new Set(offsets.filter((p) => Number(p.high) > Number(p.low)).map((p) => p.partition));
   let read = 0;
   if (remaining.size === 0) return read;
+  /** The next offset to hand on, per partition: anything below it was handed on already. */
+  const next = new Map<number, number>();
   const consumer = kafka.consumer({ groupId: unique('test-reader'), readUncommitted: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -145,13 +150,17 @@ export async function readCommitted(
       });
       consumer
         .run({
-          eachBatch: async ({ batch }) => {
+          autoCommit: false,
+          eachBatch: async ({ batch, heartbeat }) => {
             const end = ends.get(batch.partition) ?? 0;
             for (const message of batch.messages) {
-              if (Number(message.offset) >= end) continue;
+              const offset = Number(message.offset);
+              if (offset >= end || offset < (next.get(batch.partition) ?? 0)) continue;
+              next.set(batch.partition, offset + 1);
               read++;
               await each({ partition: batch.partition, offset: message.offset, message });
             }
+            await heartbeat();
           },
         })
         .catch(reject);

@@ -52,6 +52,12 @@ export async function eachRecordSince(
   }
   let read = 0;
   if (pending.size === 0) return read;
+  /**
+   * The next offset to hand on, per partition. A slow `each` can outlast the reader's session;
+   * kafkajs then rejoins and fetches again from where it started, and without this a record
+   * would be accounted for twice.
+   */
+  const next = new Map<number, bigint>();
   const groupId = `auditflow-reader-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const consumer = kafka.consumer({ groupId, readUncommitted: false });
   await consumer.connect();
@@ -90,16 +96,20 @@ export async function eachRecordSince(
       void consumer
         .run({
           autoCommit: false,
-          eachBatch: async ({ batch, resolveOffset }) => {
+          eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
             lastProgress = Date.now();
             const end = pending.get(batch.partition);
             if (end === undefined) return;
             for (const message of batch.messages) {
-              if (BigInt(message.offset) >= end) break;
+              const offset = BigInt(message.offset);
+              if (offset >= end) break;
+              if (offset < (next.get(batch.partition) ?? 0n)) continue;
+              next.set(batch.partition, offset + 1n);
               read++;
               await each({ partition: batch.partition, message });
               resolveOffset(message.offset);
             }
+            await heartbeat();
             reached(batch.partition, batch.lastOffset());
           },
         })
