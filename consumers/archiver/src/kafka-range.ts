@@ -45,19 +45,21 @@ export async function eachRecordSince(
     await admin.disconnect();
   }
   const pending = new Map<number, bigint>();
+  /**
+   * The next offset to hand on, per partition, from the range's start. A slow `each` can outlast
+   * the reader's session; kafkajs then rejoins and fetches again from the group's position (the
+   * topic's start: nothing is committed), and without this records would be handed on twice or
+   * from before the range.
+   */
+  const next = new Map<number, bigint>();
   for (const { partition, offset } of starts) {
     const end = ends.get(partition) ?? 0n;
     const start = offset === '-1' ? end : BigInt(offset);
     if (start < end) pending.set(partition, end);
+    next.set(partition, start);
   }
   let read = 0;
   if (pending.size === 0) return read;
-  /**
-   * The next offset to hand on, per partition. A slow `each` can outlast the reader's session;
-   * kafkajs then rejoins and fetches again from where it started, and without this a record
-   * would be accounted for twice.
-   */
-  const next = new Map<number, bigint>();
   const groupId = `auditflow-reader-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   const consumer = kafka.consumer({ groupId, readUncommitted: false });
   await consumer.connect();
