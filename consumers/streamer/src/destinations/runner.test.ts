@@ -113,16 +113,21 @@ function harness(
     logger: pino({ level: 'silent' }),
     metrics: destinationMetrics(registry),
   });
+  // As kafkajs does: a commit made once the consumer is disconnecting is dropped silently.
+  let disconnected = false;
   Object.assign(runner, {
     consumer: {
       commitOffsets: async (offsets: { offset: string; metadata?: string }[]) => {
+        if (disconnected) return;
         for (const o of offsets) {
           if (o.metadata) marks.push({ offset: Number(o.offset), metadata: o.metadata });
           else commits.push(Number(o.offset));
           Object.assign(group, { offset: o.offset, metadata: o.metadata ?? null });
         }
       },
-      disconnect: async () => {},
+      disconnect: async () => {
+        disconnected = true;
+      },
     },
   });
   const resolved: string[] = [];
@@ -256,5 +261,53 @@ describe('destination runner: poison records never block a destination', () => {
     expect(sender.delivered.flat()).toEqual(values.slice(3).map((v) => v.slice(3)));
     expect(second.commits.at(-1)).toBe(12);
     expect(group.metadata).toBeNull();
+  });
+
+  it('a stop during a send lets it finish and commits it before leaving the group', async () => {
+    let release: (() => void) | undefined;
+    let aborted = false;
+    const sent: string[][] = [];
+    const slow: Sender = {
+      render: (_event, json) => json,
+      send: async (delivery, signal) => {
+        signal.addEventListener('abort', () => {
+          aborted = true;
+        });
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        sent.push(delivery.items.map((i) => (JSON.parse(i) as AuditEventJson).action));
+      },
+      close: async () => {},
+    };
+    const h = harness(slow, { batch_size: 2 });
+    const running = h.runner.eachBatch(h.payload(['ok:a.one', 'ok:a.two', 'ok:a.three', 'ok:a.four']));
+    while (release === undefined) await new Promise((r) => setTimeout(r, 5));
+    const stopping = h.runner.stop();
+    await new Promise((r) => setTimeout(r, 50));
+    release(); // the receiver answers after the stop began
+    await stopping;
+    await running;
+    expect(aborted).toBe(false);
+    expect(sent).toEqual([['a.one', 'a.two']]); // nothing new sent once stopping
+    expect(h.commits).toEqual([2]); // committed before the group was left
+  });
+
+  it('a stop abandons a send that outlasts the sender timeout', async () => {
+    const hanging: Sender = {
+      render: (_event, json) => json,
+      send: (_delivery, signal) =>
+        new Promise<void>((_resolve, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason));
+        }),
+      close: async () => {},
+    };
+    const h = harness(hanging, { batch_size: 2, timeout_ms: 100 });
+    const running = h.runner.eachBatch(h.payload(['ok:a.one', 'ok:a.two']));
+    while (h.marks.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await h.runner.stop();
+    await running;
+    expect(h.commits).toEqual([]); // in flight: the next run sends it again under the same id
+    expect(h.marks).toEqual([{ offset: 0, metadata: expect.stringMatching(/:1$/) }]);
   });
 });

@@ -18,6 +18,8 @@ import { DeliveryError, type Sender } from './sender.ts';
 
 /** A long wait is cut into slices this long, with a group heartbeat after each (session: 30 s). */
 const HEARTBEAT_SLICE_MS = 3000;
+/** How long past the sender's timeout a stop waits for the send in flight. */
+const STOP_GRACE_PAST_TIMEOUT_MS = 1000;
 
 class StoppedError extends Error {
   override readonly name = 'StoppedError';
@@ -68,7 +70,16 @@ export class DestinationRunner {
   private readonly inFlight = new Map<number, { from: number; through: number } | null>();
   private readonly breaker: CircuitBreaker;
   private stopping = false;
+  /** Ends backoff waits at once when the runner stops. */
   private readonly wake = new AbortController();
+  /**
+   * Aborts a send in flight: only when a stop's grace runs out. A graceful stop lets the send
+   * finish and its offsets commit, since an aborted request the receiver already took would go
+   * again after the restart (receivers drop the repeat by its delivery id, but need not).
+   */
+  private readonly abandon = new AbortController();
+  /** The batch being delivered, awaited by `stop()` before the group is left. */
+  private batchInProgress: Promise<void> | undefined;
   private running = false;
   private readonly log: Logger;
 
@@ -134,8 +145,10 @@ export class DestinationRunner {
 
   /** kafkajs' `eachBatch` for this destination's consumer. */
   async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const delivering = this.deliverBatch(payload);
+    this.batchInProgress = delivering.catch(() => {});
     try {
-      await this.deliverBatch(payload);
+      await delivering;
     } catch (err) {
       // Stopping mid-batch: nothing past the last delivered chunk was committed; the next
       // start (or the partition's next owner) takes it from there.
@@ -170,6 +183,7 @@ export class DestinationRunner {
       resolveOffset(String(through));
     };
     for (const message of batch.messages) {
+      if (!alive()) return;
       const offset = Number(message.offset);
       // Throws only for retriable trouble (registry down): kafkajs retries the batch.
       const record = await readRecord(codec, message.value);
@@ -244,7 +258,7 @@ export class DestinationRunner {
       if (!alive()) throw new StoppedError('stopping before delivery');
       const started = performance.now();
       try {
-        await sender.send({ id, items: events.map((e) => e.item) }, this.wake.signal);
+        await sender.send({ id, items: events.map((e) => e.item) }, this.abandon.signal);
         metrics.deliveries.inc({ destination: name }, events.length);
         metrics.batches.inc({ destination: name, result: 'ok' });
         metrics.latency.observe({ destination: name }, (performance.now() - started) / 1000);
@@ -366,11 +380,25 @@ export class DestinationRunner {
       : undefined;
   }
 
-  /** Lets the delivery in progress finish (or abandons its retries), then leaves the group. */
+  /**
+   * Lets the send in flight finish and its offsets commit (abandoning it after the sender's own
+   * timeout), ends backoff waits and sends nothing new, then leaves the group. The commit must
+   * land before `disconnect()`: kafkajs drops commits once its runner is stopping.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake.abort();
     this.running = false;
+    const inProgress = this.batchInProgress;
+    if (inProgress) {
+      const grace = this.config.timeout_ms + STOP_GRACE_PAST_TIMEOUT_MS;
+      const finished = await Promise.race([inProgress.then(() => true), sleep(grace, false, { ref: false })]);
+      if (!finished) {
+        this.log.warn({ grace_ms: grace }, 'stopping: abandoning the delivery in flight');
+        this.abandon.abort();
+        await inProgress;
+      }
+    }
     await this.consumer?.disconnect();
     if (this.adminConnected) await this.admin?.disconnect();
     await this.deps.sender.close();
