@@ -4,11 +4,13 @@
  *
  *   emit        SDK emit() latency (Kafka up and down) vs a bare kafkajs producer
  *   perftest    Kafka's own kafka-producer-perf-test at our record size, acks=all (the ceiling)
- *   pipeline    SDK -> sanitizer -> enricher -> clean topic, stages and indexer in child processes
+ *   pipeline    SDK -> processors -> clean topic, split (sanitizer, enricher) and fused, in children
  *   processors  each stage alone on a filled topic vs a pass-through processor
  *   indexer     indexer docs/s vs a raw `_bulk` loader; emit -> searchable p99; query API p99
  *   streamer    emit -> subscriber p99 (test/bench/streamer.ts, when present)
  *   archiver    archive throughput (test/bench/archiver.ts, when present; needs S3)
+ *   clients     kafkajs vs @platformatic/kafka: produce, consume, the processors' transactional
+ *               loop (test/bench/kafka-clients.ts; only when named)
  *
  * Ends with a goals-vs-measured table and the RSS of every server and service it saw. With
  * `--json` the last stdout line is one JSON object holding at least the SPEC's keys (null when the
@@ -35,13 +37,25 @@ interface SuiteOptions {
 }
 type OptionalSuite = (options: SuiteOptions) => Promise<Record<string, number>>;
 
-const KNOWN = ['emit', 'perftest', 'pipeline', 'processors', 'indexer', 'streamer', 'archiver'] as const;
+const KNOWN = [
+  'emit',
+  'perftest',
+  'pipeline',
+  'processors',
+  'indexer',
+  'streamer',
+  'archiver',
+  'clients',
+] as const;
 type Suite = (typeof KNOWN)[number];
+/** Suites left out of the all-suites run: they run only when named. */
+const ON_REQUEST: readonly Suite[] = ['clients'];
 
 /** Suites other people write: loaded only when their file exists next to this one. */
 const OPTIONAL: Partial<Record<Suite, { file: string; exportName: string }>> = {
   streamer: { file: './streamer.ts', exportName: 'benchStreamer' },
   archiver: { file: './archiver.ts', exportName: 'benchArchiver' },
+  clients: { file: './kafka-clients.ts', exportName: 'benchKafkaClients' },
 };
 
 /** The SPEC's keys, always present on the JSON line. */
@@ -76,7 +90,7 @@ for (const suite of named) {
     process.exit(2);
   }
 }
-const suites = KNOWN.filter((s) => named.length === 0 || named.includes(s));
+const suites = KNOWN.filter((s) => (named.length === 0 ? !ON_REQUEST.includes(s) : named.includes(s)));
 
 function optionalSuitePath(suite: Suite): string | undefined {
   const spec = OPTIONAL[suite];
@@ -124,7 +138,8 @@ async function runSuite(suite: Suite): Promise<Record<string, number> | undefine
     case 'indexer':
       return { ...(await benchIndexer({ ...common, elasticsearchUrl: env.ELASTICSEARCH_URL })) };
     case 'streamer':
-    case 'archiver': {
+    case 'archiver':
+    case 'clients': {
       const path = optionalSuitePath(suite);
       const spec = OPTIONAL[suite];
       if (!path || !spec) {
@@ -160,6 +175,10 @@ const num = (key: string): number | undefined => {
 const pipe = num('pipeline_events_per_s');
 const perf = num('kafka_perftest_events_per_s');
 if (pipe !== undefined && perf !== undefined) results.pipeline_ratio = pipe / perf;
+for (const deployment of ['split', 'fused']) {
+  const rate = num(`pipeline_${deployment}_events_per_s`);
+  if (rate !== undefined && perf !== undefined) results[`pipeline_${deployment}_ratio`] = rate / perf;
+}
 Object.assign(results, await collectRss());
 for (const key of SPEC_KEYS) if (!(key in results)) results[key] = null;
 
@@ -177,7 +196,9 @@ for (const [key, cmp, target, unit] of GOALS) {
   rows.push([key, `${cmp} ${show(target, unit)}`, v === undefined ? '-' : show(v, unit), met]);
 }
 for (const [key, label] of [
-  ['pipeline_events_per_s', 'pipeline events/s'],
+  ['pipeline_events_per_s', 'pipeline events/s (the better deployment)'],
+  ['pipeline_split_events_per_s', 'pipeline events/s, split (sanitizer, enricher)'],
+  ['pipeline_fused_events_per_s', 'pipeline events/s, fused (auditflow up default)'],
   ['kafka_perftest_events_per_s', 'kafka perf-test events/s'],
   ['indexer_docs_per_s', 'indexer docs/s'],
   ['raw_bulk_docs_per_s', 'raw _bulk docs/s'],

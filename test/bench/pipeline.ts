@@ -14,24 +14,53 @@ import { Registry } from 'prom-client';
 import { benchEvent } from '../support/events.ts';
 import { createPipelineTopics, type PipelineTopics } from '../support/pipeline-topics.ts';
 import { secretEvents } from '../support/secret-corpus.ts';
-import { rssOf } from './rss.ts';
+import { cpuSecondsOf, rssOf } from './rss.ts';
 import { printTable } from './stats.ts';
 
 export interface PipelineBenchResult {
+  /** The better of the two deployments (`auditflow up` runs the fused one). */
   pipeline_events_per_s: number;
+  pipeline_split_events_per_s: number;
+  pipeline_fused_events_per_s: number;
   pipeline_events: number;
   /** Seconds from the first emit() until the SDK had every event acknowledged on the raw topic. */
   pipeline_sdk_delivered_s: number;
+  pipeline_fused_sdk_delivered_s: number;
   pipeline_seconds: number;
+  pipeline_fused_seconds: number;
   pipeline_record_bytes: number;
   pipeline_sanitizer_rss_mb: number;
   pipeline_enricher_rss_mb: number;
+  pipeline_fused_rss_mb: number;
   pipeline_indexer_rss_mb: number;
+  /** CPU µs per event of the processor stages together (sanitizer + enricher, or fused). */
+  pipeline_split_processors_cpu_us: number;
+  pipeline_fused_processors_cpu_us: number;
+}
+
+/** How the processors are deployed: two stages (raw -> sanitized -> clean) or one (raw -> clean). */
+export type Deployment = 'split' | 'fused';
+
+interface DeploymentRun {
+  eventsPerS: number;
+  sdkDeliveredS: number;
+  seconds: number;
+  /** Peak RSS per child, MiB. */
+  rss: Record<string, number>;
+  /** CPU time per event of each child over the measured window, µs (robust to a busy machine). */
+  cpuUsPerEvent: Record<string, number>;
 }
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const INDEXER_CHILD = '--indexer-child';
+const QUICK_EVENTS = 30_000;
+/** Instances of the fused stage (`AUDITFLOW_BENCH_FUSED_INSTANCES`, default 1; 6 partitions). */
+const FUSED_INSTANCES = Math.min(
+  6,
+  Math.max(1, Number(process.env.AUDITFLOW_BENCH_FUSED_INSTANCES ?? 1) || 1),
+);
+const FULL_EVENTS = 150_000;
 
 /** ~1 KB events; one in eight carries planted secrets, so the sanitizer does real work. */
 export function pipelineInputs(): AuditEventInput[] {
@@ -61,7 +90,7 @@ export function recordBytes(inputs: readonly AuditEventInput[]): number {
 
 /** Spawns a child and resolves once it prints "started" (rejects if it exits first). */
 async function startChild(what: string, args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=auditflow-source', ...args], {
     cwd: REPO,
     env: process.env,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -80,13 +109,17 @@ async function startChild(what: string, args: string[]): Promise<ChildProcess> {
   return child;
 }
 
-/** A sanitizer or enricher in its own process (one core each, as `auditflow up` runs them). */
-function startStage(stage: 'sanitizer' | 'enricher', topics: PipelineTopics): Promise<ChildProcess> {
+/** A processor stage in its own process (one core each, as `auditflow up` runs them). */
+function startStage(
+  stage: 'sanitizer' | 'enricher' | 'fused',
+  topics: PipelineTopics,
+  instance = 1,
+): Promise<ChildProcess> {
   return startChild(stage, [
     'test/support/processor-child.ts',
     stage,
     JSON.stringify(topics),
-    `bench-${stage}`,
+    `bench-${stage}-${instance}`,
   ]);
 }
 
@@ -98,12 +131,8 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /**
- * End-to-end throughput SDK -> raw -> sanitizer -> sanitized -> enricher -> clean, with both
- * processors in their own processes and the indexer (a consumer of the clean topic) running in a
- * third, as SPEC O asks ("with the consumers running"): on a small machine they compete for the
- * same cores, and that cost belongs in the number. A read_committed consumer counts what lands on
- * the clean topic (records, not offsets: transaction markers take offsets too). The rate is
- * events over the time from the first emit() to the last event on the clean topic.
+ * Both deployments, one after the other on fresh topics: split (two processes, the sanitized
+ * topic between them) and fused (one process, one transaction per batch, raw -> clean).
  */
 export async function benchPipeline(options: {
   brokers: string;
@@ -111,7 +140,42 @@ export async function benchPipeline(options: {
   elasticsearchUrl: string;
   quick: boolean;
 }): Promise<PipelineBenchResult> {
-  const count = options.quick ? 30_000 : 150_000;
+  const split = await runDeployment('split', options);
+  const fused = await runDeployment('fused', options);
+  return {
+    pipeline_events_per_s: Math.max(split.eventsPerS, fused.eventsPerS),
+    pipeline_split_events_per_s: split.eventsPerS,
+    pipeline_fused_events_per_s: fused.eventsPerS,
+    pipeline_events: options.quick ? QUICK_EVENTS : FULL_EVENTS,
+    pipeline_sdk_delivered_s: split.sdkDeliveredS,
+    pipeline_fused_sdk_delivered_s: fused.sdkDeliveredS,
+    pipeline_seconds: split.seconds,
+    pipeline_fused_seconds: fused.seconds,
+    pipeline_record_bytes: recordBytes(pipelineInputs()),
+    pipeline_sanitizer_rss_mb: split.rss.sanitizer ?? 0,
+    pipeline_enricher_rss_mb: split.rss.enricher ?? 0,
+    pipeline_fused_rss_mb: fused.rss.fused ?? 0,
+    pipeline_indexer_rss_mb: Math.max(split.rss.indexer ?? 0, fused.rss.indexer ?? 0),
+    pipeline_split_processors_cpu_us:
+      (split.cpuUsPerEvent.sanitizer ?? 0) + (split.cpuUsPerEvent.enricher ?? 0),
+    pipeline_fused_processors_cpu_us: Object.entries(fused.cpuUsPerEvent)
+      .filter(([name]) => name.startsWith('fused'))
+      .reduce((sum, [, us]) => sum + us, 0),
+  };
+}
+
+/**
+ * End-to-end throughput SDK -> raw -> processors -> clean, each processor stage in its own
+ * process and the indexer (a consumer of the clean topic) running in another, as SPEC O asks ("with the consumers running"): on a small machine they compete for the
+ * same cores, and that cost belongs in the number. A read_committed consumer counts what lands on
+ * the clean topic (records, not offsets: transaction markers take offsets too). The rate is
+ * events over the time from the first emit() to the last event on the clean topic.
+ */
+async function runDeployment(
+  deployment: Deployment,
+  options: { brokers: string; registryUrl: string; elasticsearchUrl: string; quick: boolean },
+): Promise<DeploymentRun> {
+  const count = options.quick ? QUICK_EVENTS : FULL_EVENTS;
   const inputs = pipelineInputs();
   const topics = await createPipelineTopics('bench.pipe', 6);
   const indexPrefix = `audit-events-bench-pipe-${Date.now().toString(36)}`;
@@ -133,16 +197,27 @@ export async function benchPipeline(options: {
   );
   const children: ChildProcess[] = [];
   try {
-    const sanitizer = await startStage('sanitizer', topics);
-    children.push(sanitizer);
-    const enricher = await startStage('enricher', topics);
-    children.push(enricher);
+    const stages: [string, ChildProcess][] = [];
+    for (const stage of deployment === 'split'
+      ? (['sanitizer', 'enricher'] as const)
+      : (['fused'] as const)) {
+      const child = await startStage(stage, topics);
+      children.push(child);
+      stages.push([stage, child]);
+      // More instances of the fused stage in the same group (they share the partitions).
+      for (let n = 2; stage === 'fused' && n <= FUSED_INSTANCES; n++) {
+        const more = await startStage(stage, topics, n);
+        children.push(more);
+        stages.push([`fused${n}`, more]);
+      }
+    }
     const indexer = await startChild('indexer', [
       THIS_FILE,
       INDEXER_CHILD,
       JSON.stringify({ topics, indexPrefix, elasticsearchUrl: options.elasticsearchUrl }),
     ]);
     children.push(indexer);
+    stages.push(['indexer', indexer]);
 
     let landed = 0;
     await counter.connect();
@@ -162,6 +237,7 @@ export async function benchPipeline(options: {
       await sleep(50);
     }
 
+    const cpuAtStart = new Map(stages.map(([name, child]) => [name, cpuSecondsOf(child.pid as number)]));
     const started = performance.now();
     for (let i = 0; i < count; i++) {
       producer.emit(inputs[i % inputs.length] as AuditEventInput);
@@ -175,49 +251,51 @@ export async function benchPipeline(options: {
       () => {},
     );
     const deadline = Date.now() + (options.quick ? 240_000 : 900_000);
-    const peak = { sanitizer: 0, enricher: 0, indexer: 0 };
+    const peak: Record<string, number> = {};
     while (landed < count + 1) {
       if (Date.now() > deadline)
         throw new Error(`pipeline bench: only ${landed - 1} of ${count} events reached the clean topic`);
-      for (const [name, child] of [
-        ['sanitizer', sanitizer],
-        ['enricher', enricher],
-        ['indexer', indexer],
-      ] as const) {
+      for (const [name, child] of stages) {
         if (child.exitCode !== null)
           throw new Error(`pipeline bench: the ${name} exited (${child.exitCode})`);
-        peak[name] = Math.max(peak[name], rssOf(child.pid) ?? 0);
+        peak[name] = Math.max(peak[name] ?? 0, rssOf(child.pid) ?? 0);
       }
       await sleep(50);
     }
     const seconds = (performance.now() - started) / 1000;
-    const perS = count / seconds;
-    const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
-    const result: PipelineBenchResult = {
-      pipeline_events_per_s: perS,
-      pipeline_events: count,
-      pipeline_sdk_delivered_s: (deliveredAt - started) / 1000,
-      pipeline_seconds: seconds,
-      pipeline_record_bytes: recordBytes(inputs),
-      pipeline_sanitizer_rss_mb: mb(peak.sanitizer),
-      pipeline_enricher_rss_mb: mb(peak.enricher),
-      pipeline_indexer_rss_mb: mb(peak.indexer),
+    const cpuUsPerEvent = Object.fromEntries(
+      stages.map(([name, child]) => [
+        name,
+        Math.round(((cpuSecondsOf(child.pid as number) - (cpuAtStart.get(name) ?? 0)) * 1e6) / count),
+      ]),
+    );
+    const rss = Object.fromEntries(
+      Object.entries(peak).map(([name, bytes]) => [name, Math.round(bytes / 2 ** 20)]),
+    );
+    const run: DeploymentRun = {
+      eventsPerS: count / seconds,
+      sdkDeliveredS: (deliveredAt - started) / 1000,
+      seconds,
+      rss,
+      cpuUsPerEvent,
     };
+    const path = deployment === 'split' ? 'sanitizer -> enricher' : 'fused sanitizer+enricher';
     printTable(
-      `pipeline — ${count.toLocaleString('en')} events SDK -> sanitizer -> enricher -> clean topic (indexer consuming)`,
+      `pipeline, ${deployment} — ${count.toLocaleString('en')} events SDK -> ${path} -> clean topic (indexer consuming)`,
       [
         [
           'end-to-end events/s (6 partitions, one instance each)',
-          `${Math.round(perS).toLocaleString('en')} /s (${seconds.toFixed(1)} s)`,
+          `${Math.round(run.eventsPerS).toLocaleString('en')} /s (${seconds.toFixed(1)} s)`,
         ],
-        ['SDK had every event on the raw topic after', `${result.pipeline_sdk_delivered_s.toFixed(1)} s`],
+        ['SDK had every event on the raw topic after', `${run.sdkDeliveredS.toFixed(1)} s`],
         [
-          'peak RSS sanitizer / enricher / indexer',
-          `${result.pipeline_sanitizer_rss_mb} / ${result.pipeline_enricher_rss_mb} / ${result.pipeline_indexer_rss_mb} MiB`,
+          `CPU per event ${Object.keys(cpuUsPerEvent).join(' / ')}`,
+          `${Object.values(cpuUsPerEvent).join(' / ')} µs`,
         ],
+        [`peak RSS ${Object.keys(rss).join(' / ')}`, `${Object.values(rss).join(' / ')} MiB`],
       ],
     );
-    return result;
+    return run;
   } finally {
     await producer.close().catch(() => {});
     await counter.disconnect().catch(() => {});

@@ -1,13 +1,13 @@
 /**
  * A processor in its own process, for crash and rebalance tests:
- *   tsx processor-child.ts <sanitizer|enricher> <topics JSON> <instance id> [dedupe window]
+ *   tsx --conditions=auditflow-source processor-child.ts <sanitizer|enricher|fused> <topics JSON> <instance id> [dedupe window]
  * Prints "started" once it runs; stops gracefully on SIGTERM.
  */
 import { stageProcessor } from './processors.ts';
 
 const [stage, topicsJson, instanceId, dedupeWindow] = process.argv.slice(2);
-if ((stage !== 'sanitizer' && stage !== 'enricher') || !topicsJson || !instanceId) {
-  throw new Error('usage: processor-child <sanitizer|enricher> <topics JSON> <instance id>');
+if ((stage !== 'sanitizer' && stage !== 'enricher' && stage !== 'fused') || !topicsJson || !instanceId) {
+  throw new Error('usage: processor-child <sanitizer|enricher|fused> <topics JSON> <instance id>');
 }
 const processor = stageProcessor(stage, JSON.parse(topicsJson), {
   instanceId,

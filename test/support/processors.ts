@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { enrichEvent, loadMetadata } from '@auditflow/enricher';
+import { fusedTransform } from '@auditflow/fused-processor';
 import { Processor, type Transform } from '@auditflow/processor-runtime';
 import { createSanitizerContext, sanitizeEvent } from '@auditflow/sanitizer';
 import { loadCatalog, loadRetentionPolicy } from '@auditflow/schemas';
@@ -22,9 +23,20 @@ export function enricherTransform(): Transform {
   return (event) => ({ kind: 'forward', event: enrichEvent(event, ctx) });
 }
 
-/** A sanitizer or enricher on a test's private topics, in this process. */
+/** Both transforms in one stage (raw -> clean), as the fused processor service runs them. */
+export function fusedStageTransform(key: Buffer = PSEUDONYM_KEY): Transform {
+  return fusedTransform(createSanitizerContext({ pseudonymKey: key, redactionKey: REDACTION_KEY }), {
+    catalog: loadCatalog(),
+    retention: loadRetentionPolicy(),
+    metadata: loadMetadata(),
+  });
+}
+
+export type Stage = 'sanitizer' | 'enricher' | 'fused';
+
+/** A sanitizer, enricher or fused processor on a test's private topics, in this process. */
 export function stageProcessor(
-  stage: 'sanitizer' | 'enricher',
+  stage: Stage,
   topics: PipelineTopics,
   options: {
     instanceId?: string;
@@ -35,7 +47,8 @@ export function stageProcessor(
     registry?: Registry;
   } = {},
 ): Processor {
-  const sanitizer = stage === 'sanitizer';
+  // The fused stage reads raw and fails closed like the sanitizer; it writes clean like the enricher.
+  const sanitizer = stage !== 'enricher';
   return new Processor(
     {
       name: stage,
@@ -43,7 +56,7 @@ export function stageProcessor(
       registryUrl: endpoints().SCHEMA_REGISTRY_URL,
       groupId: `${topics.raw}.${stage}`,
       inputTopic: sanitizer ? topics.raw : topics.sanitized,
-      outputTopic: sanitizer ? topics.sanitized : topics.clean,
+      outputTopic: stage === 'sanitizer' ? topics.sanitized : topics.clean,
       dlqTopic: topics.dlq,
       quarantineTopic: topics.quarantine,
       instanceId: options.instanceId ?? `${stage}-${process.pid}`,
@@ -52,7 +65,7 @@ export function stageProcessor(
       onDecodeError: sanitizer ? 'quarantine' : 'dlq',
       dedupeResends: options.dedupeWindow ? { windowPerPartition: options.dedupeWindow } : undefined,
     },
-    sanitizer ? sanitizerTransform() : enricherTransform(),
+    stage === 'fused' ? fusedStageTransform() : sanitizer ? sanitizerTransform() : enricherTransform(),
     {
       logger: pino({ level: process.env.AUDITFLOW_TEST_LOG ?? 'silent' }),
       registry: options.registry ?? new Registry(),

@@ -53,6 +53,8 @@ export interface ProcessorConfig {
    * its input partition is counted as `duplicate` and not output. See dedup.ts.
    */
   readonly dedupeResends?: { readonly windowPerPartition: number };
+  /** Input partitions processed at once, each in its own transaction (default 6). */
+  readonly partitionsConcurrently?: number;
 }
 
 export interface ProcessorDeps {
@@ -63,6 +65,8 @@ export interface ProcessorDeps {
 }
 
 const SEND_CHUNK_BYTES = 256 * 1024;
+/** Input partitions processed at once (each its own transaction), unless configured. */
+const DEFAULT_PARTITIONS_CONCURRENTLY = 6;
 /**
  * Brokers older than Kafka 2.5 have no stable offset read: there a new producer's
  * committed-offset read waits to see it settle, this long between reads, at most this often.
@@ -182,6 +186,8 @@ export class Processor {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      // Each input partition has its own transactional producer: their transactions go at once.
+      partitionsConsumedConcurrently: this.config.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
       eachBatch: (payload) => this.processBatch(payload),
     });
     this.deps.logger.info(

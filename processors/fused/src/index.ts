@@ -1,0 +1,1 @@
+export { fusedTransform } from './fused.ts';
