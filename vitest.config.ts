@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-const sources = [
+const unitTests = [
   'infra/*/src/**/*.test.ts',
   'producers/*/src/**/*.test.ts',
   'processors/*/src/**/*.test.ts',
@@ -10,17 +10,33 @@ const sources = [
   'test/chaos/**/*.test.ts',
 ];
 
+/**
+ * Workspace packages resolve to their TypeScript sources (the `auditflow-source` condition of
+ * their package.json exports), not to the built dist/ that plain node runs. Vitest 4 runs tests
+ * in Vite's ssr environment: ssr.resolve.conditions is what decides there (resolve.conditions
+ * alone still resolves dist/), and Vitest passes the same list to its workers as --conditions,
+ * so modules node loads itself resolve alike. Setting conditions replaces Vite's defaults, so
+ * they follow (less `module`, as Vitest does).
+ */
+const conditions = ['auditflow-source', 'node', 'development|production'];
+const sources = {
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['auditflow-source'] } },
+};
+
 export default defineConfig({
   test: {
     projects: [
       {
+        ...sources,
         test: {
           name: 'unit',
-          include: sources,
+          include: unitTests,
           exclude: ['**/node_modules/**'],
         },
       },
       {
+        ...sources,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
@@ -33,6 +49,7 @@ export default defineConfig({
         },
       },
       {
+        ...sources,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],

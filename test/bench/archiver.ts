@@ -87,7 +87,16 @@ function startChild(
   const overrides = { roll: { maxAgeMs: 10_000, maxBytes: 64 * 1_048_576 }, lockMode: null };
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', CHILD, JSON.stringify(topics), prefix, groupId, JSON.stringify(overrides)],
+    [
+      '--import',
+      'tsx',
+      '--conditions=auditflow-source',
+      CHILD,
+      JSON.stringify(topics),
+      prefix,
+      groupId,
+      JSON.stringify(overrides),
+    ],
     { cwd: REPO, env, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {

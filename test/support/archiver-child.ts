@@ -1,6 +1,6 @@
 /**
  * An archiver in its own process, for crash tests:
- *   tsx archiver-child.ts <topics JSON> <archive prefix> <group id> [overrides JSON]
+ *   tsx --conditions=auditflow-source archiver-child.ts <topics JSON> <archive prefix> <group id> [overrides JSON]
  * Overrides are ArchiverConfig fields (e.g. `roll`); `"lockMode": null` archives without Object Lock.
  * The signing key comes from AUDITFLOW_ARCHIVE_SIGNING_KEY. Prints "started" once it runs.
  */

@@ -2,7 +2,7 @@
  * A producer process for crash tests. Emits `count` events (0 = none) at a steady pace and
  * prints each receipt's sequence on its own line; with --drain it only delivers what its spool
  * holds, then prints "drained". Usage:
- *   tsx emit-child.ts <spool dir> <brokers> <registry url> <topic> <count> [--drain]
+ *   tsx --conditions=auditflow-source emit-child.ts <spool dir> <brokers> <registry url> <topic> <count> [--drain]
  */
 import { createAuditProducer } from '@auditflow/producer';
 import { pino } from 'pino';

@@ -17,6 +17,7 @@ export function startProcessorChild(
   const args = [
     '--import',
     'tsx',
+    '--conditions=auditflow-source',
     'test/support/processor-child.ts',
     stage,
     JSON.stringify(topics),

@@ -31,6 +31,7 @@ describe('holdUntilSignal', () => {
       [
         '--import',
         'tsx',
+        '--conditions=auditflow-source',
         '--input-type=module',
         '-e',
         `const { holdUntilSignal } = await import(${JSON.stringify(module)});

@@ -118,6 +118,7 @@ describe('archiver: hostile records never stop it (real Kafka and S3 store)', ()
           [
             '--import',
             'tsx',
+            '--conditions=auditflow-source',
             'test/support/archiver-child.ts',
             JSON.stringify(topics),
             prefix,

@@ -83,7 +83,15 @@ describe('archiver (real Kafka and S3 store)', () => {
     const start = async (): Promise<ChildProcess> => {
       const child = spawn(
         'node',
-        ['--import', 'tsx', 'test/support/archiver-child.ts', JSON.stringify(topics), prefix, groupId],
+        [
+          '--import',
+          'tsx',
+          '--conditions=auditflow-source',
+          'test/support/archiver-child.ts',
+          JSON.stringify(topics),
+          prefix,
+          groupId,
+        ],
         {
           stdio: ['ignore', 'pipe', 'inherit'],
           env: { ...process.env, AUDITFLOW_ARCHIVE_SIGNING_KEY: ARCHIVE_SIGNING_KEY_ENV },

@@ -4,7 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 const exec = promisify(execFile);
 const cli = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
-  exec('node', ['--import', 'tsx', 'infra/cli/src/main.ts', ...args], { env, timeout: 60_000 });
+  exec('node', ['--import', 'tsx', '--conditions=auditflow-source', 'infra/cli/src/main.ts', ...args], {
+    env,
+    timeout: 60_000,
+  });
 
 interface Report {
   ok: boolean;

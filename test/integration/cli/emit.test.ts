@@ -17,7 +17,16 @@ describe('auditflow emit', () => {
   const cli = (args: string[], input?: string) => {
     const child = exec(
       'node',
-      ['--import', 'tsx', 'infra/cli/src/main.ts', 'emit', '--topic', topic, ...args],
+      [
+        '--import',
+        'tsx',
+        '--conditions=auditflow-source',
+        'infra/cli/src/main.ts',
+        'emit',
+        '--topic',
+        topic,
+        ...args,
+      ],
       { env },
     );
     if (input !== undefined) {

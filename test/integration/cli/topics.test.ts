@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { kafkaClient } from '../../support/endpoints.ts';
 
 const exec = promisify(execFile);
-const cli = (...args: string[]) => exec('node', ['--import', 'tsx', 'infra/cli/src/main.ts', ...args]);
+const cli = (...args: string[]) =>
+  exec('node', ['--import', 'tsx', '--conditions=auditflow-source', 'infra/cli/src/main.ts', ...args]);
 
 describe('auditflow topics create / schemas register', () => {
   it('creates the five topics once and reports them as existing afterwards', async () => {

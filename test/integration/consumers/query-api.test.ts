@@ -235,7 +235,7 @@ describe('query API against real Elasticsearch', () => {
   it('answers the CLI: search as a table, trace, and export as CSV', async () => {
     const run = promisify(execFile);
     const cli = (...args: string[]) =>
-      run('node', ['--import', 'tsx', 'infra/cli/src/main.ts', ...args], {
+      run('node', ['--import', 'tsx', '--conditions=auditflow-source', 'infra/cli/src/main.ts', ...args], {
         env: { ...process.env, AUDITFLOW_QUERY_URL: url, AUDITFLOW_QUERY_TOKEN: ACME },
       });
     const table = await cli('search', '--action', 'git.push', '--outcome', 'success', '--all', '--size', '3');

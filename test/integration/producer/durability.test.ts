@@ -86,6 +86,7 @@ describe('zero loss (P2)', () => {
     const args = (extra: string[]) => [
       '--import',
       'tsx',
+      '--conditions=auditflow-source',
       'test/support/emit-child.ts',
       spool,
       endpoints().KAFKA_BROKERS,

@@ -36,7 +36,14 @@ async function wsOpen(
 function childSubscriber(url: string, token: string) {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./sse-child.ts', import.meta.url)), url, token],
+    [
+      '--import',
+      'tsx',
+      '--conditions=auditflow-source',
+      fileURLToPath(new URL('./sse-child.ts', import.meta.url)),
+      url,
+      token,
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
