@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1.7
-# One image for every Node service of Auditflow. Services run from their TypeScript sources
-# through tsx (the same way `pnpm auditflow up` runs them), so there is no build step to drift
-# from the tested code. The first argument picks the service:
+# One image for every Node service of Auditflow. The packages are compiled in the image
+# (`pnpm build`: tsc -b, each package's src/ into its dist/) and every service runs its
+# dist/main.js with plain node, as `pnpm auditflow up` runs them. The first argument picks the
+# service:
 #   docker run auditflow gateway | sanitizer | enricher | indexer | archiver | streamer |
 #              query-api | demo | cli <auditflow arguments...>
 # Anything else is executed as given.
@@ -20,11 +21,12 @@ FROM node:24-bookworm-slim
 RUN npm install -g --no-fund --no-audit pnpm@10.34.8
 WORKDIR /app
 COPY --from=manifests /src ./
-# Dev dependencies included (NODE_ENV is set only afterwards): tsx runs the services.
+# Dev dependencies included (NODE_ENV is set only afterwards): TypeScript compiles the packages.
 RUN pnpm install --frozen-lockfile
 COPY . .
 # Again, offline and quick: links the workspace's bins (the CLI) now that their files exist.
-RUN pnpm install --frozen-lockfile --offline && pnpm store prune
+# Then the build (host dist/ directories are not copied: .dockerignore).
+RUN pnpm install --frozen-lockfile --offline && pnpm store prune && pnpm -s build
 ENV NODE_ENV=production \
     AUDITFLOW_SPOOL_DIR=/var/lib/auditflow/spool
 # Spool (events not yet acknowledged by Kafka) and generated secrets live in volumes that
@@ -39,20 +41,20 @@ COPY --chmod=755 <<'SH' /usr/local/bin/auditflow-service
 set -e
 cd /app
 case "${1:-}" in
-  gateway)   entry=producers/gateway/src/main.ts ;;
-  sanitizer) entry=processors/sanitizer/src/main.ts ;;
-  enricher)  entry=processors/enricher/src/main.ts ;;
-  indexer)   entry=consumers/indexer/src/main.ts ;;
-  archiver)  entry=consumers/archiver/src/main.ts ;;
-  streamer)  entry=consumers/streamer/src/main.ts ;;
-  query-api) entry=consumers/query-api/src/main.ts ;;
-  demo)      entry=infra/cli/src/demo-main.ts ;;
-  cli)       entry=infra/cli/src/main.ts ;;
+  gateway)   entry=producers/gateway/dist/main.js ;;
+  sanitizer) entry=processors/sanitizer/dist/main.js ;;
+  enricher)  entry=processors/enricher/dist/main.js ;;
+  indexer)   entry=consumers/indexer/dist/main.js ;;
+  archiver)  entry=consumers/archiver/dist/main.js ;;
+  streamer)  entry=consumers/streamer/dist/main.js ;;
+  query-api) entry=consumers/query-api/dist/main.js ;;
+  demo)      entry=infra/cli/dist/demo-main.js ;;
+  cli)       entry=infra/cli/dist/main.js ;;
   "")        echo "usage: auditflow-service gateway|sanitizer|enricher|indexer|archiver|streamer|query-api|demo|cli [args]" >&2; exit 2 ;;
   *)         exec "$@" ;;
 esac
 shift
-exec node --import tsx "$entry" "$@"
+exec node "$entry" "$@"
 SH
 
 USER node

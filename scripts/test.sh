@@ -22,6 +22,8 @@ run_step "typecheck" pnpm -s typecheck
 run_step "lint" pnpm -s lint
 # docker-compose.yml as Docker Compose v2 reads it (compose built once from the Go module proxy).
 run_step "compose file (docker compose v2 config)" pnpm -s auditflow compose check
+# Every package's src/ into its dist/ (tsc -b): the services the tests start run from there.
+run_step "build" pnpm -s build
 run_step "unit tests" pnpm exec vitest run --project unit \
   --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 if [ "$status" -eq 0 ]; then

@@ -182,7 +182,7 @@ export async function benchStreamer(opts: {
   };
   delete env.AUDITFLOW_DESTINATIONS_FILE; // live subscribers only
   delete env.AUDITFLOW_STREAM_TOKENS_FILE;
-  const streamer = spawn(process.execPath, ['--import', 'tsx', 'consumers/streamer/src/main.ts'], {
+  const streamer = spawn(process.execPath, ['consumers/streamer/dist/main.js'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -192,7 +192,15 @@ export async function benchStreamer(opts: {
     await waitReady(url, streamer);
     subscribers = spawn(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), '--subscribers', url, token],
+      [
+        '--import',
+        'tsx',
+        '--conditions=auditflow-source',
+        fileURLToPath(import.meta.url),
+        '--subscribers',
+        url,
+        token,
+      ],
       { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
     );
     const out = lines(subscribers);

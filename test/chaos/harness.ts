@@ -29,6 +29,7 @@ import { Traffic } from './traffic.ts';
 import { ArchiveWatcher, IndexWatcher } from './watchers.ts';
 import { WebhookReceiver } from './webhook-receiver.ts';
 
+/** Node loads it itself (Node 24 strips the types): the services run from dist/ without tsx. */
 const PROBE = fileURLToPath(new URL('./memory-probe.ts', import.meta.url));
 
 export interface HarnessOptions {

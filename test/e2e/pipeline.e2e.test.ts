@@ -84,7 +84,7 @@ async function startServices(): Promise<void> {
   const env = serviceEnv();
   for (const s of SERVICES) {
     const log = openSync(join(logs, `${s.name}.log`), 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', s.entry], {
+    const child = spawn(process.execPath, [s.entry], {
       cwd: REPO,
       env: { ...env, [s.portEnv]: String(s.port), AUDITFLOW_INSTANCE_ID: `e2e-${s.name}` },
       stdio: ['ignore', log, log],

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolvePaths, stackDown, stackEnv, stackUp } from '@auditflow/stack';
+import { buildPackages, describeBuild } from '../../infra/cli/src/build.ts';
 import { type Endpoints, endpointsFromEnv } from './endpoints.ts';
 
 const exec = promisify(execFile);
@@ -15,6 +16,9 @@ async function dockerAnswers(): Promise<boolean> {
 }
 
 /**
+ * First the build (incremental `tsc -b`): the tests start the pipeline services as shipped, with
+ * plain node from each package's dist/, so `pnpm test:e2e` alone runs the current sources.
+ *
  * Where the integration tests' servers come from, in order: endpoints already in the
  * environment; containers when a Docker engine answers; otherwise `auditflow stack up`.
  * Whatever this setup started, it stops at the end (AUDITFLOW_KEEP_STACK=1 keeps the local stack).
@@ -23,6 +27,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   const log = (line: string): void => void process.stderr.write(`[integration setup] ${line}\n`);
   let endpoints: Endpoints | undefined = endpointsFromEnv();
   let stop = async (): Promise<void> => {};
+  log(describeBuild(await buildPackages()));
 
   if (endpoints) {
     log(`using servers from the environment (Kafka ${endpoints.KAFKA_BROKERS})`);

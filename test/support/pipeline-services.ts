@@ -62,7 +62,8 @@ export interface ServiceExit {
 }
 
 /**
- * One service as its own process (node + tsx, from the repository root), its output appended
+ * One service as its own process (plain node on its built dist/ entry, from the repository root,
+ * as `auditflow up` runs it), its output appended
  * to `<logDir>/<name>.log`. Start, signal, restart; `onExit` hears every exit.
  */
 export class ServiceProcess {
@@ -100,15 +101,11 @@ export class ServiceProcess {
   spawn(extraEnv: Readonly<Record<string, string>> = {}): void {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.child?.pid})`);
     const log = openSync(this.log, 'a');
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', ...(this.options.nodeArgs ?? []), this.spec.entry],
-      {
-        cwd: REPO,
-        env: { ...this.options.env(), ...this.spec.env, ...extraEnv },
-        stdio: ['ignore', log, log],
-      },
-    );
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), this.spec.entry], {
+      cwd: REPO,
+      env: { ...this.options.env(), ...this.spec.env, ...extraEnv },
+      stdio: ['ignore', log, log],
+    });
     closeSync(log);
     this.child = child;
     this.starts++;

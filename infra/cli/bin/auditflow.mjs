@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Installed entry point: the sources are TypeScript, loaded through tsx's loader.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/main.ts');
+// Installed entry point: the CLI as `pnpm build` compiles it (tsc -b into dist/), on plain node.
+await import('../dist/main.js');

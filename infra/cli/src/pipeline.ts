@@ -12,11 +12,12 @@ import {
   tail,
 } from '@auditflow/stack';
 
-/** The repository root: services run from their sources through tsx. */
+/** The repository root: services run with plain node from their packages' built dist/ (`pnpm build`). */
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface PipelineService {
   readonly name: string;
+  /** The built entry point, from the repository root (`node <entry>`). */
   readonly entry: string;
   /** Port of /readyz; undefined for workers without one (the demo generator). */
   readonly port?: number;
@@ -27,34 +28,34 @@ export interface PipelineService {
 export const PIPELINE: readonly PipelineService[] = [
   {
     name: 'sanitizer',
-    entry: 'processors/sanitizer/src/main.ts',
+    entry: 'processors/sanitizer/dist/main.js',
     port: 8071,
     env: { AUDITFLOW_HEALTH_PORT: '8071', AUDITFLOW_INSTANCE_ID: 'local-sanitizer-1' },
   },
   {
     name: 'enricher',
-    entry: 'processors/enricher/src/main.ts',
+    entry: 'processors/enricher/dist/main.js',
     port: 8072,
     env: { AUDITFLOW_HEALTH_PORT: '8072', AUDITFLOW_INSTANCE_ID: 'local-enricher-1' },
   },
   {
     name: 'indexer',
-    entry: 'consumers/indexer/src/main.ts',
+    entry: 'consumers/indexer/dist/main.js',
     port: 8073,
     env: { AUDITFLOW_HEALTH_PORT: '8073' },
   },
   {
     name: 'archiver',
-    entry: 'consumers/archiver/src/main.ts',
+    entry: 'consumers/archiver/dist/main.js',
     port: 8074,
     env: { AUDITFLOW_HEALTH_PORT: '8074' },
   },
-  { name: 'streamer', entry: 'consumers/streamer/src/main.ts', port: 8090 },
-  { name: 'query-api', entry: 'consumers/query-api/src/main.ts', port: 8080 },
-  { name: 'gateway', entry: 'producers/gateway/src/main.ts', port: 8070 },
+  { name: 'streamer', entry: 'consumers/streamer/dist/main.js', port: 8090 },
+  { name: 'query-api', entry: 'consumers/query-api/dist/main.js', port: 8080 },
+  { name: 'gateway', entry: 'producers/gateway/dist/main.js', port: 8070 },
 ];
 
-export const DEMO: PipelineService = { name: 'demo', entry: 'infra/cli/src/demo-main.ts' };
+export const DEMO: PipelineService = { name: 'demo', entry: 'infra/cli/dist/demo-main.js' };
 
 function dirs(paths: StackPaths, name: string) {
   const root = join(paths.run, 'services', name);
@@ -111,7 +112,7 @@ export async function startService(
   const pid = launchDetached(
     {
       command: process.execPath,
-      args: ['--import', 'tsx', service.entry],
+      args: [service.entry],
       cwd: REPO,
       env: { ...process.env, ...env, AUDITFLOW_SPOOL_DIR: d.spool, ...service.env },
     },

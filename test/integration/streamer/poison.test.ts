@@ -189,26 +189,22 @@ describe('poison records never block the streamer or a destination (real Kafka)'
     const drainTimeoutMs = 10_000;
     const log = join(dir, 'streamer.log');
     const out = openSync(log, 'a');
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'consumers/streamer/src/main.ts'],
-      {
-        cwd: REPO,
-        env: {
-          ...process.env,
-          KAFKA_BROKERS: endpoints().KAFKA_BROKERS,
-          SCHEMA_REGISTRY_URL: endpoints().SCHEMA_REGISTRY_URL,
-          AUDITFLOW_STREAM_TOKEN: ALL_TOKEN,
-          AUDITFLOW_STREAM_PORT: String(port),
-          AUDITFLOW_STREAM_TOPIC: topic,
-          AUDITFLOW_STREAM_DLQ_TOPIC: dlqOf(topic),
-          AUDITFLOW_DESTINATIONS_FILE: join(dir, 'destinations.yaml'),
-          AUDITFLOW_DRAIN_TIMEOUT_MS: String(drainTimeoutMs),
-          AUDITFLOW_INSTANCE_ID: `sigterm-${run}`,
-        },
-        stdio: ['ignore', out, out],
+    const child: ChildProcess = spawn(process.execPath, ['consumers/streamer/dist/main.js'], {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: endpoints().KAFKA_BROKERS,
+        SCHEMA_REGISTRY_URL: endpoints().SCHEMA_REGISTRY_URL,
+        AUDITFLOW_STREAM_TOKEN: ALL_TOKEN,
+        AUDITFLOW_STREAM_PORT: String(port),
+        AUDITFLOW_STREAM_TOPIC: topic,
+        AUDITFLOW_STREAM_DLQ_TOPIC: dlqOf(topic),
+        AUDITFLOW_DESTINATIONS_FILE: join(dir, 'destinations.yaml'),
+        AUDITFLOW_DRAIN_TIMEOUT_MS: String(drainTimeoutMs),
+        AUDITFLOW_INSTANCE_ID: `sigterm-${run}`,
       },
-    );
+      stdio: ['ignore', out, out],
+    });
     closeSync(out);
     const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
       child.once('exit', (code) => resolve({ code, at: Date.now() })),

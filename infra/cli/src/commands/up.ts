@@ -1,5 +1,6 @@
 import { resolvePaths, type StackPaths, stackDown, stackEnv, stackUp } from '@auditflow/stack';
 import { Command } from 'commander';
+import { BUILD_COMMAND, buildPackages, describeBuild } from '../build.ts';
 import { holdUntilSignal, Interrupted, untilSignal } from '../foreground.ts';
 import { DEMO, PIPELINE, type PipelineService, servicePid, startService, stopService } from '../pipeline.ts';
 import { registerSchemas } from './schemas.ts';
@@ -47,6 +48,10 @@ export function upCommands(): Command[] {
       /** The services this run launched (not those an earlier `up` left running): Ctrl-C stops these. */
       const mine: PipelineService[] = [];
       try {
+        // The services run with plain node from dist/: compile what changed first (and stop
+        // here, before the stack starts, when the sources do not compile).
+        say(`build: ${BUILD_COMMAND} (incremental: the packages whose sources changed)`);
+        say(describeBuild(await step(buildPackages())));
         await step(stackUp(paths, { report: say }));
         const env = stackEnv(paths);
         for (const t of await step(ensureTopics(env.KAFKA_BROKERS, 6))) say(`topic ${t.topic}: ${t.state}`);
