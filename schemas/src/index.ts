@@ -24,6 +24,7 @@ export {
   TRACE_ID_PATTERN,
   utf8Bytes,
 } from './bounds.ts';
+export { canonicalJson } from './canonical-json.ts';
 export {
   type ActionCatalog,
   CATALOG_FILE,

@@ -52,5 +52,14 @@ describe('retention policy', () => {
     expect(globMatch('agent.flow.*', 'agent.flow.failed')).toBe(true);
     expect(globMatch('agent.flow.*', 'agent.flowx')).toBe(false);
     expect(globMatch('git.push', 'git.push.force')).toBe(false);
+    expect(globMatch('*', '')).toBe(true);
+    expect(globMatch('a*b*c', 'abc')).toBe(true);
+    expect(globMatch('a*b*c', 'a.x.b.y.c')).toBe(true);
+    expect(globMatch('a*b*c', 'ac')).toBe(false);
+    expect(globMatch('ab*ba', 'aba')).toBe(false); // prefix and suffix may not overlap
+    expect(globMatch('*.delete*', 'repo.deleted')).toBe(true);
+    expect(globMatch('*x*x*x*y', 'x'.repeat(50_000))).toBe(false); // linear: no backtracking
+    expect(globMatch('a.+(b)', 'a.+(b)')).toBe(true); // regex characters are literal
+    expect(globMatch('a.*', 'abc')).toBe(false);
   });
 });

@@ -51,16 +51,39 @@ export function loadRetentionPolicy(file: URL | string = DEFAULT_RETENTION_FILE)
   return parsed.data;
 }
 
-/** `security.*` matches `security.config.updated`; without `*` the match is exact. */
+/**
+ * `security.*` matches `security.config.updated`; without `*` the match is exact. Linear in the
+ * value (no regular expression, so no backtracking on an untrusted action string): the text
+ * before the first `*` must start the value, the text after the last end it, and the pieces
+ * between are found left to right, each as early as it occurs (the earliest place never rules
+ * out a match the later pieces could make).
+ */
 export function globMatch(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
-  const regex = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-  return regex.test(value);
+  const pieces = piecesOf(pattern);
+  const first = pieces[0] as string;
+  const last = pieces[pieces.length - 1] as string;
+  const end = value.length - last.length;
+  if (end < first.length || !value.startsWith(first) || !value.endsWith(last)) return false;
+  let at = first.length;
+  for (let i = 1; i < pieces.length - 1; i++) {
+    const piece = pieces[i] as string;
+    const found = value.indexOf(piece, at);
+    if (found < 0 || found + piece.length > end) return false;
+    at = found + piece.length;
+  }
+  return true;
+}
+
+/** A pattern's pieces between `*`s, split once per pattern (policies hold a few dozen). */
+const patternPieces = new Map<string, readonly string[]>();
+function piecesOf(pattern: string): readonly string[] {
+  let pieces = patternPieces.get(pattern);
+  if (pieces === undefined) {
+    pieces = pattern.split('*');
+    if (patternPieces.size < 1024) patternPieces.set(pattern, pieces);
+  }
+  return pieces;
 }
 
 export interface RetentionDecision {

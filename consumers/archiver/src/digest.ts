@@ -1,8 +1,5 @@
 import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
-
-// canonicalize is CommonJS (module.exports = fn) but its .d.ts declares an ES default export.
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string;
+import { canonicalJson } from '@auditflow/schemas';
 
 /**
  * Tamper evidence for the archive (SPEC A3): a digest lists every object written in a period with
@@ -40,7 +37,7 @@ export interface SignedDigest {
 export const sha256Hex = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 
 export function digestHash(digest: Digest): string {
-  return sha256Hex(canonicalize(digest));
+  return sha256Hex(canonicalJson(digest));
 }
 
 /** A short, stable name for a public key, written beside each signature. */
@@ -49,14 +46,14 @@ export function keyId(publicKey: KeyObject): string {
 }
 
 export function signDigest(digest: Digest, privateKey: KeyObject): SignedDigest {
-  const signature = sign(null, Buffer.from(canonicalize(digest)), privateKey).toString('base64');
+  const signature = sign(null, Buffer.from(canonicalJson(digest)), privateKey).toString('base64');
   return { digest, signature, keyId: keyId(createPublicKey(privateKey)) };
 }
 
 export function checkSignature(signed: SignedDigest, publicKey: KeyObject): boolean {
   return verify(
     null,
-    Buffer.from(canonicalize(signed.digest)),
+    Buffer.from(canonicalJson(signed.digest)),
     publicKey,
     Buffer.from(signed.signature, 'base64'),
   );
@@ -152,14 +149,14 @@ export interface SignedDeletion {
 }
 
 export function signDeletion(deletion: DeletionRecord, privateKey: KeyObject): SignedDeletion {
-  const signature = sign(null, Buffer.from(canonicalize(deletion)), privateKey).toString('base64');
+  const signature = sign(null, Buffer.from(canonicalJson(deletion)), privateKey).toString('base64');
   return { deletion, signature, keyId: keyId(createPublicKey(privateKey)) };
 }
 
 export function checkDeletion(signed: SignedDeletion, publicKey: KeyObject): boolean {
   return verify(
     null,
-    Buffer.from(canonicalize(signed.deletion)),
+    Buffer.from(canonicalJson(signed.deletion)),
     publicKey,
     Buffer.from(signed.signature, 'base64'),
   );

@@ -3,16 +3,13 @@ import { readFileSync } from 'node:fs';
 import {
   type ActionCatalog,
   type AuditEvent,
+  canonicalJson,
   lookupAction,
   type RetentionPolicy,
   retentionFor,
   toJsonForm,
 } from '@auditflow/schemas';
-import canonicalizeModule from 'canonicalize';
 import { z } from 'zod';
-
-// canonicalize is CommonJS (module.exports = fn) but its .d.ts declares an ES default export.
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
 export const metadataSchema = z.object({
   tenants: z.record(z.string(), z.strictObject({ name: z.string().min(1) })).default({}),
@@ -40,9 +37,7 @@ export interface EnricherContext {
  */
 export function fingerprint(event: AuditEvent): string {
   const { enrichment: _ignored, ...rest } = toJsonForm({ ...event, enrichment: null });
-  return createHash('sha256')
-    .update(canonicalize(rest) as string)
-    .digest('hex');
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
 /** N1: processing time, catalog tags (unknown actions flagged), retention class, metadata, fingerprint. */
