@@ -75,6 +75,7 @@ const SPEC_KEYS = [
 const GOALS: [string, '<=' | '>=', number, string][] = [
   ['emit_p99_us', '<=', 100, 'µs'],
   ['pipeline_ratio', '>=', 0.25, ''],
+  ['searchable_all_stages_p99_ms', '<=', 1500, 'ms'],
   ['indexer_ratio', '>=', 0.8, ''],
   ['searchable_p99_ms', '<=', 2000, 'ms'],
   ['subscriber_p99_ms', '<=', 500, 'ms'],

@@ -11,11 +11,11 @@ import { Client } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { benchEvent } from '../support/events.ts';
+import { benchEvent, sampleEvent } from '../support/events.ts';
 import { createPipelineTopics, type PipelineTopics } from '../support/pipeline-topics.ts';
 import { secretEvents } from '../support/secret-corpus.ts';
 import { cpuSecondsOf, rssOf } from './rss.ts';
-import { printTable } from './stats.ts';
+import { percentile, printTable } from './stats.ts';
 
 export interface PipelineBenchResult {
   /** The better of the two deployments (`auditflow up` runs the fused one). */
@@ -36,6 +36,10 @@ export interface PipelineBenchResult {
   /** CPU µs per event of the processor stages together (sanitizer + enricher, or fused). */
   pipeline_split_processors_cpu_us: number;
   pipeline_fused_processors_cpu_us: number;
+  /** emit() -> searchable through every stage; the top-level figure is the fused deployment's. */
+  searchable_all_stages_p50_ms: number;
+  searchable_all_stages_p99_ms: number;
+  pipeline_split_searchable_p99_ms: number;
 }
 
 /** How the processors are deployed: two stages (raw -> sanitized -> clean) or one (raw -> clean). */
@@ -49,6 +53,83 @@ interface DeploymentRun {
   rss: Record<string, number>;
   /** CPU time per event of each child over the measured window, µs (robust to a busy machine). */
   cpuUsPerEvent: Record<string, number>;
+  /** emit() -> searchable in Elasticsearch through every stage, at a steady 500 events/s. */
+  searchableP50Ms: number;
+  searchableP99Ms: number;
+}
+
+/** Waits until the index holds `n` documents (at most 5 minutes). */
+async function indexedAll(elasticsearchUrl: string, indexPrefix: string, n: number): Promise<void> {
+  const es = new Client({ node: elasticsearchUrl });
+  try {
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      await es.indices.refresh({ index: `${indexPrefix}*` }).catch(() => {});
+      const { count } = await es.count({ index: `${indexPrefix}*` }).catch(() => ({ count: 0 }));
+      if (count >= n) return;
+      if (Date.now() > deadline) throw new Error(`pipeline bench: only ${count} of ${n} events indexed`);
+      await sleep(250);
+    }
+  } finally {
+    await es.close();
+  }
+}
+
+const PROBE_EVERY_MS = 100;
+const EVENTS_PER_PROBE = 50;
+
+/**
+ * emit() -> searchable as users see it, through the processors and the indexer (the indexer
+ * suite's figure skips the processors): a probe with its own correlation id every 100 ms among
+ * steady traffic of 500 events/s, for 10 s (--quick) or 30 s, each timed until a search finds it.
+ */
+async function searchableLatency(
+  producer: ReturnType<typeof createAuditProducer>,
+  options: { elasticsearchUrl: string; quick: boolean },
+  indexPrefix: string,
+): Promise<number[]> {
+  const es = new Client({ node: options.elasticsearchUrl });
+  const probes = new Map<string, number>();
+  const latencies: number[] = [];
+  const until = Date.now() + (options.quick ? 10_000 : 30_000);
+  const run = Date.now().toString(36);
+  try {
+    const poller = (async () => {
+      while (Date.now() < until + 30_000 && (Date.now() < until || probes.size > 0)) {
+        if (probes.size > 0) {
+          const found = await es
+            .search<{ audit: { correlation_id: string } }>({
+              index: `${indexPrefix}*`,
+              size: 100,
+              query: { terms: { 'audit.correlation_id': [...probes.keys()] } },
+              _source: ['audit.correlation_id'],
+            })
+            .catch(() => undefined); // the index may not exist for the first probe yet
+          for (const hit of found?.hits.hits ?? []) {
+            const id = hit._source?.audit.correlation_id as string;
+            const sent = probes.get(id);
+            if (sent !== undefined) {
+              latencies.push(Date.now() - sent);
+              probes.delete(id);
+            }
+          }
+        }
+        await sleep(25);
+      }
+    })();
+    for (let k = 0; Date.now() < until; k++) {
+      for (let i = 0; i < EVENTS_PER_PROBE; i++) producer.emit(benchEvent(k * EVENTS_PER_PROBE + i));
+      const id = `probe-${run}-${k}`;
+      producer.emit(sampleEvent(k, { correlation_id: id }));
+      probes.set(id, Date.now());
+      await sleep(PROBE_EVERY_MS);
+    }
+    await poller;
+    if (probes.size > 0) throw new Error(`pipeline bench: ${probes.size} probes never became searchable`);
+  } finally {
+    await es.close();
+  }
+  return latencies.sort((a, b) => a - b);
 }
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -161,6 +242,9 @@ export async function benchPipeline(options: {
     pipeline_fused_processors_cpu_us: Object.entries(fused.cpuUsPerEvent)
       .filter(([name]) => name.startsWith('fused'))
       .reduce((sum, [, us]) => sum + us, 0),
+    searchable_all_stages_p50_ms: fused.searchableP50Ms,
+    searchable_all_stages_p99_ms: fused.searchableP99Ms,
+    pipeline_split_searchable_p99_ms: split.searchableP99Ms,
   };
 }
 
@@ -272,12 +356,17 @@ async function runDeployment(
     const rss = Object.fromEntries(
       Object.entries(peak).map(([name, bytes]) => [name, Math.round(bytes / 2 ** 20)]),
     );
+    // Probes timed behind the indexer's backlog would measure the backlog: let it drain first.
+    await indexedAll(options.elasticsearchUrl, indexPrefix, count + 1);
+    const searchable = await searchableLatency(producer, options, indexPrefix);
     const run: DeploymentRun = {
       eventsPerS: count / seconds,
       sdkDeliveredS: (deliveredAt - started) / 1000,
       seconds,
       rss,
       cpuUsPerEvent,
+      searchableP50Ms: percentile(searchable, 50),
+      searchableP99Ms: percentile(searchable, 99),
     };
     const path = deployment === 'split' ? 'sanitizer -> enricher' : 'fused sanitizer+enricher';
     printTable(
@@ -293,6 +382,10 @@ async function runDeployment(
           `${Object.values(cpuUsPerEvent).join(' / ')} µs`,
         ],
         [`peak RSS ${Object.keys(rss).join(' / ')}`, `${Object.values(rss).join(' / ')} MiB`],
+        [
+          `emit -> searchable through every stage, p50 / p99 (${searchable.length} probes)`,
+          `${run.searchableP50Ms} ms / ${run.searchableP99Ms} ms`,
+        ],
       ],
     );
     return run;
