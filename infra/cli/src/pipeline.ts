@@ -24,8 +24,8 @@ export interface PipelineService {
   readonly env?: Record<string, string>;
 }
 
-/** Start order: processors before consumers, ingress last, so nothing waits on a missing stage. */
-export const PIPELINE: readonly PipelineService[] = [
+/** The sanitizer and the enricher as two services (`up --split`): scales the two stages apart. */
+const SPLIT_PROCESSORS: readonly PipelineService[] = [
   {
     name: 'sanitizer',
     entry: 'processors/sanitizer/dist/main.js',
@@ -38,6 +38,21 @@ export const PIPELINE: readonly PipelineService[] = [
     port: 8072,
     env: { AUDITFLOW_HEALTH_PORT: '8072', AUDITFLOW_INSTANCE_ID: 'local-enricher-1' },
   },
+];
+
+/**
+ * Both transforms in one service and one transaction (raw -> clean), the default of `up`: half
+ * the decoding, producing and committing per event (README, Benchmarks). Same port as the
+ * sanitizer, whose group it runs in: the two deployments cannot run side by side by mistake.
+ */
+export const FUSED_PROCESSOR: PipelineService = {
+  name: 'fused',
+  entry: 'processors/fused/dist/main.js',
+  port: 8071,
+  env: { AUDITFLOW_HEALTH_PORT: '8071', AUDITFLOW_INSTANCE_ID: 'local-fused-1' },
+};
+
+const CONSUMERS_AND_INGRESS: readonly PipelineService[] = [
   {
     name: 'indexer',
     entry: 'consumers/indexer/dist/main.js',
@@ -54,6 +69,28 @@ export const PIPELINE: readonly PipelineService[] = [
   { name: 'query-api', entry: 'consumers/query-api/dist/main.js', port: 8080 },
   { name: 'gateway', entry: 'producers/gateway/dist/main.js', port: 8070 },
 ];
+
+export type Deployment = 'fused' | 'split';
+
+/** The services of a deployment in start order: processors, consumers, ingress last. */
+export function pipelineFor(deployment: Deployment): readonly PipelineService[] {
+  return [...(deployment === 'fused' ? [FUSED_PROCESSOR] : SPLIT_PROCESSORS), ...CONSUMERS_AND_INGRESS];
+}
+
+/**
+ * The split deployment (`up --split`), in start order. The e2e and chaos tests run this one: it
+ * has every stage the fused one has, and the sanitized topic between two of them.
+ */
+export const PIPELINE: readonly PipelineService[] = pipelineFor('split');
+
+/** Every service either deployment runs (`down` stops them all). */
+export const EVERY_SERVICE: readonly PipelineService[] = [FUSED_PROCESSOR, ...PIPELINE];
+
+/** The deployment whose processors run now (started by any `up`), if any. */
+export function runningDeployment(paths: StackPaths): Deployment | undefined {
+  if (servicePid(FUSED_PROCESSOR, paths) !== undefined) return 'fused';
+  return SPLIT_PROCESSORS.some((s) => servicePid(s, paths) !== undefined) ? 'split' : undefined;
+}
 
 export const DEMO: PipelineService = { name: 'demo', entry: 'infra/cli/dist/demo-main.js' };
 

@@ -20,7 +20,7 @@ import {
   verdict,
 } from '../doctor.ts';
 import { commandEnv } from '../env.ts';
-import { PIPELINE, serviceLog } from '../pipeline.ts';
+import { pipelineFor, runningDeployment, serviceLog } from '../pipeline.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 const TIMEOUT_MS = 5000;
@@ -259,18 +259,22 @@ async function s3Checks(env: Env): Promise<CheckResult[]> {
 
 async function serviceChecks(): Promise<CheckResult[]> {
   const paths = resolvePaths();
+  // The deployment whose processors an `up` started (fused when none runs: `up`'s default).
+  const pipeline = pipelineFor(runningDeployment(paths) ?? 'fused');
   return Promise.all(
-    PIPELINE.filter((s) => s.port !== undefined).map(async (service) => {
-      const port = service.port as number;
-      const answer = await get(`http://127.0.0.1:${port}/readyz`).then(
-        (res) => ({ status: res.status }),
-        (err: unknown) => {
-          const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
-          return { error: `${errorText(err)} ${cause}`.trim() };
-        },
-      );
-      return serviceResult(service.name, port, answer, serviceLog(paths, service.name));
-    }),
+    pipeline
+      .filter((s) => s.port !== undefined)
+      .map(async (service) => {
+        const port = service.port as number;
+        const answer = await get(`http://127.0.0.1:${port}/readyz`).then(
+          (res) => ({ status: res.status }),
+          (err: unknown) => {
+            const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : '';
+            return { error: `${errorText(err)} ${cause}`.trim() };
+          },
+        );
+        return serviceResult(service.name, port, answer, serviceLog(paths, service.name));
+      }),
   );
 }
 

@@ -2,7 +2,17 @@ import { resolvePaths, type StackPaths, stackDown, stackEnv, stackUp } from '@au
 import { Command } from 'commander';
 import { BUILD_COMMAND, buildPackages, describeBuild } from '../build.ts';
 import { holdUntilSignal, Interrupted, untilSignal } from '../foreground.ts';
-import { DEMO, PIPELINE, type PipelineService, servicePid, startService, stopService } from '../pipeline.ts';
+import {
+  DEMO,
+  type Deployment,
+  EVERY_SERVICE,
+  type PipelineService,
+  pipelineFor,
+  runningDeployment,
+  servicePid,
+  startService,
+  stopService,
+} from '../pipeline.ts';
 import { registerSchemas } from './schemas.ts';
 import { ensureTopics } from './topics.ts';
 
@@ -10,14 +20,14 @@ const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 async function down(options: { keepStack?: boolean }): Promise<void> {
   const paths = resolvePaths();
-  for (const service of [DEMO, ...PIPELINE].reverse()) await stopService(service, paths, say);
+  for (const service of [DEMO, ...EVERY_SERVICE].reverse()) await stopService(service, paths, say);
   if (!options.keepStack) await stackDown(paths, { report: say });
 }
 
 /** Stops `mine` (the services this `up` launched), last started first, and names those left running. */
 async function stopMine(mine: readonly PipelineService[], paths: StackPaths): Promise<void> {
   for (const service of [...mine].reverse()) await stopService(service, paths, say);
-  for (const service of [...PIPELINE, DEMO]) {
+  for (const service of [...EVERY_SERVICE, DEMO]) {
     const pid = mine.includes(service) ? undefined : servicePid(service, paths);
     if (pid !== undefined) say(`${service.name}: left running (pid ${pid}; an earlier \`up\` started it)`);
   }
@@ -31,7 +41,13 @@ export function upCommands(): Command[] {
       'return once everything is ready (default: stay, and stop the services on Ctrl-C)',
     )
     .option('--demo', 'run a generator of realistic demo events (with planted fake secrets)')
-    .action(async (options: { detach?: boolean; demo?: boolean }) => {
+    .option(
+      '--split',
+      'run the sanitizer and the enricher as two services (to scale them apart); default: one fused processor',
+    )
+    .action(async (options: { detach?: boolean; demo?: boolean; split?: boolean }) => {
+      const deployment: Deployment = options.split ? 'split' : 'fused';
+      const pipeline = pipelineFor(deployment);
       // In the foreground, listen from the start: a Ctrl-C while starting also stops what this
       // run started, instead of killing the CLI and leaving the services behind.
       const hold = options.detach
@@ -58,7 +74,18 @@ export function upCommands(): Command[] {
         for (const s of await step(registerSchemas(env.SCHEMA_REGISTRY_URL))) {
           say(`schema ${s.subject}: id ${s.id}`);
         }
-        for (const service of options.demo ? [...PIPELINE, DEMO] : PIPELINE) {
+        const other = runningDeployment(paths);
+        if (other !== undefined && other !== deployment) {
+          throw new Error(
+            `the ${other} processors of an earlier \`up\` are running: stop them first (\`pnpm auditflow down --keep-stack\`), or run \`up${other === 'split' ? ' --split' : ''}\``,
+          );
+        }
+        say(
+          deployment === 'fused'
+            ? 'processors: fused (sanitizer + enricher in one service; --split for two)'
+            : 'processors: split (sanitizer and enricher as two services)',
+        );
+        for (const service of options.demo ? [...pipeline, DEMO] : pipeline) {
           if (servicePid(service, paths) === undefined) mine.push(service);
           await step(startService(service, paths, env, say));
         }
