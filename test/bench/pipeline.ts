@@ -36,6 +36,9 @@ export interface PipelineBenchResult {
   /** CPU µs per event of the processor stages together (sanitizer + enricher, or fused). */
   pipeline_split_processors_cpu_us: number;
   pipeline_fused_processors_cpu_us: number;
+  /** The same at a steady 500 events/s (many small transactions rather than few large ones). */
+  pipeline_split_processors_steady_cpu_us: number;
+  pipeline_fused_processors_steady_cpu_us: number;
   /** emit() -> searchable through every stage; the top-level figure is the fused deployment's. */
   searchable_all_stages_p50_ms: number;
   searchable_all_stages_p99_ms: number;
@@ -56,6 +59,8 @@ interface DeploymentRun {
   /** emit() -> searchable in Elasticsearch through every stage, at a steady 500 events/s. */
   searchableP50Ms: number;
   searchableP99Ms: number;
+  /** CPU time per event of each child at a steady 500 events/s (the latency phase), µs. */
+  steadyCpuUsPerEvent: Record<string, number>;
 }
 
 /** Waits until the index holds `n` documents (at most 5 minutes). */
@@ -87,8 +92,9 @@ async function searchableLatency(
   producer: ReturnType<typeof createAuditProducer>,
   options: { elasticsearchUrl: string; quick: boolean },
   indexPrefix: string,
-): Promise<number[]> {
+): Promise<{ latencies: number[]; emitted: number }> {
   const es = new Client({ node: options.elasticsearchUrl });
+  let emitted = 0;
   const probes = new Map<string, number>();
   const latencies: number[] = [];
   const until = Date.now() + (options.quick ? 10_000 : 30_000);
@@ -119,6 +125,7 @@ async function searchableLatency(
     })();
     for (let k = 0; Date.now() < until; k++) {
       for (let i = 0; i < EVENTS_PER_PROBE; i++) producer.emit(benchEvent(k * EVENTS_PER_PROBE + i));
+      emitted += EVENTS_PER_PROBE + 1;
       const id = `probe-${run}-${k}`;
       producer.emit(sampleEvent(k, { correlation_id: id }));
       probes.set(id, Date.now());
@@ -129,7 +136,7 @@ async function searchableLatency(
   } finally {
     await es.close();
   }
-  return latencies.sort((a, b) => a - b);
+  return { latencies: latencies.sort((a, b) => a - b), emitted };
 }
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -240,6 +247,11 @@ export async function benchPipeline(options: {
     pipeline_split_processors_cpu_us:
       (split.cpuUsPerEvent.sanitizer ?? 0) + (split.cpuUsPerEvent.enricher ?? 0),
     pipeline_fused_processors_cpu_us: Object.entries(fused.cpuUsPerEvent)
+      .filter(([name]) => name.startsWith('fused'))
+      .reduce((sum, [, us]) => sum + us, 0),
+    pipeline_split_processors_steady_cpu_us:
+      (split.steadyCpuUsPerEvent.sanitizer ?? 0) + (split.steadyCpuUsPerEvent.enricher ?? 0),
+    pipeline_fused_processors_steady_cpu_us: Object.entries(fused.steadyCpuUsPerEvent)
       .filter(([name]) => name.startsWith('fused'))
       .reduce((sum, [, us]) => sum + us, 0),
     searchable_all_stages_p50_ms: fused.searchableP50Ms,
@@ -358,7 +370,14 @@ async function runDeployment(
     );
     // Probes timed behind the indexer's backlog would measure the backlog: let it drain first.
     await indexedAll(options.elasticsearchUrl, indexPrefix, count + 1);
-    const searchable = await searchableLatency(producer, options, indexPrefix);
+    const cpuAtSteady = new Map(stages.map(([name, child]) => [name, cpuSecondsOf(child.pid as number)]));
+    const { latencies: searchable, emitted } = await searchableLatency(producer, options, indexPrefix);
+    const steadyCpuUsPerEvent = Object.fromEntries(
+      stages.map(([name, child]) => [
+        name,
+        Math.round(((cpuSecondsOf(child.pid as number) - (cpuAtSteady.get(name) ?? 0)) * 1e6) / emitted),
+      ]),
+    );
     const run: DeploymentRun = {
       eventsPerS: count / seconds,
       sdkDeliveredS: (deliveredAt - started) / 1000,
@@ -367,6 +386,7 @@ async function runDeployment(
       cpuUsPerEvent,
       searchableP50Ms: percentile(searchable, 50),
       searchableP99Ms: percentile(searchable, 99),
+      steadyCpuUsPerEvent,
     };
     const path = deployment === 'split' ? 'sanitizer -> enricher' : 'fused sanitizer+enricher';
     printTable(
@@ -382,6 +402,10 @@ async function runDeployment(
           `${Object.values(cpuUsPerEvent).join(' / ')} µs`,
         ],
         [`peak RSS ${Object.keys(rss).join(' / ')}`, `${Object.values(rss).join(' / ')} MiB`],
+        [
+          `CPU per event at 500 events/s ${Object.keys(steadyCpuUsPerEvent).join(' / ')}`,
+          `${Object.values(steadyCpuUsPerEvent).join(' / ')} µs`,
+        ],
         [
           `emit -> searchable through every stage, p50 / p99 (${searchable.length} probes)`,
           `${run.searchableP50Ms} ms / ${run.searchableP99Ms} ms`,
