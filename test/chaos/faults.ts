@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Deployment } from '../../infra/cli/src/pipeline.ts';
 import { runCli } from '../support/cli.ts';
 import type { ServerName } from '../support/dedicated-stack.ts';
 import { secondInstance } from '../support/pipeline-services.ts';
@@ -105,7 +106,7 @@ const stopServer = (name: ServerName): Fault => ({
  * timeout so the group gives its partitions to the second, then thawed (SIGCONT) with whatever
  * batch and transaction it held. Then the second instance leaves again (SIGTERM).
  */
-const zombie = (name: 'sanitizer' | 'enricher'): Fault => ({
+const zombie = (name: 'sanitizer' | 'enricher' | 'fused'): Fault => ({
   name: `zombie-${name}`,
   what: (p) =>
     `two ${name}s; one frozen ${p.freezeS} s (SIGSTOP, past the 30 s session timeout) while the other takes over, then SIGCONT`,
@@ -146,21 +147,30 @@ const slowConsumer: Fault = {
   },
 };
 
-/** Every fault, in the order a run injects them. */
-export const FAULTS: readonly Fault[] = [
-  baseline,
-  ...['sanitizer', 'enricher', 'indexer', 'archiver', 'streamer', 'query-api', 'gateway'].map(killService),
-  ...(['registry', 'elasticsearch', 's3', 'kafka'] as const).map(stopServer),
-  zombie('sanitizer'),
-  zombie('enricher'),
-  slowConsumer,
-];
+/** Every fault of a deployment's services, in the order a run injects them. */
+export function faultsFor(deployment: Deployment = 'split'): readonly Fault[] {
+  const processors = deployment === 'fused' ? (['fused'] as const) : (['sanitizer', 'enricher'] as const);
+  return [
+    baseline,
+    ...[...processors, 'indexer', 'archiver', 'streamer', 'query-api', 'gateway'].map(killService),
+    ...(['registry', 'elasticsearch', 's3', 'kafka'] as const).map(stopServer),
+    ...processors.map(zombie),
+    slowConsumer,
+  ];
+}
 
-export function selectFaults(names: readonly string[] | undefined): Fault[] {
-  if (!names || names.length === 0) return [...FAULTS];
+/** The split deployment's faults (the e2e chaos test picks from these). */
+export const FAULTS: readonly Fault[] = faultsFor('split');
+
+export function selectFaults(
+  names: readonly string[] | undefined,
+  deployment: Deployment = 'split',
+): Fault[] {
+  const all = faultsFor(deployment);
+  if (!names || names.length === 0) return [...all];
   return names.map((n) => {
-    const f = FAULTS.find((x) => x.name === n);
-    if (!f) throw new Error(`unknown fault '${n}'; choose from: ${FAULTS.map((x) => x.name).join(', ')}`);
+    const f = all.find((x) => x.name === n);
+    if (!f) throw new Error(`unknown fault '${n}'; choose from: ${all.map((x) => x.name).join(', ')}`);
     return f;
   });
 }

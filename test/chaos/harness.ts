@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ArchiveStore } from '@auditflow/archiver';
 import { REDACTION_KEY_ENV } from '@auditflow/schemas';
 import { Client } from '@elastic/elasticsearch';
+import type { Deployment } from '../../infra/cli/src/pipeline.ts';
 import { ARCHIVE_SIGNING_KEY_ENV } from '../support/archive.ts';
 import { runCli } from '../support/cli.ts';
 import {
@@ -41,6 +42,8 @@ export interface HarnessOptions {
   readonly serverPortBase: number;
   /** Added to each service's usual port. */
   readonly servicePortOffset: number;
+  /** The processors as `auditflow up` runs them (fused, its default) or `up --split` does. */
+  readonly deployment?: Deployment;
   readonly workDir: string;
   /** A second SDK producer with a tiny spool (the "full disk" case). */
   readonly smallSpool?: { readonly rate: number; readonly maxBytes: number };
@@ -164,7 +167,7 @@ export class Harness {
         ],
       }),
     );
-    for (const spec of pipelineOnPorts(this.options.servicePortOffset)) {
+    for (const spec of pipelineOnPorts(this.options.servicePortOffset, this.options.deployment)) {
       const service = this.service(spec);
       this.say(`starting ${spec.name} on :${spec.port}`);
       await service.start();

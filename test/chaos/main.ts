@@ -1,19 +1,20 @@
 /**
- * `pnpm chaos [--quick] [--soak <duration>] [--json] [--faults a,b] [--rate N] [--keep]`
+ * `pnpm chaos [--quick] [--soak <duration>] [--json] [--faults a,b] [--rate N] [--keep] [--fused]`
  *
  * Starts its own Kafka, schema registry, Elasticsearch and MinIO (own ports and data: stopping
  * them disturbs nobody), every pipeline service as a process, steady traffic through the SDK and
  * the gateway with planted secrets, a resuming SSE subscriber and a webhook receiver; injects
  * the faults one after another while traffic flows, waiting after each until every stage has
  * caught up; then drains and checks every acknowledged event by id at every stage. `--soak`
- * runs steady traffic without faults and reports memory per service. With `--json` the last
+ * runs steady traffic without faults and reports memory per service. `--fused` runs the processors
+ * as `auditflow up` does (one fused service) instead of the split sanitizer and enricher. With `--json` the last
  * stdout line is one JSON object (SPEC Interfaces). Exit status 1 when anything was lost,
  * duplicated, leaked or left unrecovered.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FAULTS, selectFaults } from './faults.ts';
+import { faultsFor, selectFaults } from './faults.ts';
 import { formatReport } from './report.ts';
 import { runChaos } from './run.ts';
 
@@ -33,12 +34,19 @@ export function parseDuration(text: string): number {
 
 if (flag('--help')) {
   process.stdout.write(
-    `usage: pnpm chaos [--quick] [--soak <duration>] [--json] [--faults a,b,...] [--rate N] [--keep]\nfaults: ${FAULTS.map((f) => f.name).join(', ')}\n`,
+    `usage: pnpm chaos [--quick] [--soak <duration>] [--json] [--faults a,b,...] [--rate N] [--keep] [--fused]\nfaults: ${faultsFor(
+      'split',
+    )
+      .map((f) => f.name)
+      .join(
+        ', ',
+      )}\n--fused: the processors as \`auditflow up\` runs them (one fused service; faults kill-fused, zombie-fused instead of the sanitizer's and enricher's)\n`,
   );
   process.exit(0);
 }
 
 const quick = flag('--quick');
+const deployment = flag('--fused') ? 'fused' : 'split';
 const json = flag('--json');
 const soak = value('--soak');
 const log = (line: string) =>
@@ -53,7 +61,8 @@ const result = await runChaos({
   servicePortOffset: 20_000,
   workDir: mkdtempSync(join(tmpdir(), 'auditflow-chaos-')),
   smallSpool: { rate: 20, maxBytes: 64 * 1024 },
-  faults: selectFaults(value('--faults')?.split(',')),
+  faults: selectFaults(value('--faults')?.split(','), deployment),
+  deployment,
   plan: quick ? { serverDownS: 20, freezeS: 40, slowS: 40 } : { serverDownS: 45, freezeS: 45, slowS: 60 },
   soakMs: soak ? parseDuration(soak) : 0,
   recoveryTimeoutMs: quick ? 180_000 : 300_000,

@@ -17,7 +17,7 @@ const n = (v: unknown): string => (v === null || v === undefined ? '-' : String(
 /** The human summary of a run: per fault, per stage, the checks, memory, and the verdict. */
 export function formatReport(r: ChaosResult): string {
   const out: string[] = [];
-  const title = `chaos ${r.mode} — ${r.machine}, ${r.rate} events/s${r.quick ? ', --quick' : ''}, load ${r.load_before} -> ${r.load_after}, ${r.duration_s} s`;
+  const title = `chaos ${r.mode} — ${r.machine}, ${r.rate} events/s${r.quick ? ', --quick' : ''}, ${r.deployment} processors, load ${r.load_before} -> ${r.load_after}, ${r.duration_s} s`;
   out.push(title, '='.repeat(title.length));
   const faults = r.fault_results as FaultResult[];
   if (faults.length > 0) {

@@ -227,6 +227,7 @@ export async function runChaos(options: RunOptions): Promise<ChaosResult> {
       load_before: round(loadBefore, 2),
       load_after: round(loadavg()[0] as number, 2),
       quick: options.quick,
+      deployment: options.deployment ?? 'split',
       rate: options.rate,
       servers_dedicated: options.dedicated,
       faults: perFault.filter((f) => f.name !== 'baseline').length,

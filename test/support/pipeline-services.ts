@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { PIPELINE } from '../../infra/cli/src/pipeline.ts';
+import { type Deployment, pipelineFor } from '../../infra/cli/src/pipeline.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -11,6 +11,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const PORT_ENV: Readonly<Record<string, string>> = {
   sanitizer: 'AUDITFLOW_HEALTH_PORT',
   enricher: 'AUDITFLOW_HEALTH_PORT',
+  fused: 'AUDITFLOW_HEALTH_PORT',
   indexer: 'AUDITFLOW_HEALTH_PORT',
   archiver: 'AUDITFLOW_HEALTH_PORT',
   streamer: 'AUDITFLOW_STREAM_PORT',
@@ -31,8 +32,8 @@ export interface ServiceSpec {
  * What `auditflow up` runs (its PIPELINE list, in its start order), each on `offset` plus its
  * usual port so a developer's `auditflow up` and other test runs do not collide.
  */
-export function pipelineOnPorts(offset: number): ServiceSpec[] {
-  return PIPELINE.map((s) => {
+export function pipelineOnPorts(offset: number, deployment: Deployment = 'split'): ServiceSpec[] {
+  return pipelineFor(deployment).map((s) => {
     const portEnv = PORT_ENV[s.name];
     if (!portEnv || s.port === undefined)
       throw new Error(`auditflow up runs '${s.name}', which pipeline-services.ts does not know how to move`);
