@@ -13,6 +13,7 @@ import {
   startService,
   stopService,
 } from '../pipeline.ts';
+import { Supervisor } from '../supervise.ts';
 import { registerSchemas } from './schemas.ts';
 import { ensureTopics } from './topics.ts';
 
@@ -103,11 +104,15 @@ Auditflow is running (${((Date.now() - started) / 1000).toFixed(0)}s). Where to 
   eval "$(pnpm -s auditflow stack env)"      endpoints and tokens for any client
 ${
   hold
-    ? 'Ctrl-C stops the services this run started; `pnpm auditflow down` stops everything'
+    ? 'A service that exits is restarted (with backoff). Ctrl-C stops the services this run started; `pnpm auditflow down` stops everything'
     : 'Stop everything with: pnpm auditflow down'
 }`);
         if (!hold) return;
+        // A service that exits (they do when they cannot go on) is started again, with backoff.
+        const supervisor = new Supervisor(mine, paths, env, say);
+        supervisor.start();
         const signal = await hold.signal;
+        await supervisor.stop();
         say(
           `\n${signal}: stopping the services this run started (the stack keeps running; \`pnpm auditflow down\` stops it)`,
         );
