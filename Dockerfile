@@ -3,7 +3,7 @@
 # (`pnpm build`: tsc -b, each package's src/ into its dist/) and every service runs its
 # dist/main.js with plain node, as `pnpm auditflow up` runs them. The first argument picks the
 # service:
-#   docker run auditflow gateway | sanitizer | enricher | indexer | archiver | streamer |
+#   docker run auditflow gateway | sanitizer | enricher | fused | indexer | archiver | streamer |
 #              query-api | demo | cli <auditflow arguments...>
 # Anything else is executed as given.
 
@@ -44,13 +44,14 @@ case "${1:-}" in
   gateway)   entry=producers/gateway/dist/main.js ;;
   sanitizer) entry=processors/sanitizer/dist/main.js ;;
   enricher)  entry=processors/enricher/dist/main.js ;;
+  fused)     entry=processors/fused/dist/main.js ;;
   indexer)   entry=consumers/indexer/dist/main.js ;;
   archiver)  entry=consumers/archiver/dist/main.js ;;
   streamer)  entry=consumers/streamer/dist/main.js ;;
   query-api) entry=consumers/query-api/dist/main.js ;;
   demo)      entry=infra/cli/dist/demo-main.js ;;
   cli)       entry=infra/cli/dist/main.js ;;
-  "")        echo "usage: auditflow-service gateway|sanitizer|enricher|indexer|archiver|streamer|query-api|demo|cli [args]" >&2; exit 2 ;;
+  "")        echo "usage: auditflow-service gateway|sanitizer|enricher|fused|indexer|archiver|streamer|query-api|demo|cli [args]" >&2; exit 2 ;;
   *)         exec "$@" ;;
 esac
 shift
