@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 const unitTests = [
   'infra/*/src/**/*.test.ts',
   'producers/*/src/**/*.test.ts',
+  'platform/*/src/**/*.test.ts',
   'processors/*/src/**/*.test.ts',
   'consumers/*/src/**/*.test.ts',
   'schemas/**/*.test.ts',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ArchiveStore, s3Client, s3Settings } from '@auditflow/archiver';
-import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
 import { createAuditProducer } from '@auditflow/producer';
 import { resolvePaths, stackEnv } from '@auditflow/stack';
 import { Kafka, logLevel } from 'kafkajs';

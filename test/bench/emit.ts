@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
 import { createAuditProducer } from '@auditflow/producer';
 import { type AuditEventInput, auditEventType, toAuditEvent } from '@auditflow/schemas';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Indexer, indexFor, templateBody, toEcsDocument } from '@auditflow/indexer';
-import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
 import { createAuditProducer } from '@auditflow/producer';
 import { createQueryApi } from '@auditflow/query-api';
 import { type AuditEvent, toAuditEvent } from '@auditflow/schemas';

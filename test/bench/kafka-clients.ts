@@ -18,7 +18,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
 import { auditEventType, toAuditEvent } from '@auditflow/schemas';
 import {
   type CompressionAlgorithmValue,

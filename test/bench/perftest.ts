@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
 import { kafkaClasspath, pickJdk, resolvePaths } from '@auditflow/stack';
 import { Kafka, logLevel } from 'kafkajs';
 import { printTable } from './stats.ts';

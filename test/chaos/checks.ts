@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseObjectKey } from '@auditflow/archiver';
-import { WireCodec } from '@auditflow/processor-runtime';
+import { WireCodec } from '@auditflow/kafka';
 import { HEADERS, TOPICS } from '@auditflow/schemas';
 import { runCli } from '../support/cli.ts';
 import { readCommitted } from '../support/consume.ts';

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseObjectKey } from '@auditflow/archiver';
-import { WireCodec } from '@auditflow/processor-runtime';
+import { WireCodec } from '@auditflow/kafka';
 import { type AuditProducer, createAuditProducer } from '@auditflow/producer';
 import { type AuditEvent, type AuditEventInput, EventValidationError, TOPICS } from '@auditflow/schemas';
 import { pino } from 'pino';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Indexer, type IndexerConfig } from '@auditflow/indexer';
-import { WireCodec } from '@auditflow/processor-runtime';
+import { WireCodec } from '@auditflow/kafka';
 import type { AuditEvent } from '@auditflow/schemas';
 import { HEADERS } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';

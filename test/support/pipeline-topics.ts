@@ -1,4 +1,4 @@
-import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
 import { kafkaClient, unique } from './endpoints.ts';
 
 export interface PipelineTopics {

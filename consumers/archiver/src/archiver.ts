@@ -8,7 +8,7 @@ import {
   onConsumerCrash,
   PartitionBackoff,
   WireCodec,
-} from '@auditflow/processor-runtime';
+} from '@auditflow/kafka';
 import { DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow, toJsonForm } from '@auditflow/schemas';
 import type { ObjectLockMode } from '@aws-sdk/client-s3';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';

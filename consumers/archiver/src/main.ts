@@ -1,5 +1,5 @@
-import { processorEnv, serveHealth } from '@auditflow/processor-runtime';
 import { loadRetentionPolicy, occurredAtWindowFromEnv, TOPICS } from '@auditflow/schemas';
+import { serveHealth, stageEnv } from '@auditflow/service';
 import { GetObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -9,7 +9,7 @@ import { policyHoldsOf } from './holds.ts';
 import { ArchiveStore, s3Client } from './store.ts';
 
 const logger = pino({ name: 'auditflow-archiver' });
-const base = processorEnv();
+const base = stageEnv();
 const settings = archiverSettings();
 const s3 = s3Settings();
 const key = signingKey();

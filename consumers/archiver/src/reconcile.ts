@@ -1,10 +1,4 @@
-import {
-  DecodeError,
-  receivedAtOf,
-  resendKey,
-  routingTime,
-  type WireCodec,
-} from '@auditflow/processor-runtime';
+import { DecodeError, receivedAtOf, resendKey, routingTime, type WireCodec } from '@auditflow/kafka';
 import { HEADERS, type OccurredAtWindow } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';
 import type { Kafka, KafkaMessage } from 'kafkajs';

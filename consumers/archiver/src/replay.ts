@@ -1,5 +1,5 @@
 import { gunzipSync } from 'node:zlib';
-import { WireCodec } from '@auditflow/processor-runtime';
+import { WireCodec } from '@auditflow/kafka';
 import { type AuditEventJson, fromJsonForm, HEADERS } from '@auditflow/schemas';
 import type { Kafka, Message } from 'kafkajs';
 import { keyInRange, parseObjectKey, segmentHourPrefixes, tenantSegment } from './keys.ts';

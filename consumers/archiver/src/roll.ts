@@ -1,4 +1,4 @@
-import { receivedAtOf, routingTime } from '@auditflow/processor-runtime';
+import { receivedAtOf, routingTime } from '@auditflow/kafka';
 import { type AuditEvent, DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow } from '@auditflow/schemas';
 import type { KafkaMessage } from 'kafkajs';
 import { hourOf, type ObjectLocation, objectKey } from './keys.ts';

@@ -8,7 +8,7 @@ import {
   receivedAtOf,
   routingTime,
   WireCodec,
-} from '@auditflow/processor-runtime';
+} from '@auditflow/kafka';
 import { type AuditEvent, DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow } from '@auditflow/schemas';
 import type { Client } from '@elastic/elasticsearch';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';

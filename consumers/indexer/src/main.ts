@@ -1,5 +1,5 @@
-import { processorEnv, serveHealth } from '@auditflow/processor-runtime';
 import { occurredAtWindowFromEnv, TOPICS } from '@auditflow/schemas';
+import { serveHealth, stageEnv } from '@auditflow/service';
 import { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { Indexer } from './indexer.ts';
 
 const logger = pino({ name: 'auditflow-indexer' });
-const base = processorEnv();
+const base = stageEnv();
 const env = z
   .object({
     ELASTICSEARCH_URL: z.url('set it to the Elasticsearch URL, e.g. http://127.0.0.1:9200'),

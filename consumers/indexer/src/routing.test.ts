@@ -1,4 +1,4 @@
-import { routingTime } from '@auditflow/processor-runtime';
+import { routingTime } from '@auditflow/kafka';
 import { toAuditEvent } from '@auditflow/schemas';
 import { describe, expect, it } from 'vitest';
 import { enrichmentOf } from '../../../test/support/records.ts';

@@ -1,4 +1,4 @@
-import { deadLetter } from '@auditflow/processor-runtime';
+import { deadLetter } from '@auditflow/kafka';
 import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';

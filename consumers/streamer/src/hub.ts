@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';
-import { kafkaWithLogger, WireCodec } from '@auditflow/processor-runtime';
+import { kafkaWithLogger, WireCodec } from '@auditflow/kafka';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';

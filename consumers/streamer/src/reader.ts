@@ -1,4 +1,4 @@
-import { onConsumerCrash, type WireCodec } from '@auditflow/processor-runtime';
+import { onConsumerCrash, type WireCodec } from '@auditflow/kafka';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { readRecord } from './records.ts';

@@ -1,4 +1,4 @@
-import { DecodeError, RegistryUnavailableError, type WireCodec } from '@auditflow/processor-runtime';
+import { DecodeError, RegistryUnavailableError, type WireCodec } from '@auditflow/kafka';
 import type { AuditEvent } from '@auditflow/schemas';
 import { describe, expect, it } from 'vitest';
 import { avroEvent } from './destinations/test-event.ts';

@@ -1,4 +1,4 @@
-import { classifyFailure, type WireCodec } from '@auditflow/processor-runtime';
+import { classifyFailure, type WireCodec } from '@auditflow/kafka';
 import { type AuditEventJson, toJsonForm } from '@auditflow/schemas';
 
 /**

@@ -1,5 +1,16 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DecodeError,
+  deadLetter,
+  kafkaWithLogger,
+  onConsumerCrash,
+  RegistryUnavailableError,
+  resendKey,
+  StableOffsetReader,
+  StableOffsetsUnsupportedError,
+  WireCodec,
+} from '@auditflow/kafka';
 import { type AuditEvent, HEADERS } from '@auditflow/schemas';
 import {
   type Admin,
@@ -13,12 +24,8 @@ import {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { deadLetter } from './dead-letter.ts';
-import { PartitionWindows, resendKey } from './dedup.ts';
-import { kafkaWithLogger, onConsumerCrash } from './kafka.ts';
+import { PartitionWindows } from './dedup.ts';
 import { isFenced, PartitionProducers } from './partition-producers.ts';
-import { StableOffsetReader, StableOffsetsUnsupportedError } from './stable-offsets.ts';
-import { DecodeError, RegistryUnavailableError, WireCodec } from './wire.ts';
 
 /** What a transform decides for one event. */
 export type TransformOutcome =

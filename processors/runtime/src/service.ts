@@ -1,35 +1,7 @@
-import { kafkaSecurityFromEnv } from '@auditflow/producer';
+import { serveHealth, stageEnv } from '@auditflow/service';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { z } from 'zod';
-import { serveHealth } from './health.ts';
 import { Processor, type ProcessorConfig, type Transform } from './processor.ts';
-
-const envSchema = z.object({
-  KAFKA_BROKERS: z.string().min(1, 'set it to the Kafka bootstrap servers, e.g. 127.0.0.1:9092'),
-  SCHEMA_REGISTRY_URL: z.url('set it to the Confluent-compatible registry URL'),
-  AUDITFLOW_INSTANCE_ID: z.string().min(1).optional(),
-  /** Records larger than this go to the DLQ as `oversized` (the SDK refuses events over 900,000 bytes). */
-  AUDITFLOW_MAX_EVENT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024, "at least 1024 bytes; the default is 1048576 (Kafka's default message size)")
-    .default(1_048_576),
-});
-
-/** Reads and checks the environment once at start; each error names the variable and the fix. */
-export function processorEnv(env: NodeJS.ProcessEnv = process.env): z.output<typeof envSchema> {
-  const parsed = envSchema.safeParse(env);
-  // Kafka's TLS/SASL settings are read where clients are made; checked here so a mistake stops the start.
-  if (parsed.success) {
-    kafkaSecurityFromEnv(env);
-    return parsed.data;
-  }
-  const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  throw new Error(
-    `invalid configuration: ${lines.join('; ')} (for the local stack: eval "$(pnpm -s auditflow stack env)")`,
-  );
-}
 
 /**
  * Runs a processor as a long-running service: pino logs, /healthz /readyz /metrics, and a
@@ -42,7 +14,7 @@ export async function runProcessorService(options: {
   config: Omit<ProcessorConfig, 'brokers' | 'registryUrl' | 'instanceId' | 'name'>;
 }): Promise<void> {
   const logger = pino({ name: `auditflow-${options.name}` });
-  const env = processorEnv();
+  const env = stageEnv();
   const registry = new Registry();
   const processor = new Processor(
     {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Archiver, type ArchiveStore, parseObjectKey, sweep, verifyStore } from '@auditflow/archiver';
-import { createTopicsReady, type Processor } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
+import type { Processor } from '@auditflow/processor-runtime';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

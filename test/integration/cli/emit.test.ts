@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
 import { type AuditEvent, auditEventType } from '@auditflow/schemas';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { consumeAll } from '../../support/consume.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { indexFor, templateBody, toEcsDocument } from '@auditflow/indexer';
-import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
 import { createAuditProducer } from '@auditflow/producer';
 import { createQueryApi, type QueryApiConfig } from '@auditflow/query-api';
 import { type AuditEvent, auditEventType, toAuditEvent } from '@auditflow/schemas';

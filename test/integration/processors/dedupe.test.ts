@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Processor, resendKey, WireCodec } from '@auditflow/processor-runtime';
+import { WireCodec } from '@auditflow/kafka';
+import { type Processor, resendKey } from '@auditflow/processor-runtime';
 import { type AuditEvent, auditEventType, HEADERS } from '@auditflow/schemas';
 import type { Producer } from 'kafkajs';
 import { Registry } from 'prom-client';

@@ -5,7 +5,7 @@
  * the stable read answers the new offset. This is the moment a processor taking over a partition
  * must not start in (issue 15: events written twice after a rebalance).
  */
-import { StableOffsetReader } from '@auditflow/processor-runtime';
+import { StableOffsetReader } from '@auditflow/kafka';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kafkaClient, unique } from '../../support/endpoints.ts';
 

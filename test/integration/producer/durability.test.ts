@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
 import { createAuditProducer } from '@auditflow/producer';
 import { type AuditEvent, auditEventType } from '@auditflow/schemas';
 import { pino } from 'pino';

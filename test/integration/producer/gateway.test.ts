@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGateway, type Gateway, resolveGatewayConfig, signBody } from '@auditflow/gateway';
-import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
 import { type AuditProducer, createAuditProducer } from '@auditflow/producer';
 import { type AuditEvent, auditEventType } from '@auditflow/schemas';
 import { pino } from 'pino';

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
 import {
   createAuditProducer,
   EventValidationError,

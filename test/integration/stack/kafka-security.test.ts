@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTopicsReady, kafkaWithLogger } from '@auditflow/processor-runtime';
+import { createTopicsReady, kafkaWithLogger } from '@auditflow/kafka';
 import { createAuditProducer, kafkaSecurityFromEnv } from '@auditflow/producer';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

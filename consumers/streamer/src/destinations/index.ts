@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { kafkaWithLogger, WireCodec } from '@auditflow/processor-runtime';
+import { kafkaWithLogger, WireCodec } from '@auditflow/kafka';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { DeadLetters } from '../dead-letters.ts';

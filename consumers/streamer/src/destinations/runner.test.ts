@@ -1,4 +1,4 @@
-import { DecodeError, RegistryUnavailableError, type WireCodec } from '@auditflow/processor-runtime';
+import { DecodeError, RegistryUnavailableError, type WireCodec } from '@auditflow/kafka';
 import type { AuditEvent, AuditEventJson } from '@auditflow/schemas';
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';

@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  classifyFailure,
-  type FailureClass,
-  onConsumerCrash,
-  type WireCodec,
-} from '@auditflow/processor-runtime';
+import { classifyFailure, type FailureClass, onConsumerCrash, type WireCodec } from '@auditflow/kafka';
 import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DeadLetters } from '../dead-letters.ts';

@@ -1,4 +1,4 @@
-import { classifyFailure } from '@auditflow/processor-runtime';
+import { classifyFailure } from '@auditflow/kafka';
 import { describe, expect, it } from 'vitest';
 import { DeliveryError, isPermanentStatus } from './sender.ts';
 import { retryAfterMs } from './webhook.ts';

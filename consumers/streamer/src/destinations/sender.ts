@@ -1,4 +1,4 @@
-import { retriableStatus } from '@auditflow/processor-runtime';
+import { retriableStatus } from '@auditflow/kafka';
 import type { AuditEventJson } from '@auditflow/schemas';
 
 /** One batch for a destination: each event already rendered in its wire form, and a stable delivery id. */

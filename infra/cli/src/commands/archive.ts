@@ -23,7 +23,7 @@ import {
   verifyingKey,
   verifyStore,
 } from '@auditflow/archiver';
-import { WireCodec } from '@auditflow/processor-runtime';
+import { WireCodec } from '@auditflow/kafka';
 import { createAuditProducer, kafkaSecurityFromEnv } from '@auditflow/producer';
 import { loadRetentionPolicy, occurredAtWindowFromEnv, TOPICS } from '@auditflow/schemas';
 import { Client } from '@elastic/elasticsearch';

@@ -1,4 +1,4 @@
-import { createTopicsReady } from '@auditflow/processor-runtime';
+import { createTopicsReady } from '@auditflow/kafka';
 import { kafkaSecurityFromEnv } from '@auditflow/producer';
 import { Command } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';

@@ -1,0 +1,31 @@
+import { kafkaSecurityFromEnv } from '@auditflow/producer';
+import { z } from 'zod';
+
+const envSchema = z.object({
+  KAFKA_BROKERS: z.string().min(1, 'set it to the Kafka bootstrap servers, e.g. 127.0.0.1:9092'),
+  SCHEMA_REGISTRY_URL: z.url('set it to the Confluent-compatible registry URL'),
+  AUDITFLOW_INSTANCE_ID: z.string().min(1).optional(),
+  /** Records larger than this go to the DLQ as `oversized` (the SDK refuses events over 900,000 bytes). */
+  AUDITFLOW_MAX_EVENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024, "at least 1024 bytes; the default is 1048576 (Kafka's default message size)")
+    .default(1_048_576),
+});
+
+/**
+ * The settings every stage reads (processors, indexer, archiver), checked once at start; each
+ * error names the variable and the fix.
+ */
+export function stageEnv(env: NodeJS.ProcessEnv = process.env): z.output<typeof envSchema> {
+  const parsed = envSchema.safeParse(env);
+  // Kafka's TLS/SASL settings are read where clients are made; checked here so a mistake stops the start.
+  if (parsed.success) {
+    kafkaSecurityFromEnv(env);
+    return parsed.data;
+  }
+  const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  throw new Error(
+    `invalid configuration: ${lines.join('; ')} (for the local stack: eval "$(pnpm -s auditflow stack env)")`,
+  );
+}

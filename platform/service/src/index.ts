@@ -1,0 +1,2 @@
+export { stageEnv } from './env.ts';
+export { serveHealth } from './health.ts';
