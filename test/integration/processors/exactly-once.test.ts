@@ -64,17 +64,28 @@ describe('exactly once through the sanitizer (X1)', () => {
   }, async () => {
     const topics = await createPipelineTopics('it.eos', 3);
     const total = 15_000;
+    const head = 3000;
     const producer = rawProducer(topics, 'eos');
-    for (let i = 0; i < total; i++) producer.emit(sampleEvent(i, { correlation_id: `eos-${i % 50}` }));
-    await producer.close(60_000);
+    const emit = (i: number) => producer.emit(sampleEvent(i, { correlation_id: `eos-${i % 50}` }));
+    for (let i = 0; i < head; i++) emit(i);
+    await producer.flush(60_000);
 
     const first = await startChild(topics, 'eos-a');
-    // At its first commit: a processor takes its partitions at once in big fetches, and by a
-    // later mark (1,500 was one) it had committed all 15,000 before the kill landed.
+    // The rest arrives while the first instance works, over about 12 s: a processor takes a
+    // whole filled partition in one compressed fetch and one transaction, so with everything
+    // written up front it had committed all 15,000 before any kill could land.
+    const rest = (async () => {
+      for (let i = head; i < total; i++) {
+        emit(i);
+        if (i % 250 === 249) await sleep(250);
+      }
+      await producer.close(60_000);
+    })();
     while ((await committed(topics)) < 1) await sleep(50);
     first.kill('SIGKILL'); // mid-stream: a transaction may be open
     const killedAt = await committed(topics);
     expect(killedAt).toBeLessThan(total);
+    await rest;
 
     await startChild(topics, 'eos-a'); // same instance id: fences the dead one's transaction
     await sleep(1500);
