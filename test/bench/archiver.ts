@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { ArchiveStore, s3Client, s3Settings } from '@auditflow/archiver';
+import { ArchiveStore, s3Client, s3Settings } from '@auditflow/archive';
 import { createTopicsReady } from '@auditflow/kafka';
 import { createAuditProducer } from '@auditflow/producer';
 import { resolvePaths, stackEnv } from '@auditflow/stack';

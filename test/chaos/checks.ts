@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseObjectKey } from '@auditflow/archiver';
+import { parseObjectKey } from '@auditflow/archive';
 import { WireCodec } from '@auditflow/kafka';
 import { HEADERS, TOPICS } from '@auditflow/schemas';
 import { runCli } from '../support/cli.ts';

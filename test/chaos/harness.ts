@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { ArchiveStore } from '@auditflow/archiver';
+import { ArchiveStore } from '@auditflow/archive';
 import { REDACTION_KEY_ENV } from '@auditflow/schemas';
 import { Client } from '@elastic/elasticsearch';
 import type { Deployment } from '../../infra/cli/src/pipeline.ts';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
-import { type ArchiveStore, parseObjectKey } from '@auditflow/archiver';
+import { type ArchiveStore, parseObjectKey } from '@auditflow/archive';
 import type { Client } from '@elastic/elasticsearch';
 import { type IdTable, Sightings } from './sightings.ts';
 

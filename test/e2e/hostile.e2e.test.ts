@@ -11,7 +11,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseObjectKey } from '@auditflow/archiver';
+import { parseObjectKey } from '@auditflow/archive';
 import { WireCodec } from '@auditflow/kafka';
 import { type AuditProducer, createAuditProducer } from '@auditflow/producer';
 import { type AuditEvent, type AuditEventInput, EventValidationError, TOPICS } from '@auditflow/schemas';

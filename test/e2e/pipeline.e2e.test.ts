@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
-import { parseObjectKey, readTopicSince } from '@auditflow/archiver';
+import { parseObjectKey, readTopicSince } from '@auditflow/archive';
 import { type AuditEventInput, HEADERS, TOPICS } from '@auditflow/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE } from '../../infra/cli/src/pipeline.ts';

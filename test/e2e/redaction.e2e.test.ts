@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readTopicSince } from '@auditflow/archiver';
+import { readTopicSince } from '@auditflow/archive';
 import { type AuditEventInput, HEADERS, TOPICS } from '@auditflow/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SseClient } from '../integration/streamer/sse-client.ts';

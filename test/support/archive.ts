@@ -1,6 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { Archiver, type ArchiverConfig, ArchiveStore, parseObjectKey } from '@auditflow/archiver';
+import { ArchiveStore, parseObjectKey } from '@auditflow/archive';
+import { Archiver, type ArchiverConfig } from '@auditflow/archiver';
 import type { AuditEventJson } from '@auditflow/schemas';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type Logger, pino } from 'pino';

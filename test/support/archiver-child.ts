@@ -5,8 +5,8 @@
  * The signing key comes from AUDITFLOW_ARCHIVE_SIGNING_KEY. Prints "started" once it runs.
  */
 
+import { signingKey } from '@auditflow/archive';
 import type { ArchiverConfig } from '@auditflow/archiver';
-import { signingKey } from '@auditflow/archiver';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { testArchiver, testArchiveStore } from './archive.ts';

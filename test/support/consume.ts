@@ -1,4 +1,4 @@
-import { eachRecordSince } from '@auditflow/archiver';
+import { eachRecordSince } from '@auditflow/archive';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { kafkaClient, unique } from './endpoints.ts';
 

@@ -8,7 +8,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readTopicSince } from '@auditflow/archiver';
+import { readTopicSince } from '@auditflow/archive';
 import type { Kafka } from 'kafkajs';
 
 export interface HttpAnswer {

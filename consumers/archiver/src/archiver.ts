@@ -2,6 +2,30 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import {
+  type ArchivedObject,
+  type ArchiveStore,
+  CLASS_TAG,
+  chainPrefix,
+  DEFAULT_MAX_PREFIXES_PER_ROLL,
+  type Digest,
+  digestHash,
+  digestKey,
+  KEYS_PREFIX,
+  keyId,
+  type LegalHold,
+  loadHolds,
+  type OpenRoll,
+  objectKeyProblem,
+  type PlannedObject,
+  planRoll,
+  REPLAYED_HEADER,
+  type RollLimits,
+  rollIsDue,
+  rollRecord,
+  type SignedDigest,
+  signDigest,
+} from '@auditflow/archive';
+import {
   classifyFailure,
   deadLetter,
   kafkaWithLogger,
@@ -15,29 +39,6 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, P
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import {
-  type ArchivedObject,
-  type Digest,
-  digestHash,
-  keyId,
-  type SignedDigest,
-  signDigest,
-} from './digest.ts';
-import { loadHolds } from './holds.ts';
-import { chainPrefix, digestKey, KEYS_PREFIX, objectKeyProblem } from './keys.ts';
-import { REPLAYED_HEADER } from './replay.ts';
-import { CLASS_TAG } from './retention.ts';
-import {
-  DEFAULT_MAX_PREFIXES_PER_ROLL,
-  type LegalHold,
-  type OpenRoll,
-  type PlannedObject,
-  planRoll,
-  type RollLimits,
-  rollIsDue,
-  rollRecord,
-} from './roll.ts';
-import type { ArchiveStore } from './store.ts';
 
 const gzip = promisify(gzipCallback);
 

@@ -1,12 +1,17 @@
+import {
+  ArchiveStore,
+  archiverSettings,
+  policyHoldsOf,
+  s3Client,
+  s3Settings,
+  signingKey,
+} from '@auditflow/archive';
 import { loadRetentionPolicy, occurredAtWindowFromEnv, TOPICS } from '@auditflow/schemas';
 import { serveHealth, stageEnv } from '@auditflow/service';
 import { GetObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { Archiver } from './archiver.ts';
-import { archiverSettings, s3Settings, signingKey } from './config.ts';
-import { policyHoldsOf } from './holds.ts';
-import { ArchiveStore, s3Client } from './store.ts';
 
 const logger = pino({ name: 'auditflow-archiver' });
 const base = stageEnv();

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseObjectKey, tenantSegment, verifyStore } from '@auditflow/archiver';
+import { parseObjectKey, tenantSegment, verifyStore } from '@auditflow/archive';
 import type { AuditEvent } from '@auditflow/schemas';
 import { afterAll, describe, expect, it } from 'vitest';
 import {

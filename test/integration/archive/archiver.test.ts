@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ArchiveStore, parseObjectKey, verifyStore } from '@auditflow/archiver';
+import { type ArchiveStore, parseObjectKey, verifyStore } from '@auditflow/archive';
 import { GetObjectRetentionCommand } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Archiver, type ArchiveStore, parseObjectKey, sweep, verifyStore } from '@auditflow/archiver';
+import { type ArchiveStore, parseObjectKey, sweep, verifyStore } from '@auditflow/archive';
+import type { Archiver } from '@auditflow/archiver';
 import { createTopicsReady } from '@auditflow/kafka';
 import type { Processor } from '@auditflow/processor-runtime';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';

@@ -22,7 +22,7 @@ import {
   sweep,
   verifyingKey,
   verifyStore,
-} from '@auditflow/archiver';
+} from '@auditflow/archive';
 import { WireCodec } from '@auditflow/kafka';
 import { createAuditProducer, kafkaSecurityFromEnv } from '@auditflow/producer';
 import { loadRetentionPolicy, occurredAtWindowFromEnv, TOPICS } from '@auditflow/schemas';
