@@ -103,7 +103,13 @@ describe('producer SDK against real Kafka and registry', () => {
     const messages = await consumeAll(topic);
     const ours = messages.find((m) => m.message.headers?.[HEADERS.eventId]?.toString() === receipt.id);
     expect(ours).toBeDefined();
-    const client = new SchemaRegistryClient({ baseURLs: [endpoints().SCHEMA_REGISTRY_URL] });
+    // A request timeout (axios has none by default), so a stalled connection is retried by the
+    // client (its network-error retries) instead of holding the test to its limit: one full run
+    // of three on 2026-12-06 sat 120 s here (where exactly was not seen).
+    const client = new SchemaRegistryClient({
+      baseURLs: [endpoints().SCHEMA_REGISTRY_URL],
+      createAxiosDefaults: { timeout: 10_000 },
+    });
     const deserializer = new AvroDeserializer(client, SerdeType.VALUE, {});
     const value = (await deserializer.deserialize(topic, ours?.message.value as Buffer)) as AuditEvent;
     expect(value.id).toBe(receipt.id);
