@@ -41,8 +41,12 @@ const env: NodeJS.ProcessEnv = {
   AUDITFLOW_ARCHIVE_ROLL_SECONDS: '3',
   AUDITFLOW_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'redaction-e2e-spool-')),
 };
-/** Ports of their own (usual port + 25000): `auditflow up`, pnpm chaos (+20000), the chaos (+13000) and hostile (+30000) e2e tests use others. */
-const specs = pipelineOnPorts(25_000).filter((s) => s.name !== 'gateway');
+/**
+ * Ports of their own (usual port + 18000): `auditflow up`, pnpm chaos (+20000), the chaos (+13000)
+ * and hostile (+16000) e2e tests use others. Below 32768, Linux's first ephemeral port: at +25000
+ * a listener could find its port taken by some client connection's local end (EADDRINUSE).
+ */
+const specs = pipelineOnPorts(18_000).filter((s) => s.name !== 'gateway');
 const services = specs.map((spec) => new ServiceProcess(spec, { logDir: logs, env: () => env }));
 const portOf = (name: string): number => specs.find((s) => s.name === name)?.port as number;
 
