@@ -7,6 +7,9 @@ import { type Deployment, pipelineFor } from '../../infra/cli/src/pipeline.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
+/** Linux's first ephemeral port (net.ipv4.ip_local_port_range): the OS hands out ports from here. */
+const FIRST_EPHEMERAL_PORT = 32_768;
+
 /** The variable that moves each of `auditflow up`'s services to another port. */
 const PORT_ENV: Readonly<Record<string, string>> = {
   sanitizer: 'AUDITFLOW_HEALTH_PORT',
@@ -38,6 +41,10 @@ export function pipelineOnPorts(offset: number, deployment: Deployment = 'split'
     if (!portEnv || s.port === undefined)
       throw new Error(`auditflow up runs '${s.name}', which pipeline-services.ts does not know how to move`);
     const port = s.port + offset;
+    // Above it, a listener can find its port taken by the local end of any client connection
+    // (EADDRINUSE: the hostile e2e test lost its query API's 38080 that way once).
+    if (port >= FIRST_EPHEMERAL_PORT)
+      throw new Error(`${s.name} on ${port}: offsets must keep test ports below ${FIRST_EPHEMERAL_PORT}`);
     // An instance id of its own per offset: `auditflow up`'s ids would share transactional ids
     // with another run on the same broker, and the two would fence each other.
     const instance = { AUDITFLOW_INSTANCE_ID: `${s.name}-${offset}` };

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { enrichEvent, loadMetadata } from '@auditflow/enricher';
+import { enrichEvent, enricherContextFromEnv } from '@auditflow/enricher';
 import { fusedTransform } from '@auditflow/fused-processor';
 import { Processor, type Transform } from '@auditflow/processor-runtime';
 import { createSanitizerContext, sanitizeEvent } from '@auditflow/sanitizer';
-import { loadCatalog, loadRetentionPolicy } from '@auditflow/schemas';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { endpoints } from './endpoints.ts';
@@ -19,17 +18,16 @@ export function sanitizerTransform(key: Buffer = PSEUDONYM_KEY): Transform {
 }
 
 export function enricherTransform(): Transform {
-  const ctx = { catalog: loadCatalog(), retention: loadRetentionPolicy(), metadata: loadMetadata() };
+  const ctx = enricherContextFromEnv();
   return (event) => ({ kind: 'forward', event: enrichEvent(event, ctx) });
 }
 
 /** Both transforms in one stage (raw -> clean), as the fused processor service runs them. */
 export function fusedStageTransform(key: Buffer = PSEUDONYM_KEY): Transform {
-  return fusedTransform(createSanitizerContext({ pseudonymKey: key, redactionKey: REDACTION_KEY }), {
-    catalog: loadCatalog(),
-    retention: loadRetentionPolicy(),
-    metadata: loadMetadata(),
-  });
+  return fusedTransform(
+    createSanitizerContext({ pseudonymKey: key, redactionKey: REDACTION_KEY }),
+    enricherContextFromEnv(),
+  );
 }
 
 export type Stage = 'sanitizer' | 'enricher' | 'fused';

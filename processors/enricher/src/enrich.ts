@@ -4,6 +4,8 @@ import {
   type ActionCatalog,
   type AuditEvent,
   canonicalJson,
+  loadCatalog,
+  loadRetentionPolicy,
   lookupAction,
   type RetentionPolicy,
   retentionFor,
@@ -29,6 +31,19 @@ export interface EnricherContext {
   readonly catalog: ActionCatalog;
   readonly retention: RetentionPolicy;
   readonly metadata: Metadata;
+}
+
+/**
+ * The enricher's context from its files, read once at start: `AUDITFLOW_ACTION_CATALOG`,
+ * `AUDITFLOW_RETENTION_POLICY` and `AUDITFLOW_METADATA` when set, else the repository's own.
+ * The enricher and the fused processor both start from it.
+ */
+export function enricherContextFromEnv(env: NodeJS.ProcessEnv = {}): EnricherContext {
+  return {
+    catalog: loadCatalog(env.AUDITFLOW_ACTION_CATALOG),
+    retention: loadRetentionPolicy(env.AUDITFLOW_RETENTION_POLICY),
+    metadata: loadMetadata(env.AUDITFLOW_METADATA),
+  };
 }
 
 /**

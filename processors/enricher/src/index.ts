@@ -1,1 +1,8 @@
-export { type EnricherContext, enrichEvent, fingerprint, loadMetadata, type Metadata } from './enrich.ts';
+export {
+  type EnricherContext,
+  enrichEvent,
+  enricherContextFromEnv,
+  fingerprint,
+  loadMetadata,
+  type Metadata,
+} from './enrich.ts';

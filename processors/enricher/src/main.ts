@@ -1,12 +1,8 @@
 import { runProcessorService } from '@auditflow/processor-runtime';
-import { loadCatalog, loadRetentionPolicy, TOPICS } from '@auditflow/schemas';
-import { enrichEvent, loadMetadata } from './enrich.ts';
+import { TOPICS } from '@auditflow/schemas';
+import { enrichEvent, enricherContextFromEnv } from './enrich.ts';
 
-const ctx = {
-  catalog: loadCatalog(process.env.AUDITFLOW_ACTION_CATALOG),
-  retention: loadRetentionPolicy(process.env.AUDITFLOW_RETENTION_POLICY),
-  metadata: loadMetadata(process.env.AUDITFLOW_METADATA),
-};
+const ctx = enricherContextFromEnv(process.env);
 
 await runProcessorService({
   name: 'enricher',

@@ -1,12 +1,6 @@
-import { enrichEvent, loadMetadata } from '@auditflow/enricher';
+import { enrichEvent, enricherContextFromEnv } from '@auditflow/enricher';
 import { createSanitizerContext, sanitizeEvent } from '@auditflow/sanitizer';
-import {
-  type AuditEvent,
-  auditEventType,
-  loadCatalog,
-  loadRetentionPolicy,
-  toAuditEvent,
-} from '@auditflow/schemas';
+import { type AuditEvent, auditEventType, toAuditEvent } from '@auditflow/schemas';
 import { describe, expect, it } from 'vitest';
 import { fusedTransform } from './fused.ts';
 
@@ -14,7 +8,7 @@ const sanitizer = createSanitizerContext({
   pseudonymKey: Buffer.alloc(32, 7),
   redactionKey: Buffer.alloc(32, 9),
 });
-const enricher = { catalog: loadCatalog(), retention: loadRetentionPolicy(), metadata: loadMetadata() };
+const enricher = enricherContextFromEnv();
 const NOW = 1_780_000_000_000;
 
 function event(i: number, details: Record<string, unknown>): AuditEvent {

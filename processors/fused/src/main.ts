@@ -1,18 +1,14 @@
-import { loadMetadata } from '@auditflow/enricher';
+import { enricherContextFromEnv } from '@auditflow/enricher';
 import { resendWindowFromEnv, runProcessorService } from '@auditflow/processor-runtime';
 import { sanitizerContextFromEnv } from '@auditflow/sanitizer';
-import { loadCatalog, loadRetentionPolicy, TOPICS } from '@auditflow/schemas';
+import { TOPICS } from '@auditflow/schemas';
 import { fusedTransform } from './fused.ts';
 
 // Settings are checked once, before anything connects; a bad one is one line naming it.
 let transform: ReturnType<typeof fusedTransform>;
 let dedupeResends: ReturnType<typeof resendWindowFromEnv>;
 try {
-  transform = fusedTransform(sanitizerContextFromEnv(process.env), {
-    catalog: loadCatalog(process.env.AUDITFLOW_ACTION_CATALOG),
-    retention: loadRetentionPolicy(process.env.AUDITFLOW_RETENTION_POLICY),
-    metadata: loadMetadata(process.env.AUDITFLOW_METADATA),
-  });
+  transform = fusedTransform(sanitizerContextFromEnv(process.env), enricherContextFromEnv(process.env));
   dedupeResends = resendWindowFromEnv(process.env);
 } catch (err) {
   console.error(`fused processor: ${(err as Error).message}`);
