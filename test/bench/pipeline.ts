@@ -11,6 +11,7 @@ import { Client } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import type { Deployment } from '../../infra/cli/src/pipeline.ts';
 import { benchEvent, sampleEvent } from '../support/events.ts';
 import { createPipelineTopics, type PipelineTopics } from '../support/pipeline-topics.ts';
 import { secretEvents } from '../support/secret-corpus.ts';
@@ -45,8 +46,32 @@ export interface PipelineBenchResult {
   pipeline_split_searchable_p99_ms: number;
 }
 
-/** How the processors are deployed: two stages (raw -> sanitized -> clean) or one (raw -> clean). */
-export type Deployment = 'split' | 'fused';
+/** CPU seconds used so far by each stage's process. */
+function cpuOf(stages: readonly [string, ChildProcess][]): Map<string, number> {
+  return new Map(stages.map(([name, child]) => [name, cpuSecondsOf(child.pid as number)]));
+}
+
+/** Each stage's CPU time since `before`, in µs per event of `events`. */
+function cpuUsPerEventSince(
+  stages: readonly [string, ChildProcess][],
+  before: ReadonlyMap<string, number>,
+  events: number,
+): Record<string, number> {
+  const now = cpuOf(stages);
+  return Object.fromEntries(
+    stages.map(([name]) => [
+      name,
+      Math.round((((now.get(name) ?? 0) - (before.get(name) ?? 0)) * 1e6) / events),
+    ]),
+  );
+}
+
+/** The processor stages' CPU per event together: sanitizer + enricher, or every fused instance. */
+function processorsUs(perStage: Record<string, number>): number {
+  return Object.entries(perStage)
+    .filter(([name]) => name === 'sanitizer' || name === 'enricher' || name.startsWith('fused'))
+    .reduce((sum, [, us]) => sum + us, 0);
+}
 
 interface DeploymentRun {
   eventsPerS: number;
@@ -244,16 +269,10 @@ export async function benchPipeline(options: {
     pipeline_enricher_rss_mb: split.rss.enricher ?? 0,
     pipeline_fused_rss_mb: fused.rss.fused ?? 0,
     pipeline_indexer_rss_mb: Math.max(split.rss.indexer ?? 0, fused.rss.indexer ?? 0),
-    pipeline_split_processors_cpu_us:
-      (split.cpuUsPerEvent.sanitizer ?? 0) + (split.cpuUsPerEvent.enricher ?? 0),
-    pipeline_fused_processors_cpu_us: Object.entries(fused.cpuUsPerEvent)
-      .filter(([name]) => name.startsWith('fused'))
-      .reduce((sum, [, us]) => sum + us, 0),
-    pipeline_split_processors_steady_cpu_us:
-      (split.steadyCpuUsPerEvent.sanitizer ?? 0) + (split.steadyCpuUsPerEvent.enricher ?? 0),
-    pipeline_fused_processors_steady_cpu_us: Object.entries(fused.steadyCpuUsPerEvent)
-      .filter(([name]) => name.startsWith('fused'))
-      .reduce((sum, [, us]) => sum + us, 0),
+    pipeline_split_processors_cpu_us: processorsUs(split.cpuUsPerEvent),
+    pipeline_fused_processors_cpu_us: processorsUs(fused.cpuUsPerEvent),
+    pipeline_split_processors_steady_cpu_us: processorsUs(split.steadyCpuUsPerEvent),
+    pipeline_fused_processors_steady_cpu_us: processorsUs(fused.steadyCpuUsPerEvent),
     searchable_all_stages_p50_ms: fused.searchableP50Ms,
     searchable_all_stages_p99_ms: fused.searchableP99Ms,
     pipeline_split_searchable_p99_ms: split.searchableP99Ms,
@@ -333,7 +352,7 @@ async function runDeployment(
       await sleep(50);
     }
 
-    const cpuAtStart = new Map(stages.map(([name, child]) => [name, cpuSecondsOf(child.pid as number)]));
+    const cpuAtStart = cpuOf(stages);
     const started = performance.now();
     for (let i = 0; i < count; i++) {
       producer.emit(inputs[i % inputs.length] as AuditEventInput);
@@ -359,25 +378,15 @@ async function runDeployment(
       await sleep(50);
     }
     const seconds = (performance.now() - started) / 1000;
-    const cpuUsPerEvent = Object.fromEntries(
-      stages.map(([name, child]) => [
-        name,
-        Math.round(((cpuSecondsOf(child.pid as number) - (cpuAtStart.get(name) ?? 0)) * 1e6) / count),
-      ]),
-    );
+    const cpuUsPerEvent = cpuUsPerEventSince(stages, cpuAtStart, count);
     const rss = Object.fromEntries(
       Object.entries(peak).map(([name, bytes]) => [name, Math.round(bytes / 2 ** 20)]),
     );
     // Probes timed behind the indexer's backlog would measure the backlog: let it drain first.
     await indexedAll(options.elasticsearchUrl, indexPrefix, count + 1);
-    const cpuAtSteady = new Map(stages.map(([name, child]) => [name, cpuSecondsOf(child.pid as number)]));
+    const cpuAtSteady = cpuOf(stages);
     const { latencies: searchable, emitted } = await searchableLatency(producer, options, indexPrefix);
-    const steadyCpuUsPerEvent = Object.fromEntries(
-      stages.map(([name, child]) => [
-        name,
-        Math.round(((cpuSecondsOf(child.pid as number) - (cpuAtSteady.get(name) ?? 0)) * 1e6) / emitted),
-      ]),
-    );
+    const steadyCpuUsPerEvent = cpuUsPerEventSince(stages, cpuAtSteady, emitted);
     const run: DeploymentRun = {
       eventsPerS: count / seconds,
       sdkDeliveredS: (deliveredAt - started) / 1000,
