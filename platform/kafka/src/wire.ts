@@ -31,13 +31,25 @@ export class RegistryUnavailableError extends Error {
   readonly retriable = true;
 }
 
+/**
+ * How long a schema id the registry answered 404 for stays unknown before it is asked again. Not
+ * for good: the id may be registered a moment later (a producer racing its own registration, a
+ * registry restored from backup), and a process must not dead-letter it for the rest of its life.
+ */
+export const UNKNOWN_SCHEMA_ID_TTL_MS = 5000;
+const MAX_UNKNOWN_IDS = 10_000;
+
 export class WireCodec {
+  /** null: the schema exists but cannot be read as an AuditEvent (ids are immutable: for good). */
   private readonly resolvers = new Map<number, avro.Resolver | null>();
+  /** Schema ids the registry did not know, with the time until which they are not asked again. */
+  private readonly unknownUntil = new Map<number, number>();
   private readonly outputIds = new Map<string, Buffer>();
 
   constructor(
     private readonly registryUrl: string,
     private readonly maxBytes = 1_048_576,
+    private readonly unknownIdTtlMs = UNKNOWN_SCHEMA_ID_TTL_MS,
   ) {}
 
   async decode(value: Buffer | null): Promise<AuditEvent> {
@@ -74,7 +86,16 @@ export class WireCodec {
   private async resolver(id: number): Promise<avro.Resolver> {
     const cached = this.resolvers.get(id);
     if (cached) return cached;
-    if (cached === null) throw new DecodeError('unknown_schema_id', `schema id ${id} is not in the registry`);
+    if (cached === null) {
+      throw new DecodeError('not_an_audit_event', `schema ${id} cannot be read as an AuditEvent`);
+    }
+    const unknownUntil = this.unknownUntil.get(id);
+    if (unknownUntil !== undefined) {
+      if (Date.now() < unknownUntil) {
+        throw new DecodeError('unknown_schema_id', `schema id ${id} is not in the registry`);
+      }
+      this.unknownUntil.delete(id);
+    }
     let res: Response;
     try {
       res = await fetch(`${this.registryUrl}/schemas/ids/${id}`, { signal: AbortSignal.timeout(5000) });
@@ -82,7 +103,9 @@ export class WireCodec {
       throw new RegistryUnavailableError(`schema registry unreachable: ${(err as Error).message}`);
     }
     if (res.status === 404) {
-      this.resolvers.set(id, null);
+      // Hostile input can name any of 2^32 ids: the memory stays bounded (forgetting only costs a lookup).
+      if (this.unknownUntil.size >= MAX_UNKNOWN_IDS) this.unknownUntil.clear();
+      this.unknownUntil.set(id, Date.now() + this.unknownIdTtlMs);
       throw new DecodeError('unknown_schema_id', `schema id ${id} is not in the registry`);
     }
     if (!res.ok) throw new RegistryUnavailableError(`schema registry answered ${res.status} for id ${id}`);

@@ -235,7 +235,7 @@ export function createGateway(options: {
     try {
       // The origin is the authenticated client; whatever the body said in `ingest` is overwritten.
       const origin = { via: 'gateway', clientId: client.id, receivedAt } as const;
-      const receipts = await Promise.all(events.map((event) => producer.emitDurable(event, { origin })));
+      const receipts = await producer.emitAllDurable(events, { origin });
       send(res, 202, { ids: receipts.map((r) => r.id) });
       return 202;
     } catch (err) {

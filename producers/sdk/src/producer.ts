@@ -143,9 +143,36 @@ export class AuditProducer {
    * is full; never for transport trouble.
    */
   emit(event: AuditEventInput, options: EmitOptions = {}): EmitReceipt {
+    return this.emitAll([event], options)[0] as EmitReceipt;
+  }
+
+  /**
+   * emit() for several events, all or nothing: each is validated and encoded first, and when the
+   * spool cannot take them all none is spooled (SpoolFullError), so a retry duplicates nothing.
+   */
+  emitAll(events: readonly AuditEventInput[], options: EmitOptions = {}): EmitReceipt[] {
     const started = performance.now();
     if (this.closed) throw new ProducerClosedError('audit producer is closed');
-    const sequence = this.nextSequence;
+    const prepared = events.map((event, i) => this.prepare(event, this.nextSequence + i, options));
+    let sizes: number[];
+    try {
+      sizes = this.spool.appendAll(prepared);
+    } catch (err) {
+      if (err instanceof SpoolFullError) this.metrics.spoolRejected.inc(prepared.length);
+      throw err;
+    }
+    this.nextSequence += prepared.length;
+    prepared.forEach(({ sequence, meta, body, record }, i) => {
+      this.queue.push({ sequence, ...meta, body, size: sizes[i] as number });
+      this.metrics.entries.inc({ action: record.action, outcome: record.outcome });
+    });
+    this.schedule();
+    this.metrics.emitLatency.observe((performance.now() - started) / 1000);
+    return prepared.map(({ record, sequence }) => ({ id: record.id, sequence }));
+  }
+
+  /** Stamps, validates and encodes one event for the spool; throws EventValidationError. */
+  private prepare(event: AuditEventInput, sequence: number, options: EmitOptions) {
     const record = this.build(event, sequence, options);
     const body = auditEventType.toBuffer(record);
     if (body.length > this.config.maxEventBytes) {
@@ -164,19 +191,7 @@ export class AuditProducer {
       traceparent:
         record.trace_id && record.span_id ? formatTraceparent(record.trace_id, record.span_id) : '',
     };
-    let size: number;
-    try {
-      size = this.spool.append(sequence, meta, body);
-    } catch (err) {
-      if (err instanceof SpoolFullError) this.metrics.spoolRejected.inc();
-      throw err;
-    }
-    this.nextSequence = sequence + 1;
-    this.queue.push({ sequence, ...meta, body, size });
-    this.metrics.entries.inc({ action: record.action, outcome: record.outcome });
-    this.schedule();
-    this.metrics.emitLatency.observe((performance.now() - started) / 1000);
-    return { id: record.id, sequence };
+    return { sequence, meta, body, record };
   }
 
   /** emit(), but with spool.onFull='block' it waits for room instead of throwing. */
@@ -199,6 +214,29 @@ export class AuditProducer {
     const receipt = await this.emitAsync(event, options);
     await Promise.race([this.delivered(receipt.sequence), this.spool.sync()]);
     return receipt;
+  }
+
+  /**
+   * emitDurable() for a batch, all or nothing (emitAll): resolves once every event is durable.
+   * With spool.onFull='block' it waits for room for the whole batch.
+   */
+  async emitAllDurable(
+    events: readonly AuditEventInput[],
+    options: EmitOptions = {},
+  ): Promise<EmitReceipt[]> {
+    let receipts: EmitReceipt[];
+    for (;;) {
+      try {
+        receipts = this.emitAll(events, options);
+        break;
+      } catch (err) {
+        if (!(err instanceof SpoolFullError) || this.config.spool.onFull !== 'block') throw err;
+        await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+      }
+    }
+    const last = receipts.at(-1);
+    if (last) await Promise.race([this.delivered(last.sequence), this.spool.sync()]);
+    return receipts;
   }
 
   /** Resolves when every event emitted so far is acknowledged by Kafka. */

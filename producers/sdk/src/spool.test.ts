@@ -87,6 +87,23 @@ describe('Spool', () => {
     expect(spool.bytes).toBeLessThan(frameSize * 5);
   });
 
+  it('appends a batch all or nothing: one that does not fit leaves no record behind', () => {
+    const d = dir();
+    const frameSize = encodeFrame(1, meta, body(1)).length;
+    const spool = new Spool({ dir: d, maxBytes: frameSize * 5, segmentBytes: frameSize * 2 });
+    spool.recover();
+    const batch = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ sequence: from + i, meta, body: body(from + i) }));
+    spool.appendAll(batch(1, 3));
+    expect(() => spool.appendAll(batch(4, 3))).toThrowError(SpoolFullError);
+    expect(spool.bytes).toBe(frameSize * 3);
+    expect(spool.appendAll(batch(4, 2))).toEqual([frameSize, frameSize]);
+    spool.close();
+    expect(new Spool({ dir: d, maxBytes: 1 << 20 }).recover().pending.map((r) => r.sequence)).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
+  });
+
   it('frees space again in a spool far smaller than the default segment (64 KiB)', () => {
     const d = dir();
     const spool = new Spool({ dir: d, maxBytes: 64 * 1024 });

@@ -3,6 +3,8 @@ import {
   existsSync,
   fdatasync,
   fdatasyncSync,
+  fsync,
+  fsyncSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -70,6 +72,40 @@ interface Segment {
   /** Highest sequence in the segment (0 when empty). */
   lastSequence: number;
   bytes: number;
+}
+
+/**
+ * An open segment file. A rolled segment stays open until its last writes are fsynced: an event
+ * appended just before a roll may not be on disk yet, and sync() must still cover it.
+ */
+interface Handle {
+  readonly fd: number;
+  /** Written since its last fsync. */
+  dirty: boolean;
+  /** No longer appended to; closed once clean. */
+  retired: boolean;
+}
+
+const syncFd = (fd: number, data: boolean): Promise<void> =>
+  new Promise((resolve, reject) => (data ? fdatasync : fsync)(fd, (err) => (err ? reject(err) : resolve())));
+
+/** fsyncs a directory, so a file created or renamed in it survives a machine crash. */
+export function fsyncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fd = openSync(dir, 'r');
+  try {
+    await syncFd(fd, false);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function processAlive(pid: number): boolean {
@@ -160,7 +196,15 @@ export class Spool {
   private readonly maxBytes: number;
   private readonly segmentBytes: number;
   private readonly segments: Segment[] = [];
-  private fd: number | undefined;
+  /** The segment appended to (the last of `handles`, not retired). */
+  private current: Handle | undefined;
+  /** Every segment file still open: the current one and rolled ones not yet fsynced. */
+  private handles: Handle[] = [];
+  /** A segment file was created since the directory's last fsync. */
+  private dirDirty = false;
+  /** sync() calls run one after another, so none resolves before the writes it was called after. */
+  private syncing: Promise<void> = Promise.resolve();
+  private syncsInFlight = 0;
   private totalBytes = 0;
   private acked = 0;
   private closed = false;
@@ -243,33 +287,96 @@ export class Spool {
 
   /** Appends one record (a write to the page cache: it survives a killed process). */
   append(sequence: number, meta: RecordMeta, body: Buffer): number {
+    return this.appendAll([{ sequence, meta, body }])[0] as number;
+  }
+
+  /**
+   * Appends records all or nothing: when they do not all fit, none is written and SpoolFullError
+   * is thrown (a client retrying a refused batch must not duplicate its first events). Returns
+   * each record's size on disk.
+   */
+  appendAll(records: readonly { sequence: number; meta: RecordMeta; body: Buffer }[]): number[] {
     if (this.closed) throw new Error('spool is closed');
-    const frame = encodeFrame(sequence, meta, body);
-    if (this.totalBytes + frame.length > this.maxBytes) this.dropAckedOpenSegment();
-    if (this.totalBytes + frame.length > this.maxBytes) {
+    const frames = records.map((r) => encodeFrame(r.sequence, r.meta, r.body));
+    const needed = frames.reduce((sum, f) => sum + f.length, 0);
+    if (this.totalBytes + needed > this.maxBytes) this.dropAckedOpenSegment();
+    if (this.totalBytes + needed > this.maxBytes) {
       throw new SpoolFullError(
-        `audit spool is full (${this.totalBytes} of ${this.maxBytes} bytes): Kafka has not acknowledged for a while`,
+        `audit spool is full (${this.totalBytes} of ${this.maxBytes} bytes, ${needed} more needed): Kafka has not acknowledged for a while`,
       );
     }
+    return frames.map((frame, i) => this.write((records[i] as { sequence: number }).sequence, frame));
+  }
+
+  private write(sequence: number, frame: Buffer): number {
     let segment = this.segments.at(-1);
-    if (this.fd === undefined || !segment || segment.bytes + frame.length > this.segmentBytes) {
-      if (this.fd !== undefined) closeSync(this.fd);
+    let handle = this.current;
+    if (!handle || !segment || segment.bytes + frame.length > this.segmentBytes) {
+      const rolled = handle?.dirty === true;
+      this.retireCurrent();
       segment = { file: join(this.dir, segmentName(sequence)), lastSequence: 0, bytes: 0 };
-      this.fd = openSync(segment.file, 'a');
+      handle = { fd: openSync(segment.file, 'a'), dirty: false, retired: false };
+      this.current = handle;
+      this.handles.push(handle);
+      this.dirDirty = true;
       this.segments.push(segment);
+      // The rolled segment's tail and the new file's name go to disk now, in the background,
+      // so rolled segments never pile up unsynced (open) when nobody calls sync().
+      if (rolled) this.sync().catch(() => {});
     }
-    writeSync(this.fd, frame);
+    writeSync(handle.fd, frame);
+    handle.dirty = true;
     segment.bytes += frame.length;
     segment.lastSequence = sequence;
     this.totalBytes += frame.length;
     return frame.length;
   }
 
-  /** Forces appended records to disk (survives a machine crash, not only a process crash). */
+  /**
+   * Forces every record appended so far to disk (survives a machine crash, not only a process
+   * crash): each segment written since its last fsync (a roll can leave records in the previous
+   * one) and the directory when a segment file was created.
+   */
   sync(): Promise<void> {
-    const fd = this.fd;
-    if (fd === undefined) return Promise.resolve();
-    return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    const run = this.syncing.then(() => this.syncOnce());
+    this.syncing = run.catch(() => {});
+    return run;
+  }
+
+  private async syncOnce(): Promise<void> {
+    const dirty = this.handles.filter((h) => h.dirty);
+    const dir = this.dirDirty;
+    for (const h of dirty) h.dirty = false;
+    this.dirDirty = false;
+    this.syncsInFlight += 1;
+    try {
+      await Promise.all(dirty.map((h) => syncFd(h.fd, true)));
+      if (dir) await fsyncDir(this.dir);
+    } catch (err) {
+      for (const h of dirty) h.dirty = true;
+      if (dir) this.dirDirty = true;
+      throw err;
+    } finally {
+      this.syncsInFlight -= 1;
+      this.closeRetired();
+    }
+  }
+
+  /** Stops appending to the current segment; its file is closed once its writes are on disk. */
+  private retireCurrent(): void {
+    if (this.current) this.current.retired = true;
+    this.current = undefined;
+    this.closeRetired();
+  }
+
+  /** Closes rolled segment files that are clean, never while an fsync may still use their fd. */
+  private closeRetired(): void {
+    if (this.syncsInFlight > 0) return;
+    this.handles = this.handles.filter((h) => {
+      if (!h.retired || h.dirty) return true;
+      closeSync(h.fd);
+      return false;
+    });
   }
 
   /** Marks everything up to `sequence` as delivered and deletes segments that are done. */
@@ -290,8 +397,9 @@ export class Spool {
   private dropAckedOpenSegment(): void {
     const open = this.segments[0];
     if (this.segments.length !== 1 || !open || open.lastSequence > this.acked) return;
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    // Everything in it is acknowledged: nothing of it needs an fsync any more.
+    if (this.current) this.current.dirty = false;
+    this.retireCurrent();
     rmSync(open.file, { force: true });
     this.segments.length = 0;
     this.totalBytes = 0;
@@ -323,8 +431,9 @@ export class Spool {
 
   close(): void {
     this.closed = true;
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    for (const h of this.handles) closeSync(h.fd);
+    this.handles = [];
+    this.current = undefined;
     rmSync(join(this.dir, 'lock'), { force: true });
   }
 
@@ -335,10 +444,22 @@ export class Spool {
     return { producerId: state.producerId, ackedSequence: state.ackedSequence ?? 0 };
   }
 
-  /** Atomic replace: a crash leaves the old or the new state, never half of one. */
+  /**
+   * Atomic and durable replace: a crash, of the process or the machine, leaves the old or the new
+   * state, never half of one or an empty file (the temporary file is fsynced before the rename,
+   * the directory after it). Segments are deleted only after the state that acknowledges them is
+   * on disk, so a restart never reuses a sequence number.
+   */
   private writeState(state: { producerId: string; ackedSequence: number }): void {
     const file = join(this.dir, 'state.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify(state));
+    const fd = openSync(`${file}.tmp`, 'w');
+    try {
+      writeSync(fd, JSON.stringify(state));
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(`${file}.tmp`, file);
+    fsyncDirSync(this.dir);
   }
 }
