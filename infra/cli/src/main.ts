@@ -9,6 +9,7 @@ import { schemasCommand } from './commands/schemas.ts';
 import { stackCommand } from './commands/stack.ts';
 import { topicsCommand } from './commands/topics.ts';
 import { upCommands } from './commands/up.ts';
+import { viewerTokenCommand } from './commands/viewer-token.ts';
 
 const program = new Command('auditflow')
   .description('Auditflow: audit events from your services to Kafka, Elasticsearch, S3 and SIEM streams')
@@ -22,6 +23,7 @@ program.addCommand(schemasCommand());
 program.addCommand(emitCommand());
 program.addCommand((await import('./commands/tail.ts')).tailCommand());
 for (const command of queryCommands()) program.addCommand(command);
+program.addCommand(viewerTokenCommand());
 for (const command of archiveCommands()) program.addCommand(command);
 program.addCommand(doctorCommand());
 program.addCommand(composeCommand());
