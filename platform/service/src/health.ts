@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, type Registry } from 'prom-client';
-import { describeStall, registerFilesystemMetrics, StageProgress, stallSecondsFromEnv } from './progress.ts';
+import {
+  describeStall,
+  healthHostFromEnv,
+  registerFilesystemMetrics,
+  StageProgress,
+  stallSecondsFromEnv,
+} from './progress.ts';
 
 /** A metric of prom-client's default set: its presence means the set is registered already. */
 const DEFAULT_METRIC = 'process_cpu_user_seconds_total';
@@ -33,6 +39,8 @@ export async function serveHealth(options: {
   stages: StageProgress;
 }> {
   const stallAfterMs = (options.stallAfterSeconds ?? stallSecondsFromEnv()) * 1000;
+  // Read before anything starts, so a bad value stops the start with the setting named.
+  const host = options.host ?? healthHostFromEnv();
   const stages = new StageProgress(options.registry, stallAfterMs);
   if (!options.registry.getSingleMetric(DEFAULT_METRIC))
     collectDefaultMetrics({ register: options.registry });
@@ -59,7 +67,7 @@ export async function serveHealth(options: {
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port, host, resolve));
   return {
     server,
     port: (server.address() as AddressInfo).port,

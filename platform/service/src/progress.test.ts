@@ -1,7 +1,13 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { serveHealth } from './health.ts';
-import { describeStall, STAGE_METRICS, StageProgress, stallSecondsFromEnv } from './progress.ts';
+import {
+  describeStall,
+  healthHostFromEnv,
+  STAGE_METRICS,
+  StageProgress,
+  stallSecondsFromEnv,
+} from './progress.ts';
 
 function clock(start = 1_000_000) {
   let now = start;
@@ -80,6 +86,16 @@ describe('stallSecondsFromEnv', () => {
       /AUDITFLOW_STALL_SECONDS: at least 1/,
     );
     expect(() => stallSecondsFromEnv({ AUDITFLOW_STALL_SECONDS: 'soon' })).toThrow(/AUDITFLOW_STALL_SECONDS/);
+  });
+});
+
+describe('healthHostFromEnv', () => {
+  it('listens on loopback by default and takes an IP address, refusing anything else', () => {
+    expect(healthHostFromEnv({})).toBe('127.0.0.1');
+    expect(healthHostFromEnv({ AUDITFLOW_HEALTH_HOST: '0.0.0.0' })).toBe('0.0.0.0');
+    expect(() => healthHostFromEnv({ AUDITFLOW_HEALTH_HOST: 'every where' })).toThrow(
+      /AUDITFLOW_HEALTH_HOST/,
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { statfsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { z } from 'zod';
 
@@ -29,6 +30,23 @@ const stallSchema = z.coerce
   .min(1, 'at least 1 second; the default is 120')
   .max(86_400, 'at most 86400 seconds (a day)')
   .default(DEFAULT_STALL_SECONDS);
+
+export const HEALTH_HOST_ENV = 'AUDITFLOW_HEALTH_HOST';
+
+/**
+ * Where /healthz /readyz /metrics listen: loopback unless `AUDITFLOW_HEALTH_HOST` says otherwise
+ * (compose sets 0.0.0.0 so Prometheus in its own container can scrape).
+ */
+export function healthHostFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = env[HEALTH_HOST_ENV];
+  if (raw === undefined || raw === '') return '127.0.0.1';
+  if (isIP(raw) === 0 && raw !== 'localhost') {
+    throw new Error(
+      `invalid configuration: ${HEALTH_HOST_ENV}: an IP address to listen on, e.g. 0.0.0.0 (got '${raw}')`,
+    );
+  }
+  return raw;
+}
 
 /** `AUDITFLOW_STALL_SECONDS`, read once at start; the error names the setting and the rule. */
 export function stallSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
