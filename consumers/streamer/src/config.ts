@@ -2,6 +2,7 @@ import { TOPICS } from '@auditflow/schemas';
 import { z } from 'zod';
 import { ConfigError, issuesText, readConfigFile } from './config-file.ts';
 import { type DestinationConfig, loadDestinations } from './destinations/config.ts';
+import { DEFAULT_MAX_BUFFERED_BYTES } from './subscriber.ts';
 import { type StreamClient, streamClientsSchema } from './tokens.ts';
 
 const BROKERS_FIX = 'set it to the Kafka bootstrap servers, e.g. 127.0.0.1:9092';
@@ -28,6 +29,12 @@ const envSchema = z.object({
     .int()
     .min(10, 'at least 10 events')
     .default(1000),
+  /** Bytes of frames queued per subscriber, beside the count: large events cannot exhaust memory. */
+  AUDITFLOW_STREAM_BUFFER_BYTES: z.coerce
+    .number({ error: 'bytes queued per subscriber (default 8388608, 8 MiB)' })
+    .int()
+    .min(2 * 1024 * 1024, 'at least 2097152 bytes (2 MiB): one largest event (1 MiB) must fit with room')
+    .default(DEFAULT_MAX_BUFFERED_BYTES),
   AUDITFLOW_STREAM_MAX_SUBSCRIBERS: z.coerce
     .number({ error: 'a number (default 1000)' })
     .int()

@@ -91,3 +91,70 @@ describe('fanOut', () => {
     expect(broken).toEqual(['b: socket gone']);
   });
 });
+
+describe('a slow subscriber is bounded in bytes as well as frames (L3, R3)', () => {
+  /** A transport that took nothing since `blocked` was set. */
+  function blockedSubscriber(maxBufferedBytes: number) {
+    let blocked = false;
+    let closed = false;
+    const written: string[] = [];
+    const sink: Sink = {
+      write: (f) => {
+        written.push(f);
+        return !blocked;
+      },
+      onDrain: () => {},
+      close: () => {
+        closed = true;
+      },
+    };
+    const s = new Subscriber({
+      scope: { requested: {}, forced: {} },
+      start: new Map([[0, 0]]),
+      handover: new Map([[0, 0]]),
+      sink,
+      framer: sseFramer,
+      maxBuffered: 1000,
+      maxBufferedBytes,
+    });
+    return { s, written, block: () => (blocked = true), isClosed: () => closed };
+  }
+  const large = (offset: number): Offer => {
+    const event = jsonEvent({ action: 'git.push', details: { blob: 'x'.repeat(10_000) } });
+    return { partition: 0, offset, event, json: JSON.stringify(event), message: message(offset) };
+  };
+
+  it('overflows once its queued frames pass the byte bound, far below the frame bound', () => {
+    const { s, written, block, isClosed } = blockedSubscriber(100_000);
+    s.offerLive(large(0));
+    block();
+    s.offerLive(large(1)); // written, but the transport is full from now on
+    let offset = 2;
+    while (!s.isClosed && offset < 1000) s.offerLive(large(offset++));
+    // About ten 10 KB frames fit in 100 KB; the frame bound (1000) is nowhere near.
+    expect(offset).toBeGreaterThan(5);
+    expect(offset).toBeLessThan(20);
+    expect(isClosed()).toBe(true);
+    expect(written.at(-1)).toContain('event: overflow');
+    expect(s.bufferedBytes).toBe(0);
+  });
+
+  it('has no room for a catch-up reader once half the bytes are queued', () => {
+    const { s, block } = blockedSubscriber(100_000);
+    block();
+    s.offerLive(large(0));
+    let offset = 1;
+    while (s.hasRoom) s.offerLive(large(offset++));
+    expect(s.bufferedBytes).toBeGreaterThanOrEqual(50_000);
+    expect(s.bufferedBytes).toBeLessThan(100_000);
+    expect(s.isClosed).toBe(false);
+  });
+
+  it('takes a frame larger than the bound while the transport keeps up', () => {
+    const { s, written } = blockedSubscriber(5_000);
+    s.offerLive(large(0));
+    expect(s.isClosed).toBe(false);
+    expect(written).toHaveLength(1);
+    expect(s.bufferedBytes).toBe(0);
+  });
+});

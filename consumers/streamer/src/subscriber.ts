@@ -36,6 +36,11 @@ export interface SubscriberOptions {
   readonly framer: Framer;
   /** Frames queued beyond the transport's buffer before the subscriber counts as fallen behind. */
   readonly maxBuffered: number;
+  /**
+   * Bytes (UTF-8) of those frames, a bound beside the frame count: a thousand 1 MB events are a
+   * gigabyte. Default DEFAULT_MAX_BUFFERED_BYTES.
+   */
+  readonly maxBufferedBytes?: number;
   readonly onOverflow?: (position: string) => void;
   /**
    * This subscriber's filter or frame threw for one event: the event is skipped for it alone
@@ -44,12 +49,16 @@ export interface SubscriberOptions {
   readonly onRenderFailure?: (offer: Offer, err: unknown) => void;
 }
 
+/** What one subscriber may queue by default (L3, R3): 1000 frames of 8 KB. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
 /**
  * Delivery state of one subscriber (L2, L3). Every record offered, matching or not, moves the
  * per-partition cursor; a record is delivered only if its offset is at or past the cursor, so
  * the catch-up reader and the live feed can overlap without a repeat, and the catch-up reader
  * hands a partition to the live feed only when it reached the live feed's start there, so
- * there is no gap. Frames that the transport cannot take queue up to `maxBuffered`; beyond
+ * there is no gap. Frames that the transport cannot take queue up to `maxBuffered` frames and
+ * `maxBufferedBytes` bytes; beyond
  * that the subscriber gets an overflow frame with the position of the last frame it was given,
  * and is closed. Nothing here ever blocks the caller.
  */
@@ -58,7 +67,10 @@ export class Subscriber {
   private readonly catchingUp: Map<number, number>;
   private readonly held = new Map<number, Offer[]>();
   private heldCount = 0;
-  private readonly queue: { frame: string; position: string }[] = [];
+  private heldBytes = 0;
+  private readonly queue: { frame: string; position: string; bytes: number }[] = [];
+  private queuedBytes = 0;
+  private readonly maxBytes: number;
   private blocked = false;
   private lastGiven: string;
   private closed = false;
@@ -70,6 +82,7 @@ export class Subscriber {
     this.cursor = new Map(options.start);
     this.catchingUp = new Map([...options.handover].filter(([p, h]) => (options.start.get(p) ?? 0) < h));
     this.lastGiven = encodePosition(this.cursor);
+    this.maxBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     options.sink.onDrain(() => {
       this.blocked = false;
       this.pump();
@@ -89,6 +102,11 @@ export class Subscriber {
     return this.queue.length + this.heldCount;
   }
 
+  /** Bytes of the frames and held records this subscriber keeps in memory. */
+  get bufferedBytes(): number {
+    return this.queuedBytes + this.heldBytes;
+  }
+
   /** Where a reconnect must resume: the position of the last frame handed to the transport. */
   get resumePosition(): string {
     return this.queue.length === 0 ? encodePosition(this.cursor) : this.lastGiven;
@@ -102,7 +120,9 @@ export class Subscriber {
       if (list.length === 0) this.held.set(offer.partition, list);
       list.push(offer);
       this.heldCount++;
-      if (this.heldCount > this.options.maxBuffered * 4) this.overflow();
+      this.heldBytes += offerBytes(offer);
+      if (this.heldCount > this.options.maxBuffered * 4 || this.heldBytes > this.maxBytes * 4)
+        this.overflow();
       return;
     }
     this.accept(offer);
@@ -134,9 +154,13 @@ export class Subscriber {
     if ((this.cursor.get(partition) ?? 0) >= handover) this.handOver(partition);
   }
 
-  /** False while the queue is half full or more: catch-up readers stop offering then. */
+  /** False while the queue is half full or more (frames or bytes): catch-up readers stop offering then. */
   get hasRoom(): boolean {
-    return this.closed || this.queue.length < this.options.maxBuffered / 2;
+    return this.closed || this.belowHalf();
+  }
+
+  private belowHalf(): boolean {
+    return this.queue.length < this.options.maxBuffered / 2 && this.queuedBytes < this.maxBytes / 2;
   }
 
   /** Resolves when the queue has room again (catch-up readers wait here instead of overflowing). */
@@ -155,8 +179,10 @@ export class Subscriber {
   close(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.queuedBytes = 0;
     this.held.clear();
     this.heldCount = 0;
+    this.heldBytes = 0;
     this.releaseWaiters();
   }
 
@@ -165,6 +191,7 @@ export class Subscriber {
     const held = this.held.get(partition) ?? [];
     this.held.delete(partition);
     this.heldCount -= held.length;
+    for (const offer of held) this.heldBytes -= offerBytes(offer);
     for (const offer of held) this.accept(offer);
   }
 
@@ -187,25 +214,30 @@ export class Subscriber {
       this.options.onRenderFailure?.(offer, err);
       return;
     }
-    this.queue.push({ frame, position });
-    if (this.queue.length > this.options.maxBuffered) this.overflow();
-    else this.pump();
+    const bytes = Buffer.byteLength(frame);
+    this.queue.push({ frame, position, bytes });
+    this.queuedBytes += bytes;
+    // Written at once when the transport takes it: only frames it could not take count.
+    this.pump();
+    if (this.queue.length > this.options.maxBuffered || this.queuedBytes > this.maxBytes) this.overflow();
   }
 
   private pump(): void {
     while (!this.blocked && !this.closed && this.queue.length > 0) {
-      const item = this.queue.shift() as { frame: string; position: string };
+      const item = this.queue.shift() as { frame: string; position: string; bytes: number };
+      this.queuedBytes -= item.bytes;
       this.lastGiven = item.position;
       this.sent++;
       this.lastWriteAt = Date.now();
       if (!this.options.sink.write(item.frame)) this.blocked = true;
     }
-    if (this.queue.length < this.options.maxBuffered / 2) this.releaseWaiters();
+    if (this.belowHalf()) this.releaseWaiters();
   }
 
   private overflow(): void {
     const position = this.lastGiven;
     this.queue.length = 0;
+    this.queuedBytes = 0;
     // Not resumePosition: it would skip what sits in the queue we are dropping.
     this.options.sink.write(this.options.framer.overflow(position));
     this.close();
@@ -219,6 +251,9 @@ export class Subscriber {
     for (const w of waiters) w();
   }
 }
+
+/** A held record's size: its JSON form (the frame made of it later is that and a few bytes). */
+const offerBytes = (offer: Offer): number => (offer.json === null ? 0 : offer.json.length);
 
 /**
  * Hands one thing to every subscriber; one that throws (its transport broke under it) is
