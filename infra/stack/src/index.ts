@@ -13,6 +13,16 @@ export { resolvePaths, type StackPaths } from './paths.ts';
 export { launchDetached, portIsFree, runningPid, stopProcess, tail } from './process.ts';
 export { createElasticsearchServer, ELASTICSEARCH_VERSION } from './servers/elasticsearch.ts';
 export { createKafkaServer, KAFKA_VERSION, kafkaClasspath, type SaslListener } from './servers/kafka.ts';
+export {
+  createPrometheusServer,
+  installPrometheus,
+  localPrometheusConfig,
+  PROMETHEUS_CONFIG_DIR,
+  PROMETHEUS_URL,
+  PROMETHEUS_VERSION,
+  SCRAPE_TARGETS,
+  type ScrapeTarget,
+} from './servers/prometheus.ts';
 export { createRegistryServer } from './servers/registry.ts';
 export { createS3Server, localS3Client } from './servers/s3.ts';
 export type { LocalServer } from './servers/server.ts';

@@ -160,6 +160,8 @@ export interface GoModuleBuild {
   /** The binary's name in `<dir>/bin`. */
   readonly binary: string;
   readonly ldflags?: string;
+  /** Go build tags, e.g. Prometheus's `remove_all_sd` (no cloud service discovery to compile). */
+  readonly tags?: readonly string[];
 }
 
 /**
@@ -195,10 +197,12 @@ export function buildGoModule(
     }
     const args = ['build', '-v', '-trimpath', '-o', join(dir, 'bin', build.binary)];
     if (build.ldflags) args.push(`-ldflags=${build.ldflags}`);
+    if (build.tags?.length) args.push(`-tags=${build.tags.join(',')}`);
     args.push(build.pkg);
     await run('go', args, {
       cwd: source.dir,
-      env: { ...env, GOFLAGS: '-mod=mod' },
+      // GOWORK=off: a module that ships a go.work (Prometheus does) would otherwise refuse -mod=mod.
+      env: { ...env, GOFLAGS: '-mod=mod', GOWORK: 'off' },
       what: `building ${build.binary} from ${name}`,
       hint,
       progress: report ? { report, ...goInstallProgress() } : undefined,

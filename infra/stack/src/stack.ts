@@ -13,12 +13,13 @@ import {
 } from './process.ts';
 import { elasticsearch } from './servers/elasticsearch.ts';
 import { kafka } from './servers/kafka.ts';
+import { prometheus } from './servers/prometheus.ts';
 import { registry } from './servers/registry.ts';
 import { s3 } from './servers/s3.ts';
 import { type LocalServer, type ServerName, serverDirs } from './servers/server.ts';
 
 /** Start order matters only for readability of output; servers start in parallel. */
-export const SERVERS: readonly LocalServer[] = [kafka, registry, elasticsearch, s3];
+export const SERVERS: readonly LocalServer[] = [kafka, registry, elasticsearch, s3, prometheus];
 
 export type Reporter = (line: string) => void;
 
