@@ -1,11 +1,22 @@
 import type { AuditProducer } from '@auditflow/producer';
 import type { AuditEventInput } from '@auditflow/schemas';
 import type { Filters } from './query.ts';
+import type { ViewerScope } from './viewer.ts';
 
-/** Who read the log: the token's client. */
+/** Who read the log: the token's client, or the person behind a viewer token. */
 export interface Reader {
   readonly id: string;
+  readonly viewer?: ViewerScope;
 }
+
+/** The audit actions of reads of the log (the catalog's `audit.*`). */
+export type ReadAction =
+  | 'audit.log.export_started'
+  | 'audit.log.exported'
+  /** A console page (search, event, trace, session, overview, live) read under a viewer token. */
+  | 'audit.log.viewed'
+  /** A query client minted a viewer token. */
+  | 'audit.viewer_token.issued';
 
 /** The filters of a read as its audit record shows them (never the cursor: it is opaque paging state). */
 export function auditedFilters(filters: Filters): Record<string, unknown> {
@@ -27,7 +38,7 @@ export class ReadAudit {
 
   emit(record: {
     reader: Reader;
-    action: 'audit.log.export_started' | 'audit.log.exported';
+    action: ReadAction;
     outcome: 'success' | 'failure';
     /** The tenant the read asked for; the system tenant otherwise. */
     tenant: string | undefined;
@@ -37,19 +48,32 @@ export class ReadAudit {
     error?: AuditEventInput['error'];
     durationMs?: number;
   }): void {
+    const viewer = record.reader.viewer;
     this.producer.emit(
       {
         action: record.action,
         category: 'security_tool',
-        actor: { type: 'service', id: record.reader.id },
+        // A viewer token's reads are the viewer's own (issue 17): who, under whose token.
+        actor: viewer ? { type: 'user', id: viewer.subject } : { type: 'service', id: record.reader.id },
         target: { type: 'audit_index', id: this.options.index },
         outcome: record.outcome,
-        tenant_id: record.tenant ?? this.options.selfTenant,
+        tenant_id: record.tenant ?? viewer?.tenant ?? this.options.selfTenant,
         service: { name: 'auditflow-query-api' },
         ...(record.correlationId ? { correlation_id: record.correlationId } : {}),
         ...(record.error ? { error: record.error } : {}),
         ...(record.durationMs === undefined ? {} : { duration_ms: record.durationMs }),
-        details: record.details,
+        details: viewer
+          ? {
+              ...record.details,
+              viewer: {
+                subject: viewer.subject,
+                tenant: viewer.tenant,
+                ...(viewer.actor ? { actor: viewer.actor } : {}),
+                token_id: viewer.tokenId,
+                issued_by: viewer.issuedBy,
+              },
+            }
+          : record.details,
       },
       // audit.* and the system tenant are the pipeline's own (issue 14).
       { pipeline: true },

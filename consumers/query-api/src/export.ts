@@ -28,7 +28,13 @@ export interface ExportProgress {
  */
 export async function streamExport(
   deps: { es: Client; index: string; logger: Logger },
-  request: { query: object; format: 'csv' | 'ndjson'; limit: number },
+  request: {
+    query: object;
+    format: 'csv' | 'ndjson';
+    limit: number;
+    /** Rewrites each document before it goes out (operators masked for tenant viewers). */
+    map?: (doc: Record<string, unknown>) => Record<string, unknown>;
+  },
   res: ServerResponse,
   progress: ExportProgress,
 ): Promise<void> {
@@ -74,7 +80,8 @@ export async function streamExport(
       const hits = page.hits.hits;
       for (const hit of hits) {
         if (gone.signal.aborted) break;
-        const doc = hit._source as Record<string, unknown>;
+        const source = hit._source as Record<string, unknown>;
+        const doc = request.map ? request.map(source) : source;
         const line =
           format === 'csv'
             ? `${CSV_COLUMNS.map(([, get]) => csvCell(get(doc))).join(',')}\r\n`

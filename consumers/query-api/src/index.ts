@@ -1,2 +1,6 @@
+export { queryClientsFromEnv } from './clients.ts';
+export { OperatorPolicy } from './masking.ts';
 export { buildQuery, csvCell, parseTime, tenantScope } from './query.ts';
-export { createQueryApi, type QueryApiConfig, type QueryClient } from './server.ts';
+export { createQueryApi, type Principal, type QueryApiConfig, type QueryClient } from './server.ts';
+export { sessionStatus } from './sessions.ts';
+export { ADMINISTRATOR, VIEWER_KEY_ENV, type ViewerScope, ViewerTokens, viewerKeyFromEnv } from './viewer.ts';

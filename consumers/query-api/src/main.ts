@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditProducer } from '@auditflow/producer';
@@ -7,7 +6,10 @@ import { Client } from '@elastic/elasticsearch';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
-import { createQueryApi, type QueryClient } from './server.ts';
+import { queryClientsFromEnv } from './clients.ts';
+import { OperatorPolicy } from './masking.ts';
+import { createQueryApi } from './server.ts';
+import { viewerKeyFromEnv } from './viewer.ts';
 
 const logger = pino({ name: 'auditflow-query-api' });
 const env = z
@@ -23,16 +25,18 @@ const env = z
     /** Rows one client may read page by page (within 15 minutes of its last page) before the walk is audited as an export. */
     AUDITFLOW_PAGING_AUDIT_ROWS: z.coerce.number().int().positive().default(5000),
     AUDITFLOW_SPOOL_DIR: z.string().default(join(homedir(), '.cache', 'auditflow', 'spool', 'query-api')),
+    /** The streamer the console's Live page reads (through this API, with the viewer's scope). */
+    AUDITFLOW_STREAM_URL: z
+      .url('the streamer URL, e.g. http://127.0.0.1:8090')
+      .default('http://127.0.0.1:8090'),
+    AUDITFLOW_STREAM_TOKEN: z.string().min(16).optional(),
   })
   .parse(process.env);
 
-const clients: QueryClient[] = [];
-if (env.AUDITFLOW_QUERY_TOKEN)
-  clients.push({ id: 'local', token: env.AUDITFLOW_QUERY_TOKEN, tenants: ['*'] });
-if (env.AUDITFLOW_QUERY_CLIENTS_FILE)
-  clients.push(...(JSON.parse(readFileSync(env.AUDITFLOW_QUERY_CLIENTS_FILE, 'utf8')) as QueryClient[]));
-if (clients.length === 0)
-  throw new Error('no query clients: set AUDITFLOW_QUERY_TOKEN or AUDITFLOW_QUERY_CLIENTS_FILE');
+// Validated once at start (issue 19): a bad clients file or viewer key stops the service here.
+const clients = queryClientsFromEnv();
+const viewerKey = viewerKeyFromEnv();
+if (!viewerKey) logger.warn('viewer tokens are off: set AUDITFLOW_VIEWER_KEY (or AUDITFLOW_QUERY_TOKEN)');
 
 const registry = new Registry();
 const producer = createAuditProducer(
@@ -54,6 +58,11 @@ const api = createQueryApi({
     clients,
     selfTenant: systemTenantFromEnv(),
     pagingAuditRows: env.AUDITFLOW_PAGING_AUDIT_ROWS,
+    ...(viewerKey ? { viewerKey } : {}),
+    operators: OperatorPolicy.fromEnv(),
+    ...(env.AUDITFLOW_STREAM_TOKEN
+      ? { live: { url: env.AUDITFLOW_STREAM_URL.replace(/\/+$/, ''), token: env.AUDITFLOW_STREAM_TOKEN } }
+      : {}),
   },
   es,
   producer,
