@@ -34,6 +34,18 @@ if ! command -v rsyslogd >/dev/null 2>&1 && [ ! -x /usr/sbin/rsyslogd ]; then
   fi
 fi
 
+# Chromium drives the console's browser tests (puppeteer-core with this executable; no browser
+# download from anywhere but Debian).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing chromium from Debian"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "bootstrap: chromium is missing. Install it (apt-get install chromium): the console tests use it." >&2
+    exit 1
+  fi
+fi
+
 # Corepack cannot verify pnpm's signature offline here, so pnpm comes from npm.
 if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   echo "bootstrap: installing pnpm $PNPM_VERSION with npm"
