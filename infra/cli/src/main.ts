@@ -7,6 +7,7 @@ import { emitCommand } from './commands/emit.ts';
 import { queryCommands } from './commands/query.ts';
 import { schemasCommand } from './commands/schemas.ts';
 import { stackCommand } from './commands/stack.ts';
+import { statusCommand } from './commands/status.ts';
 import { topicsCommand } from './commands/topics.ts';
 import { upCommands } from './commands/up.ts';
 import { viewerTokenCommand } from './commands/viewer-token.ts';
@@ -26,6 +27,7 @@ for (const command of queryCommands()) program.addCommand(command);
 program.addCommand(viewerTokenCommand());
 for (const command of archiveCommands()) program.addCommand(command);
 program.addCommand(doctorCommand());
+program.addCommand(statusCommand());
 program.addCommand(composeCommand());
 
 try {
