@@ -269,7 +269,7 @@ export function renderStatus(report: StatusReport): string {
   const source =
     report.source === 'prometheus'
       ? `rates, lag and alerts from Prometheus ${report.prometheus}`
-      : 'no Prometheus answered: rates from two scrapes of each service, alerts from their /readyz';
+      : 'without Prometheus: rates from two scrapes of each service, alerts from their /readyz';
   const lines = [`auditflow status at ${report.at} (${source})`, ''];
   const rows: string[][] = [
     ['STAGE', 'PORT', 'STATE', 'RATE/S', 'LAG', 'LAST PROGRESS', `DLQ+QUARANTINE (${report.deadWindow})`],
