@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { enrichEvent, enricherContextFromEnv } from '@auditflow/enricher';
 import { fusedTransform } from '@auditflow/fused-processor';
-import { Processor, type Transform } from '@auditflow/processor-runtime';
+import { Processor } from '@auditflow/processor-runtime';
 import { createSanitizerContext, sanitizeEvent } from '@auditflow/sanitizer';
+import type { Transform } from '@auditflow/stage';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { endpoints } from './endpoints.ts';

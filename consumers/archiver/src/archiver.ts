@@ -25,17 +25,11 @@ import {
   type SignedDigest,
   signDigest,
 } from '@auditflow/archive';
-import {
-  classifyFailure,
-  deadLetter,
-  kafkaWithLogger,
-  onConsumerCrash,
-  PartitionBackoff,
-  WireCodec,
-} from '@auditflow/kafka';
+import { classifyFailure, deadLetter, kafkaWithLogger, WireCodec } from '@auditflow/kafka';
 import { DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow, toJsonForm } from '@auditflow/schemas';
+import { ConsumeLoop, type Sink, type StageBatch } from '@auditflow/stage';
 import type { ObjectLockMode } from '@aws-sdk/client-s3';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -124,19 +118,19 @@ async function withHeartbeat<T>(work: Promise<T>, heartbeat: (() => Promise<void
  * backoff, its roll kept; nothing is committed that is not stored or dead-lettered. A stop
  * writes what it can within the drain timeout and leaves the rest to be re-read.
  */
-export class Archiver {
+export class Archiver implements Sink {
+  readonly name = 'archiver';
+  readonly guarantee = 'effectively-once';
+  readonly commitMode = 'after-roll';
   private readonly kafka: Kafka;
   private readonly codec: WireCodec;
-  private consumer: Consumer | undefined;
+  private readonly loop: ConsumeLoop;
   private producer: Producer | undefined;
-  private admin: Admin | undefined;
   private readonly partitions = new Map<number, PartitionState>();
   private holds: readonly LegalHold[] = [];
   private timer: NodeJS.Timeout | undefined;
   private holdsTimer: NodeJS.Timeout | undefined;
   private readonly stopping = new AbortController();
-  private readonly backoff: PartitionBackoff;
-  private running = false;
   private draining = false;
   private readonly publicKeyId: string;
   private readonly metrics;
@@ -150,7 +144,22 @@ export class Archiver {
     this.kafka = kafkaWithLogger('auditflow-archiver', config.brokers, deps.logger);
     this.codec = new WireCodec(config.registryUrl);
     this.publicKeyId = keyId(createPublicKey(signingKey));
-    this.backoff = new PartitionBackoff(250, config.maxBackoffMs ?? 10_000);
+    this.loop = new ConsumeLoop({
+      kafka: this.kafka,
+      topic: config.topic,
+      groupId: config.groupId,
+      logger: deps.logger,
+      consumer: {
+        maxBytesPerPartition: 1_048_576,
+        // Rolls close after seconds, not milliseconds: fewer, fuller fetches cost far less CPU
+        // than one fetch per trickle of records (kafkajs decodes each fetch response whole).
+        minBytes: 256 * 1024,
+        maxWaitTimeInMs: 1000,
+      },
+      partitionsConcurrently: 3,
+      backoff: { minMs: 250, maxMs: config.maxBackoffMs ?? 10_000 },
+      onFatal: deps.onFatal,
+    });
     const registers = [deps.registry];
     this.metrics = {
       events: new Counter({
@@ -200,7 +209,7 @@ export class Archiver {
   }
 
   get ready(): boolean {
-    return this.running;
+    return this.loop.running;
   }
 
   async start(): Promise<void> {
@@ -214,42 +223,14 @@ export class Archiver {
       { forever: true, maxTimeout: 10_000, signal: this.stopping.signal },
     );
     await this.refreshHolds();
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    this.consumer = this.kafka.consumer({
-      groupId: this.config.groupId,
-      maxBytesPerPartition: 1_048_576,
-      // Rolls close after seconds, not milliseconds: fewer, fuller fetches cost far less CPU
-      // than one fetch per trickle of records (kafkajs decodes each fetch response whole).
-      minBytes: 256 * 1024,
-      maxWaitTimeInMs: 1000,
-    });
-    onConsumerCrash(this.consumer, this.deps.logger, (err) => {
-      this.running = false;
-      this.deps.onFatal?.(err);
-    });
-    // Partitions this member no longer owns: drop their open rolls (the new owner re-reads them).
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      const owned = new Set(payload.memberAssignment[this.config.topic] ?? []);
-      for (const partition of this.partitions.keys())
-        if (!owned.has(partition)) this.partitions.delete(partition);
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.config.topic, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 3,
-      eachBatch: (payload) => this.processBatch(payload),
-    });
+    await this.loop.start(this);
     this.timer = setInterval(() => this.flushQuiet(), Math.min(1000, this.config.roll.maxAgeMs));
     this.holdsTimer = setInterval(
       () => void this.refreshHolds().catch(() => undefined),
       this.config.holdsRefreshMs,
     );
-    this.running = true;
     this.deps.logger.info(
       {
         topic: this.config.topic,
@@ -267,12 +248,24 @@ export class Archiver {
    * timeout; after it, S3 retries are aborted and unwritten rolls are left to be read again.
    */
   async stop(): Promise<void> {
-    this.running = false;
     this.draining = true;
     clearInterval(this.timer);
     clearInterval(this.holdsTimer);
-    this.backoff.stop();
     const deadline = setTimeout(() => this.stopping.abort(), this.config.drainTimeoutMs ?? 15_000);
+    await this.loop.stop();
+    clearTimeout(deadline);
+    this.stopping.abort();
+    await this.producer?.disconnect();
+  }
+
+  /** Partitions this member no longer owns: drop their open rolls (the new owner re-reads them). */
+  onAssignment(owned: ReadonlySet<number>): void {
+    for (const partition of this.partitions.keys())
+      if (!owned.has(partition)) this.partitions.delete(partition);
+  }
+
+  /** Part of a stop, before the group is left (commits need the membership): the open rolls. */
+  async drain(): Promise<void> {
     for (const [partition, state] of this.partitions) {
       await this.exclusive(state, () => this.flush(partition, state, undefined)).catch((err: Error) =>
         this.deps.logger.warn(
@@ -281,11 +274,6 @@ export class Archiver {
         ),
       );
     }
-    clearTimeout(deadline);
-    this.stopping.abort();
-    await this.consumer?.disconnect();
-    await this.producer?.disconnect();
-    await this.admin?.disconnect();
   }
 
   private async refreshHolds(): Promise<void> {
@@ -325,14 +313,9 @@ export class Archiver {
   private async partition(partition: number, firstOffset: string): Promise<PartitionState> {
     const known = this.partitions.get(partition);
     if (known) return known;
-    const committed = (
-      await (this.admin as Admin).fetchOffsets({
-        groupId: this.config.groupId,
-        topics: [this.config.topic],
-      })
-    )[0]?.partitions.find((p) => p.partition === partition);
+    const committed = await this.loop.committed(partition);
     let boundary: bigint | undefined;
-    if (committed?.metadata && committed.offset !== '-1') {
+    if (committed.metadata && committed.offset !== -1) {
       try {
         const intent = JSON.parse(committed.metadata) as RollIntent;
         if (intent.v === 1) boundary = BigInt(intent.end);
@@ -341,7 +324,7 @@ export class Archiver {
       }
     }
     const state: PartitionState = {
-      next: BigInt(committed && committed.offset !== '-1' ? committed.offset : firstOffset),
+      next: BigInt(committed.offset !== -1 ? committed.offset : firstOffset),
       lastSeen: undefined,
       boundary,
       roll: { records: [], bytes: 0, openedAt: 0 },
@@ -407,12 +390,12 @@ export class Archiver {
     );
   }
 
-  private async processBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale, pause } = payload;
+  async handleBatch(batch: StageBatch): Promise<void> {
     const first = batch.messages[0];
-    if (!first || this.draining || !isRunning() || isStale()) return;
+    if (!first || this.draining || !batch.alive()) return;
     const state = await this.partition(batch.partition, first.offset);
-    const stopped = () => this.draining || !isRunning() || isStale();
+    const stopped = () => this.draining || !batch.alive();
+    const heartbeat = batch.heartbeat;
     try {
       await withHeartbeat(
         this.exclusive(state, async () => {
@@ -431,7 +414,7 @@ export class Archiver {
             }
             await this.intake(batch, state, message);
             state.lastSeen = offset;
-            resolveOffset(message.offset);
+            batch.resolve(message.offset);
             if (
               state.boundary !== undefined
                 ? offset >= state.boundary
@@ -443,11 +426,11 @@ export class Archiver {
         }),
         heartbeat,
       );
-      this.backoff.succeeded(batch.partition);
+      batch.succeeded();
     } catch (err) {
       if (this.draining) return; // stopping: what is not committed is read again
       const failure = classifyFailure(err);
-      const delayMs = this.backoff.pause(batch.partition, pause);
+      const delayMs = batch.backOff();
       this.metrics.backoffs.inc();
       this.deps.logger.warn(
         { partition: batch.partition, delayMs, err: failure.detail, retriable: failure.retriable },
@@ -466,7 +449,7 @@ export class Archiver {
         ? state.lastSeen !== undefined && state.lastSeen >= state.boundary
         : rollIsDue(state.roll, this.config.roll, Date.now());
     for (const [partition, state] of this.partitions) {
-      if (this.backoff.waiting(partition) || !due(state)) continue;
+      if (this.loop.waiting(partition) || !due(state)) continue;
       void this.exclusive(state, async () => {
         if (this.partitions.get(partition) === state && due(state)) {
           await this.flush(partition, state, undefined);
@@ -474,12 +457,7 @@ export class Archiver {
       }).catch((err: Error) => {
         if (this.draining) return;
         // As for a failed fetch: this partition alone waits out a backoff before the next try.
-        const consumer = this.consumer as Consumer;
-        const topics = [{ topic: this.config.topic, partitions: [partition] }];
-        const delayMs = this.backoff.pause(partition, () => {
-          consumer.pause(topics);
-          return () => consumer.resume(topics);
-        });
+        const delayMs = this.loop.backOff(partition);
         this.metrics.backoffs.inc();
         this.deps.logger.warn(
           { err: err.message, partition, delayMs },
@@ -561,15 +539,12 @@ export class Archiver {
     const end = state.lastSeen;
     if (end === undefined || end < state.next) return;
     const started = performance.now();
-    const consumer = this.consumer as Consumer;
     const { topic } = this.config;
     const records = state.roll.records;
     if (records.length > 0) {
       if (state.boundary === undefined) {
         const intent: RollIntent = { v: 1, end: String(end) };
-        await consumer.commitOffsets([
-          { topic, partition, offset: String(state.next), metadata: JSON.stringify(intent) },
-        ]);
+        await this.loop.commit(partition, state.next, JSON.stringify(intent));
         // Promised: should this try fail, the roll still ends here when it is tried again.
         state.boundary = end;
       }
@@ -613,7 +588,7 @@ export class Archiver {
       this.metrics.events.inc({ result: 'archived' }, kept - dead.length);
       if (kept < records.length) this.metrics.events.inc({ result: 'duplicate' }, records.length - kept);
     }
-    await consumer.commitOffsets([{ topic, partition, offset: String(end + 1n), metadata: null }]);
+    await this.loop.commit(partition, end + 1n, null);
     state.next = end + 1n;
     state.boundary = undefined;
     state.roll = { records: [], bytes: 0, openedAt: 0 };

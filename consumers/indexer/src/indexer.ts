@@ -3,15 +3,14 @@ import {
   classifyFailure,
   deadLetter,
   kafkaWithLogger,
-  onConsumerCrash,
-  PartitionBackoff,
   receivedAtOf,
   routingTime,
   WireCodec,
 } from '@auditflow/kafka';
 import { type AuditEvent, DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow } from '@auditflow/schemas';
+import { ConsumeLoop, type Sink, type StageBatch } from '@auditflow/stage';
 import type { Client } from '@elastic/elasticsearch';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { toEcsDocument } from './ecs.ts';
@@ -97,19 +96,20 @@ export function sameEvent(stored: StoredIdentity | undefined, event: AuditEvent)
  * ones (connection lost, 429, 5xx, a read-only cluster) commit what is finished, pause only
  * that partition and resume it after a backoff, so no partition waits for another.
  */
-export class Indexer {
+export class Indexer implements Sink {
+  readonly name = 'indexer';
+  readonly guarantee = 'effectively-once';
+  readonly commitMode = 'after-write';
   private readonly kafka: Kafka;
   private readonly codec: WireCodec;
-  private consumer: Consumer | undefined;
+  private readonly loop: ConsumeLoop;
   private producer: Producer | undefined;
   private layout: IndexLayout | undefined;
   private readonly indexed: Counter<'result'>;
   private readonly retries: Counter<'partition'>;
   private readonly bulkSeconds: Histogram;
-  private running = false;
   /** Indices known to exist: using them never counts against the per-batch cap. */
   private readonly knownIndices = new Set<string>();
-  private readonly backoff: PartitionBackoff;
 
   constructor(
     private readonly config: IndexerConfig,
@@ -117,8 +117,17 @@ export class Indexer {
     private readonly deps: { logger: Logger; registry: Registry; onFatal?: (err: Error) => void },
   ) {
     checkIndexPrefix(config.indexPrefix);
-    this.backoff = new PartitionBackoff(200, config.maxBackoffMs ?? 10_000);
     this.kafka = kafkaWithLogger('auditflow-indexer', config.brokers, deps.logger);
+    this.loop = new ConsumeLoop({
+      kafka: this.kafka,
+      topic: config.topic,
+      groupId: config.groupId,
+      logger: deps.logger,
+      consumer: { maxBytesPerPartition: 2 * 1_048_576 },
+      partitionsConcurrently: config.concurrency,
+      backoff: { minMs: 200, maxMs: config.maxBackoffMs ?? 10_000 },
+      onFatal: deps.onFatal,
+    });
     this.codec = new WireCodec(config.registryUrl);
     this.indexed = new Counter({
       name: 'auditflow_indexer_documents_total',
@@ -141,7 +150,7 @@ export class Indexer {
   }
 
   get ready(): boolean {
-    return this.running;
+    return this.loop.running;
   }
 
   get indexLayout(): IndexLayout | undefined {
@@ -206,37 +215,17 @@ export class Indexer {
     }
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    this.consumer = this.kafka.consumer({
-      groupId: this.config.groupId,
-      maxBytesPerPartition: 2 * 1_048_576,
-    });
-    onConsumerCrash(this.consumer, this.deps.logger, (err) => {
-      this.running = false;
-      this.deps.onFatal?.(err);
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.config.topic, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.config.concurrency,
-      eachBatch: (payload) => this.processBatch(payload),
-    });
-    this.running = true;
+    await this.loop.start(this);
     this.deps.logger.info({ topic: this.config.topic, layout: this.layout }, 'indexer running');
   }
 
   /** Stops taking records; a batch in flight ends at its next step (paused partitions have none). */
   async stop(): Promise<void> {
-    this.running = false;
-    this.backoff.stop();
-    await this.consumer?.disconnect();
+    await this.loop.stop();
     await this.producer?.disconnect();
   }
 
-  private async processBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, isRunning, isStale } = payload;
-    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+  async handleBatch(batch: StageBatch): Promise<void> {
     const started = performance.now();
     const outcomes: (Outcome | undefined)[] = new Array(batch.messages.length);
     const dead: DeadLetterer = (message, reason, detail, result) => ({
@@ -286,8 +275,8 @@ export class Indexer {
       }
     });
     for (const [position, outcome] of await this.index(pending, dead)) outcomes[position] = outcome;
-    if (!isRunning() || isStale()) return; // not committed: this member or another re-reads it
-    await this.finish(payload, outcomes);
+    if (!batch.alive()) return; // not committed: this member or another re-reads it
+    await this.finish(batch, outcomes);
     this.bulkSeconds.observe((performance.now() - started) / 1000);
   }
 
@@ -386,10 +375,7 @@ export class Indexer {
    * one, pauses this partition alone and resumes it after a backoff (kafkajs then fetches again
    * from the first unresolved offset).
    */
-  private async finish(
-    { batch, resolveOffset, heartbeat, pause }: EachBatchPayload,
-    outcomes: readonly (Outcome | undefined)[],
-  ): Promise<void> {
+  private async finish(batch: StageBatch, outcomes: readonly (Outcome | undefined)[]): Promise<void> {
     let cut = outcomes.findIndex((o) => o === undefined || o.kind === 'retry');
     if (cut === -1) cut = batch.messages.length;
     const dead = outcomes.slice(0, cut).flatMap((o) => (o?.kind === 'dead' ? [o] : []));
@@ -404,17 +390,15 @@ export class Indexer {
     }
     if (cut > 0) {
       const last = batch.messages[cut - 1] as KafkaMessage;
-      resolveOffset(last.offset);
-      await (this.consumer as Consumer).commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: String(Number(last.offset) + 1) },
-      ]);
+      batch.resolve(last.offset);
+      await batch.commit(Number(last.offset) + 1);
     }
-    await heartbeat();
+    await batch.heartbeat();
     if (cut === batch.messages.length) {
-      this.backoff.succeeded(batch.partition);
+      batch.succeeded();
       return;
     }
-    const delayMs = this.backoff.pause(batch.partition, pause);
+    const delayMs = batch.backOff();
     this.retries.inc({ partition: String(batch.partition) });
     const blocking = outcomes[cut];
     this.deps.logger.warn(

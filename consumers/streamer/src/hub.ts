@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';
 import { kafkaWithLogger, WireCodec } from '@auditflow/kafka';
-import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DeadLetters } from './dead-letters.ts';
 import type { Framer } from './frames.ts';
 import type { Since } from './position.ts';
-import { startReader } from './reader.ts';
+import { type Reader, startReader } from './reader.ts';
 import { fanOut, type Offer, type Sink, Subscriber } from './subscriber.ts';
 import type { Scope } from './tokens.ts';
 
@@ -58,7 +58,7 @@ export class StreamHub {
   private readonly kafka: Kafka;
   private readonly codec: WireCodec;
   private admin: Admin | undefined;
-  private live: Consumer | undefined;
+  private live: Reader | undefined;
   /** Next offset per partition that the live feed will hand out. */
   private readonly liveNext = new Map<number, number>();
   /** Connected subscribers and their transport (`sse`, `ws`). */
@@ -66,7 +66,7 @@ export class StreamHub {
   private readonly deadLetters: DeadLetters;
   /** Records already dead-lettered because a subscriber could not be given them (bounded). */
   private readonly renderFailed = new Set<string>();
-  private readonly catchUps = new Set<Consumer>();
+  private readonly catchUps = new Set<Reader>();
   /** Stops the catch-up reader of a subscriber that goes away before it caught up. */
   private readonly stopCatchUp = new Map<Subscriber, () => void>();
   readonly metrics: HubMetrics;
@@ -262,8 +262,8 @@ export class StreamHub {
 
   async stop(): Promise<void> {
     this.running = false;
-    await Promise.all([...this.catchUps].map((c) => c.disconnect().catch(() => {})));
-    await this.live?.disconnect();
+    await Promise.all([...this.catchUps].map((c) => c.stop().catch(() => {})));
+    await this.live?.stop();
     await this.deadLetters.stop();
     await this.admin?.disconnect();
   }
@@ -309,7 +309,7 @@ export class StreamHub {
     partitions: number[],
   ): Promise<void> {
     const topic = this.config.topic;
-    let consumer: Consumer | undefined;
+    let consumer: Reader | undefined;
     let finished = false;
     const release = (): void => {
       const c = consumer;
@@ -317,7 +317,7 @@ export class StreamHub {
       this.stopCatchUp.delete(subscriber);
       this.metrics.catchUps.set(this.catchUps.size);
       // Not awaited: disconnecting from inside eachBatch would wait for itself.
-      setImmediate(() => void c.disconnect().catch(() => {}));
+      setImmediate(() => void c.stop().catch(() => {}));
     };
     const check = (): void => {
       const left = subscriber.catchingUpPartitions;
@@ -326,7 +326,7 @@ export class StreamHub {
         release();
       } else if (consumer) {
         const done = partitions.filter((p) => !left.includes(p));
-        if (done.length > 0) consumer.pause([{ topic, partitions: done }]);
+        if (done.length > 0) consumer.pause(done);
       }
     };
     consumer = await startReader({
@@ -361,7 +361,7 @@ export class StreamHub {
     this.stopCatchUp.set(subscriber, release);
     this.metrics.catchUps.set(this.catchUps.size);
     const idle = [...this.liveNext.keys()].filter((p) => !partitions.includes(p));
-    if (idle.length > 0) consumer.pause([{ topic, partitions: idle }]);
+    if (idle.length > 0) consumer.pause(idle);
     check();
     if (finished) release();
   }

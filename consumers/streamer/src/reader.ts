@@ -1,5 +1,6 @@
-import { onConsumerCrash, type WireCodec } from '@auditflow/kafka';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { WireCodec } from '@auditflow/kafka';
+import { ConsumeLoop } from '@auditflow/stage';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { readRecord } from './records.ts';
 import type { Offer } from './subscriber.ts';
@@ -31,6 +32,12 @@ export interface ReaderHandlers {
   ): Promise<void> | void;
 }
 
+/** A running reader: pause partitions it has read far enough, stop it when done. */
+export interface Reader {
+  pause(partitions: readonly number[]): void;
+  stop(): Promise<void>;
+}
+
 /**
  * Reads a topic from given offsets without committing anything. kafkajs has no manual
  * `assign()`, so each reader is a consumer in a group of its own (one member gets every
@@ -47,29 +54,32 @@ export async function startReader(options: {
   logger: Logger;
   handlers: ReaderHandlers;
   onFatal?: (err: Error) => void;
-}): Promise<Consumer> {
-  const { handlers, topic } = options;
-  const consumer = options.kafka.consumer({
+}): Promise<Reader> {
+  const { handlers } = options;
+  const loop = new ConsumeLoop({
+    kafka: options.kafka,
+    topic: options.topic,
     groupId: options.groupId,
-    maxWaitTimeInMs: 100,
-    // Small fetches: a batch is handed to subscribers in one go, so it bounds the burst.
-    maxBytesPerPartition: 256 * 1024,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3000,
-    retry: { retries: 10 },
+    logger: options.logger,
+    consumer: {
+      maxWaitTimeInMs: 100,
+      // Small fetches: a batch is handed to subscribers in one go, so it bounds the burst.
+      maxBytesPerPartition: 256 * 1024,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      retry: { retries: 10 },
+    },
+    startAt: options.start,
+    // Batches of only transaction markers never reach the stage; this moves cursors past them.
+    onBatchEnd: (partition, next) => handlers.onAdvance(partition, next),
+    onFatal: options.onFatal,
   });
-  if (options.onFatal) onConsumerCrash(consumer, options.logger, options.onFatal);
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-    // Batches of only transaction markers never reach eachBatch; this moves cursors past them.
-    if (payload.topic === topic) handlers.onAdvance(payload.partition, Number(payload.lastOffset) + 1);
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 1,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) => {
+  await loop.start({
+    name: 'streamer-reader',
+    // Subscribers hold their own cursors and resume from them: a record can reach one twice.
+    guarantee: 'at-least-once',
+    commitMode: 'none',
+    handleBatch: async (batch) => {
       const offers: Offer[] = [];
       for (const message of batch.messages) {
         // Throws only for retriable trouble (registry down): kafkajs retries the batch.
@@ -88,16 +98,14 @@ export async function startReader(options: {
         await handlers.onPermanentFailure(batch.partition, message, record.reason, record.error);
         offers.push({ partition: batch.partition, offset, event: null, json: null, message });
       }
-      if (!isRunning() || isStale()) return;
-      await handlers.onRecords(batch.partition, offers, Number(batch.highWatermark), heartbeat);
+      if (!batch.alive()) return;
+      await handlers.onRecords(batch.partition, offers, batch.highWatermark, batch.heartbeat);
       // Nothing is committed, but kafkajs fetches from the last resolved offset: without this
       // it would fetch the same batch again and again.
-      resolveOffset(batch.lastOffset());
-      handlers.onAdvance(batch.partition, Number(batch.lastOffset()) + 1);
-      await heartbeat();
+      batch.resolve(batch.lastOffset);
+      handlers.onAdvance(batch.partition, batch.lastOffset + 1);
+      await batch.heartbeat();
     },
   });
-  for (const [partition, offset] of options.start)
-    consumer.seek({ topic, partition, offset: String(offset) });
-  return consumer;
+  return { pause: (partitions) => loop.pause(partitions), stop: () => loop.stop() };
 }

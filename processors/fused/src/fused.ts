@@ -1,6 +1,6 @@
 import { type EnricherContext, enrichEvent } from '@auditflow/enricher';
-import type { Transform } from '@auditflow/processor-runtime';
 import { type SanitizerContext, sanitizeEvent } from '@auditflow/sanitizer';
+import type { Transform } from '@auditflow/stage';
 
 /**
  * Both stages' pure transforms on one decoded event: sanitize, then enrich what the sanitizer

@@ -1,12 +1,7 @@
 import { hash } from 'node:crypto';
+import { resendKey } from '@auditflow/kafka';
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_RESEND_WINDOW,
-  PartitionWindows,
-  ResendWindow,
-  resendKey,
-  resendWindowFromEnv,
-} from './dedup.ts';
+import { DEFAULT_RESEND_WINDOW, PartitionWindows, ResendWindow, resendWindowFromEnv } from './dedup.ts';
 
 const event = (tenant: string, producer: string, sequence: number, id: string) => ({
   tenant_id: tenant,

@@ -1,6 +1,3 @@
-/** The resend identity lives with the wire format: reconcile counts resends by it too. */
-export { resendKey } from '@auditflow/kafka';
-
 /**
  * Dropping producer resends (issue 15). The SDK delivers at least once: after a broker outage or
  * a gateway crash it replays what its spool had not seen acknowledged, and those records may

@@ -4,7 +4,6 @@ import {
   DecodeError,
   deadLetter,
   kafkaWithLogger,
-  onConsumerCrash,
   RegistryUnavailableError,
   resendKey,
   StableOffsetReader,
@@ -12,28 +11,12 @@ import {
   WireCodec,
 } from '@auditflow/kafka';
 import { type AuditEvent, HEADERS } from '@auditflow/schemas';
-import {
-  type Admin,
-  CompressionTypes,
-  type Consumer,
-  type EachBatchPayload,
-  type Kafka,
-  type KafkaMessage,
-  type Message,
-  type Transaction,
-} from 'kafkajs';
+import { ConsumeLoop, type Stage, type StageBatch, type Transform } from '@auditflow/stage';
+import { CompressionTypes, type Kafka, type KafkaMessage, type Message, type Transaction } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { PartitionWindows } from './dedup.ts';
 import { isFenced, PartitionProducers } from './partition-producers.ts';
-
-/** What a transform decides for one event. */
-export type TransformOutcome =
-  | { readonly kind: 'forward'; readonly event: AuditEvent }
-  /** Fail closed: the event goes to the restricted quarantine topic with the reason. */
-  | { readonly kind: 'quarantine'; readonly reason: string };
-
-export type Transform = (event: AuditEvent) => TransformOutcome;
 
 export interface ProcessorConfig {
   readonly name: string;
@@ -123,11 +106,12 @@ const header = (message: KafkaMessage, name: string): string | undefined =>
  * that thaws after another took its partitions cannot commit what the other already wrote.
  * Delivery guarantee: exactly once into the output topics for read_committed consumers.
  */
-export class Processor {
+export class Processor implements Stage {
+  readonly guarantee = 'exactly-once';
+  readonly commitMode = 'transaction';
   private readonly kafka: Kafka;
   private readonly codec: WireCodec;
-  private consumer: Consumer | undefined;
-  private admin: Admin | undefined;
+  private readonly loop: ConsumeLoop;
   private stableOffsets: StableOffsetReader | undefined;
   /** False once the broker turned out too old for stable offset reads. */
   private stableOffsetsSupported = true;
@@ -136,8 +120,6 @@ export class Processor {
   private readonly batchSeconds: Histogram;
   /** Resend windows per input partition, when `dedupeResends` is set. */
   private readonly windows: PartitionWindows | undefined;
-  private running = false;
-  private assigned = 0;
 
   constructor(
     private readonly config: ProcessorConfig,
@@ -146,6 +128,22 @@ export class Processor {
   ) {
     this.kafka = kafkaWithLogger(`auditflow-${config.name}`, config.brokers, deps.logger);
     this.codec = new WireCodec(config.registryUrl, config.maxMessageBytes);
+    const fetch = config.fetch ?? DEFAULT_FETCH;
+    this.loop = new ConsumeLoop({
+      kafka: this.kafka,
+      topic: config.inputTopic,
+      groupId: config.groupId,
+      logger: deps.logger,
+      consumer: {
+        readUncommitted: false,
+        maxBytesPerPartition: 1_048_576,
+        minBytes: fetch.minBytes,
+        maxWaitTimeInMs: fetch.maxWaitMs,
+      },
+      // Each input partition has its own transactional producer: their transactions go at once.
+      partitionsConcurrently: config.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
+      onFatal: deps.onFatal,
+    });
     const dedupe = config.dedupeResends;
     this.windows = dedupe ? new PartitionWindows(dedupe.windowPerPartition) : undefined;
     const registers = [deps.registry];
@@ -163,53 +161,20 @@ export class Processor {
     });
   }
 
+  get name(): string {
+    return this.config.name;
+  }
+
   get ready(): boolean {
-    return this.running && this.assigned > 0;
+    return this.loop.running && this.loop.assigned > 0;
   }
 
   async start(): Promise<void> {
     const instance = this.config.instanceId ?? `${hostname()}-${process.pid}`;
     const { groupId, inputTopic } = this.config;
     this.producers = new PartitionProducers(this.kafka, groupId, inputTopic, this.deps.logger);
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
     this.stableOffsets = new StableOffsetReader(this.kafka);
-    const fetch = this.config.fetch ?? DEFAULT_FETCH;
-    this.consumer = this.kafka.consumer({
-      groupId: this.config.groupId,
-      readUncommitted: false,
-      maxBytesPerPartition: 1_048_576,
-      minBytes: fetch.minBytes,
-      maxWaitTimeInMs: fetch.maxWaitMs,
-    });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
-      this.assigned = Object.values(e.payload.memberAssignment).reduce((n, parts) => n + parts.length, 0);
-      // A partition given away is another instance's to fence; if it comes back, a new producer
-      // (a new epoch) starts from the offset committed meanwhile.
-      const assigned = new Set(e.payload.memberAssignment[inputTopic] ?? []);
-      void this.producers?.retain(assigned);
-      this.windows?.retain(assigned);
-      // A rejoin puts the consumer back at the committed offset, which cuts a window rebuild
-      // short: its partition starts over as newly owned (a fresh producer plans a new rebuild).
-      for (const partition of this.windows?.rebuildingPartitions() ?? []) {
-        this.windows?.drop(partition);
-        void this.producers?.drop(partition);
-      }
-    });
-    onConsumerCrash(this.consumer, this.deps.logger, (err) => {
-      this.running = false;
-      this.deps.onFatal?.(err);
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic: this.config.inputTopic, fromBeginning: true });
-    this.running = true;
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      // Each input partition has its own transactional producer: their transactions go at once.
-      partitionsConsumedConcurrently: this.config.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
-      eachBatch: (payload) => this.processBatch(payload),
-    });
+    await this.loop.start(this);
     this.deps.logger.info(
       { input: this.config.inputTopic, output: this.config.outputTopic, instance },
       'processor running',
@@ -218,11 +183,24 @@ export class Processor {
 
   /** Graceful: finishes the batch in progress, commits it, and leaves the group. */
   async stop(): Promise<void> {
-    this.running = false;
-    await this.consumer?.disconnect();
+    await this.loop.stop();
     await this.producers?.close();
     await this.stableOffsets?.close();
-    await this.admin?.disconnect();
+  }
+
+  /**
+   * A partition given away is another instance's to fence; if it comes back, a new producer
+   * (a new epoch) starts from the offset committed meanwhile.
+   */
+  onAssignment(assigned: ReadonlySet<number>): void {
+    void this.producers?.retain(assigned);
+    this.windows?.retain(assigned);
+    // A rejoin puts the consumer back at the committed offset, which cuts a window rebuild
+    // short: its partition starts over as newly owned (a fresh producer plans a new rebuild).
+    for (const partition of this.windows?.rebuildingPartitions() ?? []) {
+      this.windows?.drop(partition);
+      void this.producers?.drop(partition);
+    }
   }
 
   /**
@@ -248,10 +226,10 @@ export class Processor {
         this.deps.logger.warn({ err: err.message }, 'no stable offset reads: falling back to settled reads');
       }
     }
-    let committed = await this.committedOffset(topic, partition);
+    let committed = await this.committedOffset(partition);
     for (let read = 0; read < SETTLE_READS; read++) {
       await sleep(SETTLE_MS);
-      const again = await this.committedOffset(topic, partition);
+      const again = await this.committedOffset(partition);
       if (again === committed) return committed;
       committed = again;
     }
@@ -259,23 +237,13 @@ export class Processor {
   }
 
   /** The group's committed offset for one input partition; -1 when none was ever committed. */
-  private async committedOffset(topic: string, partition: number): Promise<number> {
-    const topics = await (this.admin as Admin).fetchOffsets({
-      groupId: this.config.groupId,
-      topics: [topic],
-    });
-    const found = topics[0]?.partitions.find((p) => p.partition === partition);
-    return found ? Number(found.offset) : -1;
+  private async committedOffset(partition: number): Promise<number> {
+    return (await this.loop.committed(partition)).offset;
   }
 
-  private async processBatch({
-    batch,
-    isRunning,
-    isStale,
-    resolveOffset,
-    heartbeat,
-  }: EachBatchPayload): Promise<void> {
-    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+  async handleBatch(batch: StageBatch): Promise<void> {
+    if (batch.messages.length === 0 || !batch.alive()) return;
+    const { resolve, heartbeat } = batch;
     const started = performance.now();
     const { topic, partition } = batch;
     const last = batch.messages.at(-1) as KafkaMessage;
@@ -283,7 +251,7 @@ export class Processor {
     // Where this batch starts in the partition: its first offset counts the transaction markers
     // and aborted records kafkajs leaves out of `messages` (a transactional input's committed
     // offset can be a marker's).
-    let position = Number(batch.firstOffset() ?? batch.messages[0]?.offset);
+    let position = batch.firstOffset;
     const rebuildUntil = this.windows?.rebuilding(partition);
     if (rebuildUntil !== undefined) {
       input = await this.rebuildWindow(partition, batch.messages);
@@ -291,7 +259,7 @@ export class Processor {
       if (input.length === 0) {
         // Window-only records lie below the committed offset: nothing to write or commit; this
         // moves the consumer's own position on.
-        resolveOffset(last.offset);
+        resolve(last.offset);
         await heartbeat();
         return;
       }
@@ -345,7 +313,7 @@ export class Processor {
     // Only committed records join the window: a batch that failed and is retried is no resend.
     this.windows?.committed(partition, keys, Number(last.offset) + 1);
     // The committed offset lives in the transaction; this moves the consumer's own position.
-    resolveOffset(last.offset);
+    resolve(last.offset);
     await heartbeat();
     for (const [outcome, n] of Object.entries(counts)) if (n > 0) this.processed.inc({ outcome }, n);
     this.batchSeconds.observe((performance.now() - started) / 1000);
@@ -365,7 +333,7 @@ export class Processor {
   ): Promise<readonly KafkaMessage[] | undefined> {
     const committed = await this.predecessorsCommit(topic, partition);
     if (this.windows) {
-      const plan = this.windows.plan(partition, committed, await this.logStart(topic, partition));
+      const plan = this.windows.plan(partition, committed, await this.loop.logStart(partition));
       if (plan.kind === 'rebuild') {
         // Why our own consumer and not a separate reader: it is already assigned this partition
         // in our group, so nobody else reads it meanwhile, there is no second group to join
@@ -376,7 +344,7 @@ export class Processor {
           { topic, partition, from: plan.from, until: plan.until },
           'newly owned partition: reading back its last records into the resend window',
         );
-        this.consumer?.seek({ topic, partition, offset: String(plan.from) });
+        this.loop.seek(partition, plan.from);
         return undefined;
       }
     }
@@ -387,7 +355,7 @@ export class Processor {
       );
       // Committing this batch's end would move the offset back below what the owner committed.
       if (committed > Number(messages.at(-1)?.offset)) {
-        this.consumer?.seek({ topic, partition, offset: String(committed) });
+        this.loop.seek(partition, committed);
         return undefined;
       }
       return messages.filter((m) => Number(m.offset) >= committed);
@@ -402,12 +370,6 @@ export class Processor {
       );
     }
     return messages;
-  }
-
-  /** The partition's first offset still in the log (retention may have deleted older ones). */
-  private async logStart(topic: string, partition: number): Promise<number> {
-    const offsets = await (this.admin as Admin).fetchTopicOffsets(topic);
-    return Number(offsets.find((p) => p.partition === partition)?.low ?? 0);
   }
 
   /**
@@ -440,7 +402,7 @@ export class Processor {
    * resend keys of the records kept (to join the window once the transaction commits).
    */
   private async route(
-    batch: EachBatchPayload['batch'],
+    batch: StageBatch,
     messages: readonly KafkaMessage[],
   ): Promise<{ outgoing: Map<string, Message[]>; counts: Counts; keys: ReadonlySet<string> }> {
     const outgoing = new Map<string, Message[]>();

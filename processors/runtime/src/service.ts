@@ -1,7 +1,8 @@
 import { serveHealth, stageEnv } from '@auditflow/service';
+import type { Transform } from '@auditflow/stage';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { Processor, type ProcessorConfig, type Transform } from './processor.ts';
+import { Processor, type ProcessorConfig } from './processor.ts';
 
 /**
  * Runs a processor as a long-running service: pino logs, /healthz /readyz /metrics, and a

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WireCodec } from '@auditflow/kafka';
-import { type Processor, resendKey } from '@auditflow/processor-runtime';
+import { resendKey, WireCodec } from '@auditflow/kafka';
+import type { Processor } from '@auditflow/processor-runtime';
 import { type AuditEvent, auditEventType, HEADERS } from '@auditflow/schemas';
 import type { Producer } from 'kafkajs';
 import { Registry } from 'prom-client';

@@ -1,6 +1,7 @@
 import { DecodeError, RegistryUnavailableError, type WireCodec } from '@auditflow/kafka';
 import type { AuditEvent, AuditEventJson } from '@auditflow/schemas';
-import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { fakeKafka } from '@auditflow/stage/testing';
+import type { KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -76,15 +77,12 @@ interface GroupState {
   metadata: string | null;
 }
 
-function harness(
+async function harness(
   sender: Sender,
   overrides: Record<string, unknown> = {},
   group: GroupState = { offset: '-1', metadata: null },
 ) {
   const dead: { partition: number; offset: string; stage: string; reason: string; error: string }[] = [];
-  /** Commits past delivered records; `marks`: the in-flight commits made before a delivery. */
-  const commits: number[] = [];
-  const marks: { offset: number; metadata: string }[] = [];
   const registry = new Registry();
   const deadLetters = {
     send: async (
@@ -97,15 +95,9 @@ function harness(
       dead.push({ partition: source.partition, offset: message.offset, stage, reason, error });
     },
   } as unknown as DeadLetters;
-  const kafka = {
-    admin: () => ({
-      connect: async () => {},
-      disconnect: async () => {},
-      fetchOffsets: async () => [{ topic: TOPIC, partitions: [{ partition: 0, ...group }] }],
-    }),
-  } as unknown as Kafka;
+  const fake = fakeKafka(TOPIC, group);
   const runner = new DestinationRunner(config(overrides), {
-    kafka,
+    kafka: fake.kafka,
     codec,
     topic: TOPIC,
     sender,
@@ -113,48 +105,29 @@ function harness(
     logger: pino({ level: 'silent' }),
     metrics: destinationMetrics(registry),
   });
-  // As kafkajs does: a commit made once the consumer is disconnecting is dropped silently.
-  let disconnected = false;
-  Object.assign(runner, {
-    consumer: {
-      commitOffsets: async (offsets: { offset: string; metadata?: string }[]) => {
-        if (disconnected) return;
-        for (const o of offsets) {
-          if (o.metadata) marks.push({ offset: Number(o.offset), metadata: o.metadata });
-          else commits.push(Number(o.offset));
-          Object.assign(group, { offset: o.offset, metadata: o.metadata ?? null });
-        }
-      },
-      disconnect: async () => {
-        disconnected = true;
-      },
+  await runner.start();
+  return {
+    runner,
+    dead,
+    registry,
+    resolved: fake.resolved,
+    /** Hands the runner one fetched batch of partition 0, as its consume loop would. */
+    batch: (values: string[], from = 0): Promise<void> => fake.deliver(values, from),
+    /** Commits past delivered records. */
+    get commits(): number[] {
+      return fake.commits.filter((c) => c.metadata === null).map((c) => c.offset);
     },
-  });
-  const resolved: string[] = [];
-  const payload = (values: string[], from = 0): EachBatchPayload =>
-    ({
-      batch: {
-        topic: TOPIC,
-        partition: 0,
-        messages: values.map(
-          (v, i) =>
-            ({ offset: String(from + i), key: null, value: Buffer.from(v), headers: {} }) as KafkaMessage,
-        ),
-        lastOffset: () => String(from + values.length - 1),
-        highWatermark: String(values.length),
-      },
-      heartbeat: async () => {},
-      isRunning: () => true,
-      isStale: () => false,
-      resolveOffset: (offset: string) => resolved.push(offset),
-    }) as unknown as EachBatchPayload;
-  return { runner, dead, commits, marks, resolved, payload, registry };
+    /** The in-flight commits made before a delivery. */
+    get marks(): { offset: number; metadata: string }[] {
+      return fake.commits.flatMap((c) => (c.metadata ? [{ offset: c.offset, metadata: c.metadata }] : []));
+    },
+  };
 }
 
 describe('destination runner: poison records never block a destination', () => {
   it('dead-letters unreadable, unrenderable and receiver-refused records, delivers every other one, commits past all', async () => {
     const sender = new FakeSender();
-    const h = harness(sender);
+    const h = await harness(sender);
     const values = [
       'ok:git.push',
       'bad:magic',
@@ -164,7 +137,7 @@ describe('destination runner: poison records never block a destination', () => {
       ...Array.from({ length: 12 }, (_, i) => (i === 6 ? 'ok:refused.by.receiver' : `ok:good.n${i}`)),
       'ok:git.fetch',
     ];
-    await h.runner.eachBatch(h.payload(values));
+    await h.batch(values);
     const refusedAt = String(values.indexOf('ok:refused.by.receiver'));
     expect(h.dead.map((d) => [d.offset, d.stage, d.reason])).toEqual([
       ['1', 'destination:siem', 'wrong_magic_byte'],
@@ -188,8 +161,8 @@ describe('destination runner: poison records never block a destination', () => {
 
   it('retries 5xx, 429, 401 and 404 with backoff (nothing dead-lettered), then delivers', async () => {
     const sender = new FakeSender([503, 429, 401, 404, 500]);
-    const h = harness(sender);
-    await h.runner.eachBatch(h.payload(['ok:git.push', 'ok:git.clone']));
+    const h = await harness(sender);
+    await h.batch(['ok:git.push', 'ok:git.clone']);
     expect(h.dead).toEqual([]);
     expect(sender.requests).toBe(6);
     expect(sender.delivered).toEqual([['git.push', 'git.clone']]);
@@ -200,17 +173,15 @@ describe('destination runner: poison records never block a destination', () => {
   });
 
   it('a registry outage is retriable: the batch throws for kafkajs to retry, nothing committed', async () => {
-    const h = harness(new FakeSender());
-    await expect(h.runner.eachBatch(h.payload(['ok:git.push', 'down']))).rejects.toThrow(
-      RegistryUnavailableError,
-    );
+    const h = await harness(new FakeSender());
+    await expect(h.batch(['ok:git.push', 'down'])).rejects.toThrow(RegistryUnavailableError);
     expect(h.dead).toEqual([]);
     expect(h.commits).toEqual([]);
   });
 
   it('a stop during backoff ends the batch at once and commits only what was delivered', async () => {
     const sender = new FakeSender(Array.from({ length: 1000 }, () => 503));
-    const h = harness(sender, { batch_size: 2, retry: { initial_ms: 5000, max_ms: 60_000 } });
+    const h = await harness(sender, { batch_size: 2, retry: { initial_ms: 5000, max_ms: 60_000 } });
     const values = ['ok:a.one', 'ok:a.two', 'ok:a.three', 'ok:a.four'];
     // The first chunk goes through, the second meets a receiver that is down.
     sender.send = ((original) =>
@@ -223,7 +194,7 @@ describe('destination runner: poison records never block a destination', () => {
         return original.call(this, delivery, signal);
       })(sender.send);
     const started = Date.now();
-    const running = h.runner.eachBatch(h.payload(values));
+    const running = h.batch(values);
     while (sender.requests < 2) await new Promise((r) => setTimeout(r, 5));
     await h.runner.stop();
     await running;
@@ -247,15 +218,15 @@ describe('destination runner: poison records never block a destination', () => {
       },
       close: async () => {},
     };
-    const first = harness(dying, { batch_size: 3 }, group);
-    void first.runner.eachBatch(first.payload(values.slice(0, 5)));
+    const first = await harness(dying, { batch_size: 3 }, group);
+    void first.batch(values.slice(0, 5));
     while (attempts.length < 2) await new Promise((r) => setTimeout(r, 5));
     expect(group).toEqual({ offset: '3', metadata: expect.stringMatching(/:4$/) });
 
     // Second run: the group says 3, in flight through 4; its fetch from 3 is longer this time.
     const sender = new FakeSender();
-    const second = harness(sender, { batch_size: 3 }, group);
-    await second.runner.eachBatch(second.payload(values.slice(3), 3));
+    const second = await harness(sender, { batch_size: 3 }, group);
+    await second.batch(values.slice(3), 3);
     expect(sender.ids[0]).toBe(attempts[1]?.id);
     expect(sender.delivered[0]).toEqual(attempts[1]?.actions);
     expect(sender.delivered.flat()).toEqual(values.slice(3).map((v) => v.slice(3)));
@@ -280,8 +251,8 @@ describe('destination runner: poison records never block a destination', () => {
       },
       close: async () => {},
     };
-    const h = harness(slow, { batch_size: 2 });
-    const running = h.runner.eachBatch(h.payload(['ok:a.one', 'ok:a.two', 'ok:a.three', 'ok:a.four']));
+    const h = await harness(slow, { batch_size: 2 });
+    const running = h.batch(['ok:a.one', 'ok:a.two', 'ok:a.three', 'ok:a.four']);
     while (release === undefined) await new Promise((r) => setTimeout(r, 5));
     const stopping = h.runner.stop();
     await new Promise((r) => setTimeout(r, 50));
@@ -302,8 +273,8 @@ describe('destination runner: poison records never block a destination', () => {
         }),
       close: async () => {},
     };
-    const h = harness(hanging, { batch_size: 2, timeout_ms: 100 });
-    const running = h.runner.eachBatch(h.payload(['ok:a.one', 'ok:a.two']));
+    const h = await harness(hanging, { batch_size: 2, timeout_ms: 100 });
+    const running = h.batch(['ok:a.one', 'ok:a.two']);
     while (h.marks.length === 0) await new Promise((r) => setTimeout(r, 5));
     await h.runner.stop();
     await running;

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyFailure, type FailureClass, onConsumerCrash, type WireCodec } from '@auditflow/kafka';
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { classifyFailure, type FailureClass, type WireCodec } from '@auditflow/kafka';
+import { ConsumeLoop, type Sink, type StageBatch } from '@auditflow/stage';
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { DeadLetters } from '../dead-letters.ts';
 import { matches } from '../filters.ts';
@@ -56,11 +57,10 @@ interface Pending {
  * record it can never take (unreadable, unrenderable in its format, refused by the receiver)
  * goes to the DLQ as stage `destination:<name>` and the runner moves on past it (issue 14).
  */
-export class DestinationRunner {
-  private consumer: Consumer | undefined;
-  /** Reads the group's commit metadata (the delivery in flight) once per assignment. */
-  private admin: Admin | undefined;
-  private adminConnected = false;
+export class DestinationRunner implements Sink {
+  readonly guarantee = 'effectively-once';
+  readonly commitMode = 'after-write';
+  private readonly loop: ConsumeLoop;
   /** Per partition: the delivery a previous run left in flight, null when none (or used). */
   private readonly inFlight = new Map<number, { from: number; through: number } | null>();
   private readonly breaker: CircuitBreaker;
@@ -72,10 +72,7 @@ export class DestinationRunner {
    * finish and its offsets commit, since an aborted request the receiver already took would go
    * again after the restart (receivers drop the repeat by its delivery id, but need not).
    */
-  private readonly abandon = new AbortController();
-  /** The batch being delivered, awaited by `stop()` before the group is left. */
-  private batchInProgress: Promise<void> | undefined;
-  private running = false;
+  private readonly abandonSend = new AbortController();
   private readonly log: Logger;
 
   constructor(
@@ -97,10 +94,31 @@ export class DestinationRunner {
     });
     // Never the config object itself: it holds secrets.
     this.log = deps.logger.child({ destination: config.name, target: describeTarget(config) });
+    this.loop = new ConsumeLoop({
+      kafka: deps.kafka,
+      topic: deps.topic,
+      groupId: groupIdOf(config.name),
+      logger: this.log,
+      consumer: {
+        maxWaitTimeInMs: 200,
+        maxBytesPerPartition: 512 * 1024,
+        sessionTimeout: 30_000,
+        heartbeatInterval: 3000,
+        retry: { retries: 10 },
+      },
+      fromBeginning: config.start === 'earliest',
+      // A stop lets the send in flight finish; past the sender's own timeout it is abandoned.
+      stopGraceMs: config.timeout_ms + STOP_GRACE_PAST_TIMEOUT_MS,
+      onFatal: deps.onFatal,
+    });
+  }
+
+  get name(): string {
+    return destinationStage(this.config.name);
   }
 
   get ready(): boolean {
-    return this.running;
+    return this.loop.running;
   }
 
   private get batchSize(): number {
@@ -108,42 +126,23 @@ export class DestinationRunner {
   }
 
   async start(): Promise<void> {
-    const { kafka, topic, metrics } = this.deps;
-    const name = this.config.name;
-    metrics.up.set({ destination: name }, 1);
-    const consumer = kafka.consumer({
-      groupId: groupIdOf(name),
-      maxWaitTimeInMs: 200,
-      maxBytesPerPartition: 512 * 1024,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
-      retry: { retries: 10 },
-    });
-    this.consumer = consumer;
-    // Partitions (re)assigned: what was in flight on them is read again from the group.
-    consumer.on(consumer.events.GROUP_JOIN, () => this.inFlight.clear());
-    onConsumerCrash(consumer, this.log, (err) => {
-      this.running = false;
-      this.deps.onFatal?.(err);
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: this.config.start === 'earliest' });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
-    this.running = true;
-    this.log.info({ group: groupIdOf(name), topic, format: this.config.format }, 'destination running');
+    this.deps.metrics.up.set({ destination: this.config.name }, 1);
+    await this.loop.start(this);
+    this.log.info({ format: this.config.format }, 'destination running');
   }
 
-  /** kafkajs' `eachBatch` for this destination's consumer. */
-  async eachBatch(payload: EachBatchPayload): Promise<void> {
-    const delivering = this.deliverBatch(payload);
-    this.batchInProgress = delivering.catch(() => {});
+  /** Partitions (re)assigned: what was in flight on them is read again from the group. */
+  onAssignment(): void {
+    this.inFlight.clear();
+  }
+
+  abandon(): void {
+    this.abandonSend.abort();
+  }
+
+  async handleBatch(batch: StageBatch): Promise<void> {
     try {
-      await delivering;
+      await this.deliverBatch(batch);
     } catch (err) {
       // Stopping mid-batch: nothing past the last delivered chunk was committed; the next
       // start (or the partition's next owner) takes it from there.
@@ -152,16 +151,11 @@ export class DestinationRunner {
     }
   }
 
-  private async deliverBatch({
-    batch,
-    heartbeat,
-    isRunning,
-    isStale,
-    resolveOffset,
-  }: EachBatchPayload): Promise<void> {
+  private async deliverBatch(batch: StageBatch): Promise<void> {
     const { codec, metrics, sender } = this.deps;
     const name = this.config.name;
-    const alive = (): boolean => isRunning() && !isStale() && !this.stopping;
+    const alive = (): boolean => batch.alive() && !this.stopping;
+    const heartbeat = batch.heartbeat;
     const source = { topic: batch.topic, partition: batch.partition };
     let chunk: Pending[] = [];
     // A delivery a previous run sent but did not commit ends here, so it goes again as it was.
@@ -169,13 +163,13 @@ export class DestinationRunner {
     const flush = async (through: number): Promise<void> => {
       if (chunk.length > 0) {
         const first = (chunk[0] as Pending).offset;
-        await this.commit(batch.partition, first, `${IN_FLIGHT}${(chunk.at(-1) as Pending).offset}`);
+        await batch.commit(first, `${IN_FLIGHT}${(chunk.at(-1) as Pending).offset}`);
         await this.deliver(chunk, source, heartbeat, alive);
         chunk = [];
       }
-      await this.commit(batch.partition, through + 1);
+      await batch.commit(through + 1);
       // kafkajs fetches from the last resolved offset: resolve only what was delivered.
-      resolveOffset(String(through));
+      batch.resolve(through);
     };
     for (const message of batch.messages) {
       if (!alive()) return;
@@ -203,11 +197,10 @@ export class DestinationRunner {
       }
     }
     if (!alive()) return;
-    await flush(Number(batch.lastOffset()));
-    const high = Number(batch.highWatermark);
+    await flush(batch.lastOffset);
     metrics.lag.set(
       { destination: name, partition: String(batch.partition) },
-      Math.max(0, high - Number(batch.lastOffset()) - 1),
+      Math.max(0, batch.highWatermark - batch.lastOffset - 1),
     );
   }
 
@@ -253,7 +246,7 @@ export class DestinationRunner {
       if (!alive()) throw new StoppedError('stopping before delivery');
       const started = performance.now();
       try {
-        await sender.send({ id, items: events.map((e) => e.item) }, this.abandon.signal);
+        await sender.send({ id, items: events.map((e) => e.item) }, this.abandonSend.signal);
         metrics.deliveries.inc({ destination: name }, events.length);
         metrics.batches.inc({ destination: name, result: 'ok' });
         metrics.latency.observe({ destination: name }, (performance.now() - started) / 1000);
@@ -340,12 +333,6 @@ export class DestinationRunner {
     }
   }
 
-  private async commit(partition: number, next: number, metadata?: string): Promise<void> {
-    await (this.consumer as Consumer).commitOffsets([
-      { topic: this.deps.topic, partition, offset: String(next), ...(metadata ? { metadata } : {}) },
-    ]);
-  }
-
   /**
    * The last offset of the delivery in flight on `partition` when the group's commit (read
    * once per assignment) is exactly where this batch starts; undefined otherwise.
@@ -353,18 +340,9 @@ export class DestinationRunner {
   private async inFlightThrough(partition: number, start: string | undefined): Promise<number | undefined> {
     let known = this.inFlight.get(partition);
     if (known === undefined) {
-      this.admin ??= this.deps.kafka.admin();
-      if (!this.adminConnected) {
-        await this.admin.connect();
-        this.adminConnected = true;
-      }
-      const [topic] = await this.admin.fetchOffsets({
-        groupId: groupIdOf(this.config.name),
-        topics: [this.deps.topic],
-      });
-      const committed = topic?.partitions.find((p) => p.partition === partition);
-      const through = inFlightThrough(committed?.metadata);
-      known = through === undefined ? null : { from: Number(committed?.offset), through };
+      const committed = await this.loop.committed(partition);
+      const through = inFlightThrough(committed.metadata);
+      known = through === undefined ? null : { from: committed.offset, through };
       this.inFlight.set(partition, known);
     }
     if (known === null) return undefined;
@@ -383,19 +361,7 @@ export class DestinationRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake.abort();
-    this.running = false;
-    const inProgress = this.batchInProgress;
-    if (inProgress) {
-      const grace = this.config.timeout_ms + STOP_GRACE_PAST_TIMEOUT_MS;
-      const finished = await Promise.race([inProgress.then(() => true), sleep(grace, false, { ref: false })]);
-      if (!finished) {
-        this.log.warn({ grace_ms: grace }, 'stopping: abandoning the delivery in flight');
-        this.abandon.abort();
-        await inProgress;
-      }
-    }
-    await this.consumer?.disconnect();
-    if (this.adminConnected) await this.admin?.disconnect();
+    await this.loop.stop();
     await this.deps.sender.close();
     this.log.info('destination stopped');
   }
