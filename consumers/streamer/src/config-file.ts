@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { ConfigError } from '@auditflow/kafka';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 
-/** A configuration problem, naming the setting and how to fix it; the service exits with it. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 export function issuesText(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');

@@ -1,7 +1,9 @@
 export { PartitionBackoff } from './backoff.ts';
 export { deadLetter } from './dead-letter.ts';
+export { AuditflowError, ConfigError } from './errors.ts';
 export { classifyBulkItem, classifyFailure, type FailureClass, retriableStatus } from './failure.ts';
 export { createTopicsReady, kafkaWithLogger, onConsumerCrash } from './kafka.ts';
+export { type KafkaSecurity, kafkaSecurityFromEnv } from './kafka-security.ts';
 export { resendKey } from './resend-key.ts';
 export { type RoutingTime, receivedAtOf, routingTime } from './routing.ts';
 export { StableOffsetReader, StableOffsetsUnsupportedError } from './stable-offsets.ts';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type KafkaSecurity, kafkaSecurityFromEnv } from '@auditflow/producer';
 import { type Admin, type Consumer, type ITopicConfig, Kafka, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from 'pino';
+import { type KafkaSecurity, kafkaSecurityFromEnv } from './kafka-security.ts';
 
 /**
  * A kafkajs client whose own logs go through our pino logger (errors as warnings: kafkajs

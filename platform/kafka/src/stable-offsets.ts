@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
+import { AuditflowError } from './errors.ts';
 
 /**
  * A group's committed offset that no transaction is still writing: OffsetFetch v7 with
@@ -131,8 +132,8 @@ export function firstError(response: StableOffsetResponse): number {
 }
 
 /** Thrown when the broker is older than Kafka 2.5 (no OffsetFetch v7): the caller falls back. */
-export class StableOffsetsUnsupportedError extends Error {
-  readonly retriable = false;
+export class StableOffsetsUnsupportedError extends AuditflowError {
+  override readonly name = 'StableOffsetsUnsupportedError';
   constructor() {
     super('the broker does not answer OffsetFetch v7 (require_stable): Kafka 2.5 or newer is needed');
     this.name = 'StableOffsetsUnsupportedError';

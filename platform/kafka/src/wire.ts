@@ -1,5 +1,6 @@
 import { type AuditEvent, auditEventSchema, auditEventType } from '@auditflow/schemas';
 import avro from 'avsc';
+import { AuditflowError } from './errors.ts';
 
 /**
  * The Confluent wire format (magic byte 0, 4-byte big-endian schema id, Avro body), read with
@@ -14,9 +15,9 @@ export type DecodeFailure =
   | 'oversized'
   | 'not_an_audit_event';
 
-export class DecodeError extends Error {
+export class DecodeError extends AuditflowError {
   override readonly name = 'DecodeError';
-  readonly retriable = false;
+  override readonly retriable = false;
   constructor(
     readonly reason: DecodeFailure,
     message: string,
@@ -26,9 +27,9 @@ export class DecodeError extends Error {
 }
 
 /** The registry was unreachable: retry the batch, do not dead-letter the message. */
-export class RegistryUnavailableError extends Error {
+export class RegistryUnavailableError extends AuditflowError {
   override readonly name = 'RegistryUnavailableError';
-  readonly retriable = true;
+  override readonly retriable = true;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { kafkaSecurityFromEnv } from '@auditflow/producer';
+import { ConfigError, kafkaSecurityFromEnv } from '@auditflow/kafka';
 import { z } from 'zod';
 
 const envSchema = z.object({
@@ -25,7 +25,7 @@ export function stageEnv(env: NodeJS.ProcessEnv = process.env): z.output<typeof 
     return parsed.data;
   }
   const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  throw new Error(
+  throw new ConfigError(
     `invalid configuration: ${lines.join('; ')} (for the local stack: eval "$(pnpm -s auditflow stack env)")`,
   );
 }

@@ -1,3 +1,4 @@
+import { ConfigError, type KafkaSecurity } from '@auditflow/kafka';
 import {
   occurredAtWindowFromEnv,
   systemTenantFromEnv,
@@ -5,7 +6,6 @@ import {
   TENANT_ID_RULE,
 } from '@auditflow/schemas';
 import { z } from 'zod';
-import type { KafkaSecurity } from './kafka-security.ts';
 
 export const producerConfigSchema = z.strictObject({
   /** Kafka bootstrap servers, e.g. ['127.0.0.1:9092']. */
@@ -77,10 +77,7 @@ export type ResolvedProducerConfig = z.output<typeof producerConfigSchema> & {
   readonly occurredAtWindow: { readonly aheadMs: number; readonly behindMs: number };
 };
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly retriable = false;
-}
+export { ConfigError };
 
 /** Validates once at start, naming each bad setting. */
 export function resolveProducerConfig(config: AuditProducerConfig): ResolvedProducerConfig {

@@ -1,3 +1,4 @@
+export { type KafkaSecurity, kafkaSecurityFromEnv } from '@auditflow/kafka';
 export { type AuditEventInput, EventValidationError } from '@auditflow/schemas';
 export { classifyError } from './classify.ts';
 export { type AuditProducerConfig, ConfigError, producerConfigSchema } from './config.ts';
@@ -11,7 +12,6 @@ export {
   withCorrelation,
 } from './correlation.ts';
 export { type InstrumentedEvent, instrument } from './instrument.ts';
-export { type KafkaSecurity, kafkaSecurityFromEnv } from './kafka-security.ts';
 export { ProducerMetrics } from './metrics.ts';
 export {
   AuditProducer,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
 import { z } from 'zod';
-import { ConfigError } from './config.ts';
+import { ConfigError } from './errors.ts';
 
 /** How a Kafka client authenticates and encrypts: what kafkajs takes as `ssl` and `sasl`. */
 export interface KafkaSecurity {
