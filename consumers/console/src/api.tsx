@@ -1,22 +1,46 @@
 /**
  * The console's only way to the data: the query API on the same origin, with the token in the
  * Authorization header (never in a URL). The token arrives in the URL fragment
- * (`/console#token=…`, SPEC Interfaces), is kept in this tab's sessionStorage and removed from
- * the address bar so a shared link never carries it.
+ * (`/console#token=…`, SPEC Interfaces), is kept in this tab's sessionStorage (in memory where a
+ * third-party iframe has none) and removed from the address bar so a shared link never carries it.
  */
 const TOKEN_KEY = 'auditflow.console.token';
+
+/**
+ * This tab's storage, or none: inside a host product's iframe (a third-party context) browsers
+ * may refuse storage, and reading `sessionStorage` then throws.
+ */
+function storage(): Storage | undefined {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The token for this page's life when there is no storage (SPA navigation keeps it). */
+let memoryToken: string | null = null;
 
 export function takeTokenFromFragment(): void {
   const fragment = new URLSearchParams(location.hash.slice(1));
   const token = fragment.get('token');
   if (!token) return;
-  sessionStorage.setItem(TOKEN_KEY, token);
+  memoryToken = token;
+  const store = storage();
+  if (!store) return; // keep the fragment: a reload inside the iframe still has the token
+  store.setItem(TOKEN_KEY, token);
   history.replaceState(history.state, '', location.pathname + location.search);
 }
 
-export const currentToken = (): string | null => sessionStorage.getItem(TOKEN_KEY);
-export const setToken = (token: string): void => sessionStorage.setItem(TOKEN_KEY, token);
-export const forgetToken = (): void => sessionStorage.removeItem(TOKEN_KEY);
+export const currentToken = (): string | null => storage()?.getItem(TOKEN_KEY) ?? memoryToken;
+export const setToken = (token: string): void => {
+  memoryToken = token;
+  storage()?.setItem(TOKEN_KEY, token);
+};
+export const forgetToken = (): void => {
+  memoryToken = null;
+  storage()?.removeItem(TOKEN_KEY);
+};
 
 export class ApiError extends Error {
   constructor(

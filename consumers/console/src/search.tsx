@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, getJson, type Whoami } from './api.tsx';
 import {
+  DEFAULT_RANGE,
   type Filters,
   filtersFrom,
   isoFromLocal,
@@ -68,9 +69,9 @@ export function FilterForm(props: { filters: Filters; who: Whoami; onSubmit: (f:
           ) : (
             <label>
               Last{' '}
-              <select name="range" defaultValue={f.from ?? '24h'}>
+              <select name="range">
                 {RELATIVE_RANGES.map((r) => (
-                  <option key={r} value={r}>
+                  <option key={r} value={r} selected={r === (f.from ?? DEFAULT_RANGE)}>
                     {r}
                   </option>
                 ))}
@@ -92,10 +93,10 @@ export function FilterForm(props: { filters: Filters; who: Whoami; onSubmit: (f:
       )}
       <label>
         Outcome{' '}
-        <select name="outcome" defaultValue={f.outcome ?? ''}>
+        <select name="outcome">
           <option value="">any</option>
           {OUTCOMES.map((o) => (
-            <option key={o} value={o}>
+            <option key={o} value={o} selected={o === f.outcome}>
               {o}
             </option>
           ))}
@@ -186,17 +187,19 @@ export function SearchPage(props: { who: Whoami }) {
                 <tbody>
                   {page.events.map((d) => (
                     <tr key={d.event?.id}>
-                      <td>
+                      <td data-label="Time">
                         <Link to={`/event/${encodeURIComponent(d.event?.id)}`}>{fmtTime(d['@timestamp'])}</Link>
                       </td>
-                      <td>{d.event?.action}</td>
-                      <td>
+                      <td data-label="Action">{d.event?.action}</td>
+                      <td data-label="Outcome">
                         <Outcome value={d.audit?.outcome} />
                       </td>
-                      <td class="actor">{actorOf(d)}</td>
-                      <td>{targetOf(d)}</td>
-                      <td>{d.organization?.id}</td>
-                      <td>{d.service?.name}</td>
+                      <td data-label="Actor" class="actor">
+                        {actorOf(d)}
+                      </td>
+                      <td data-label="Target">{targetOf(d)}</td>
+                      <td data-label="Tenant">{d.organization?.id}</td>
+                      <td data-label="Service">{d.service?.name}</td>
                     </tr>
                   ))}
                 </tbody>

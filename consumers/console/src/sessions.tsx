@@ -49,18 +49,20 @@ export function SessionsPage(props: { who: Whoami }) {
               <tbody>
                 {sessions.map((s) => (
                   <tr key={s.id}>
-                    <td>
+                    <td data-label="Session">
                       <Link to={`/session/${encodeURIComponent(s.id)}`}>{s.id}</Link>
                       <div class="muted">{s.opened_by}</div>
                     </td>
-                    <td>
+                    <td data-label="Status">
                       <span class={`badge status-${s.status}`}>{s.status}</span>
                     </td>
-                    <td>{fmtTime(s.started_at)}</td>
-                    <td>{fmtDuration(s.duration_ms)}</td>
-                    <td class="actor">{s.actor.name ?? s.actor.id}</td>
-                    <td>{s.events}</td>
-                    <td>
+                    <td data-label="Started">{fmtTime(s.started_at)}</td>
+                    <td data-label="Duration">{fmtDuration(s.duration_ms)}</td>
+                    <td data-label="Actor" class="actor">
+                      {s.actor.name ?? s.actor.id}
+                    </td>
+                    <td data-label="Events">{s.events}</td>
+                    <td data-label="Failures / denials">
                       {s.failures} / {s.denials}
                     </td>
                   </tr>

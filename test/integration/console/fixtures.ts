@@ -22,6 +22,8 @@ export const OPERATOR_ID = 'ops-olga';
 export const DEMO_EVENTS = 300;
 export const FULL_SESSION = 'sess-full-0001';
 export const REDACTED_EVENT = '01938a5e-0000-7000-8000-00000000aaaa';
+export const REDACTED_CORRELATION = 'corr-redacted-1';
+export const REDACTED_FINGERPRINT = 'f1'.repeat(32);
 export const OPERATOR_EVENT = '01938a5e-0000-7000-8000-00000000bbbb';
 export const GLOBEX_EVENT = '01938a5e-0000-7000-8000-00000000cccc';
 
@@ -80,6 +82,20 @@ export function consoleEvents(now: number): AuditEvent[] {
   );
   events.push({
     ...redacted,
+    correlation_id: REDACTED_CORRELATION,
+    enrichment: {
+      processed_at: now,
+      known_action: true,
+      category: 'git',
+      severity: 'high',
+      compliance: [],
+      retention_class: 'standard',
+      retention_days: 365,
+      legal_hold: false,
+      tenant_name: null,
+      service_owner: null,
+      fingerprint: REDACTED_FINGERPRINT,
+    },
     sanitization: {
       ruleset_version: 'test',
       findings: [{ rule: 'gitlab-pat', path: 'details.remote', count: 1 }],
