@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { archiverSettings, ConfigError } from './config.ts';
+import { archiverSettings, ConfigError, s3Settings } from './config.ts';
 
 describe('archiverSettings', () => {
   it('takes a folder prefix and the drain timeout', () => {
@@ -27,5 +27,29 @@ describe('archiverSettings', () => {
         new RegExp(`AUDITFLOW_ARCHIVE_PREFIX: .*${rule.source}`),
       );
     }
+  });
+});
+
+describe('s3Settings with a role', () => {
+  const base = { AWS_ACCESS_KEY_ID: 'root', AWS_SECRET_ACCESS_KEY: 'root-secret' };
+
+  it("takes the role's own identity when it is set, the store's credentials otherwise", () => {
+    const env = {
+      ...base,
+      AUDITFLOW_S3_SWEEPER_ACCESS_KEY_ID: 'auditflow-sweeper',
+      AUDITFLOW_S3_SWEEPER_SECRET_ACCESS_KEY: 'sweeper-secret',
+    };
+    expect(s3Settings(env, 'sweeper')).toMatchObject({
+      accessKeyId: 'auditflow-sweeper',
+      secretAccessKey: 'sweeper-secret',
+    });
+    expect(s3Settings(env, 'cli')).toMatchObject({ accessKeyId: 'root', secretAccessKey: 'root-secret' });
+    expect(s3Settings(env)).toMatchObject({ accessKeyId: 'root' });
+  });
+
+  it('refuses half an identity, naming both settings', () => {
+    expect(() =>
+      s3Settings({ ...base, AUDITFLOW_S3_CLI_ACCESS_KEY_ID: 'auditflow-cli' }, 'cli'),
+    ).toThrowError(/AUDITFLOW_S3_CLI_ACCESS_KEY_ID and AUDITFLOW_S3_CLI_SECRET_ACCESS_KEY/);
   });
 });

@@ -53,15 +53,32 @@ function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output
   );
 }
 
-export function s3Settings(env: NodeJS.ProcessEnv = process.env): S3Settings {
+/** Who talks to the archive store: each has its own least-privilege S3 identity where one is set. */
+export type S3Role = 'archiver' | 'sweeper' | 'cli';
+
+/**
+ * The store's settings; with a role, that role's own credentials
+ * (AUDITFLOW_S3_<ROLE>_ACCESS_KEY_ID and _SECRET_ACCESS_KEY, both or neither) take the place of
+ * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+ */
+export function s3Settings(env: NodeJS.ProcessEnv = process.env, role?: S3Role): S3Settings {
   const e = parse(s3Schema, env);
-  return {
+  const settings = {
     endpoint: e.S3_ENDPOINT,
     region: e.AWS_REGION,
     bucket: e.S3_BUCKET,
     accessKeyId: e.AWS_ACCESS_KEY_ID,
     secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
   };
+  if (!role) return settings;
+  const idName = `AUDITFLOW_S3_${role.toUpperCase()}_ACCESS_KEY_ID`;
+  const secretName = `AUDITFLOW_S3_${role.toUpperCase()}_SECRET_ACCESS_KEY`;
+  const id = env[idName];
+  const secret = env[secretName];
+  if (!id && !secret) return settings;
+  if (!id || !secret)
+    throw new ConfigError(`invalid configuration: set both ${idName} and ${secretName}, or neither`);
+  return { ...settings, accessKeyId: id, secretAccessKey: secret };
 }
 
 export const archiverSettings = (env: NodeJS.ProcessEnv = process.env) => parse(archiverSchema, env);

@@ -1,4 +1,4 @@
-export { archiverSettings, ConfigError, s3Settings, signingKey, verifyingKey } from './config.ts';
+export { archiverSettings, ConfigError, type S3Role, s3Settings, signingKey, verifyingKey } from './config.ts';
 export * from './digest.ts';
 export { holdSchema, loadHolds, policyHoldsOf, putHold } from './holds.ts';
 export { eachRecordSince, readTopicSince } from './kafka-range.ts';

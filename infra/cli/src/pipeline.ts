@@ -151,7 +151,13 @@ export async function startService(
       command: process.execPath,
       args: [service.entry],
       cwd: REPO,
-      env: { ...process.env, ...env, AUDITFLOW_SPOOL_DIR: d.spool, ...service.env },
+      env: {
+        ...process.env,
+        ...env,
+        AUDITFLOW_SPOOL_DIR: d.spool,
+        ...ownS3Identity(service.name, env),
+        ...service.env,
+      },
     },
     d.log,
     d.pid,
@@ -181,4 +187,16 @@ export async function stopService(
 
 export function serviceLog(paths: StackPaths, name: string): string {
   return dirs(paths, name).log;
+}
+
+/**
+ * The archiver writes with its own least-privilege S3 identity (no delete, no governance
+ * bypass), not the store's root credentials, where `stack env` provides one.
+ */
+function ownS3Identity(service: string, env: StackEnv): Record<string, string> {
+  if (service !== 'archiver' || !env.AUDITFLOW_S3_ARCHIVER_ACCESS_KEY_ID) return {};
+  return {
+    AWS_ACCESS_KEY_ID: env.AUDITFLOW_S3_ARCHIVER_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: env.AUDITFLOW_S3_ARCHIVER_SECRET_ACCESS_KEY,
+  };
 }

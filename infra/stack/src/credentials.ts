@@ -10,6 +10,10 @@ import type { StackPaths } from './paths.ts';
 export interface StackCredentials {
   readonly s3AccessKey: string;
   readonly s3SecretKey: string;
+  /** Secrets of the archive's own S3 identities (users auditflow-archiver, -sweeper, -cli). */
+  readonly s3ArchiverSecret: string;
+  readonly s3SweeperSecret: string;
+  readonly s3CliSecret: string;
   readonly gatewayToken: string;
   readonly streamToken: string;
   readonly queryToken: string;
@@ -26,6 +30,9 @@ const token = (prefix: string): string => `${prefix}_${randomBytes(24).toString(
 const KEYS = [
   's3AccessKey',
   's3SecretKey',
+  's3ArchiverSecret',
+  's3SweeperSecret',
+  's3CliSecret',
   'gatewayToken',
   'streamToken',
   'queryToken',
@@ -48,6 +55,9 @@ export function loadCredentials(paths: StackPaths): StackCredentials {
   const credentials: StackCredentials = {
     s3AccessKey: `auditflow${randomBytes(6).toString('hex')}`,
     s3SecretKey: randomBytes(24).toString('base64url'),
+    s3ArchiverSecret: randomBytes(24).toString('base64url'),
+    s3SweeperSecret: randomBytes(24).toString('base64url'),
+    s3CliSecret: randomBytes(24).toString('base64url'),
     gatewayToken: token('afgw'),
     streamToken: token('afst'),
     queryToken: token('afq'),

@@ -1,5 +1,6 @@
 import { loadCredentials } from './credentials.ts';
 import type { StackPaths } from './paths.ts';
+import { s3User } from './s3-identities.ts';
 import { ELASTICSEARCH_URL } from './servers/elasticsearch.ts';
 import { KAFKA_PORT } from './servers/kafka.ts';
 import { REGISTRY_URL } from './servers/registry.ts';
@@ -22,6 +23,13 @@ export const STACK_ENV_KEYS = [
   'AUDITFLOW_PSEUDONYM_KEY',
   'AUDITFLOW_REDACTION_KEY',
   'AUDITFLOW_ARCHIVE_SIGNING_KEY',
+  // The archive's least-privilege S3 identities (AWS_* above stay the store's root credentials).
+  'AUDITFLOW_S3_ARCHIVER_ACCESS_KEY_ID',
+  'AUDITFLOW_S3_ARCHIVER_SECRET_ACCESS_KEY',
+  'AUDITFLOW_S3_SWEEPER_ACCESS_KEY_ID',
+  'AUDITFLOW_S3_SWEEPER_SECRET_ACCESS_KEY',
+  'AUDITFLOW_S3_CLI_ACCESS_KEY_ID',
+  'AUDITFLOW_S3_CLI_SECRET_ACCESS_KEY',
 ] as const;
 
 export type StackEnv = Record<(typeof STACK_ENV_KEYS)[number], string>;
@@ -43,6 +51,12 @@ export function stackEnv(paths: StackPaths): StackEnv {
     AUDITFLOW_PSEUDONYM_KEY: credentials.pseudonymKey,
     AUDITFLOW_REDACTION_KEY: credentials.redactionKey,
     AUDITFLOW_ARCHIVE_SIGNING_KEY: credentials.archiveSigningKey,
+    AUDITFLOW_S3_ARCHIVER_ACCESS_KEY_ID: s3User('archiver'),
+    AUDITFLOW_S3_ARCHIVER_SECRET_ACCESS_KEY: credentials.s3ArchiverSecret,
+    AUDITFLOW_S3_SWEEPER_ACCESS_KEY_ID: s3User('sweeper'),
+    AUDITFLOW_S3_SWEEPER_SECRET_ACCESS_KEY: credentials.s3SweeperSecret,
+    AUDITFLOW_S3_CLI_ACCESS_KEY_ID: s3User('cli'),
+    AUDITFLOW_S3_CLI_SECRET_ACCESS_KEY: credentials.s3CliSecret,
   };
 }
 

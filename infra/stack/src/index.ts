@@ -11,6 +11,15 @@ export { StackError } from './errors.ts';
 export { pickJdk } from './jdk.ts';
 export { resolvePaths, type StackPaths } from './paths.ts';
 export { launchDetached, portIsFree, runningPid, stopProcess, tail } from './process.ts';
+export {
+  ensureS3Identities,
+  MC_VERSION,
+  S3_ROLES,
+  type S3Role,
+  s3PolicyFile,
+  s3RoleEnv,
+  s3User,
+} from './s3-identities.ts';
 export { createElasticsearchServer, ELASTICSEARCH_VERSION } from './servers/elasticsearch.ts';
 export { createKafkaServer, KAFKA_VERSION, kafkaClasspath, type SaslListener } from './servers/kafka.ts';
 export {

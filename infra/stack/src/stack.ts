@@ -75,6 +75,8 @@ export async function startServer(
   const existing = runningPid(dirs.pidFile);
   if (existing !== undefined) {
     await waitReady(server, existing, dirs.log);
+    // Seeding is idempotent: a stack started by an older version gets what is new (S3 users).
+    await server.afterReady?.(paths);
     report(`${server.name}: already running (pid ${existing})`);
     return { name: server.name, pid: existing, alreadyRunning: true, seconds: 0 };
   }

@@ -16,6 +16,7 @@ import {
   reconcile,
   releaseHold,
   replay,
+  type S3Role,
   s3Client,
   s3Settings,
   signingKey,
@@ -46,8 +47,9 @@ function archiveEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function openStore(env: NodeJS.ProcessEnv): ArchiveStore {
-  const s3 = s3Settings(env);
+/** The store as one role sees it: the CLI's own S3 identity, or the sweeper's for deletions. */
+function openStore(env: NodeJS.ProcessEnv, role: S3Role = 'cli'): ArchiveStore {
+  const s3 = s3Settings(env, role);
   const settings = archiverSettings(env);
   return new ArchiveStore(
     s3Client(s3),
@@ -183,7 +185,7 @@ function retentionCommand(): Command {
           );
         }
       }
-      const report = await sweep(store, {
+      const report = await sweep(o.dryRun ? store : openStore(env, 'sweeper'), {
         signingKey: signingKey(env),
         policyHolds: policyHoldsOf(policy.legalHolds),
         dryRun: o.dryRun,

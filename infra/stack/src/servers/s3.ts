@@ -9,6 +9,7 @@ import {
 import { loadCredentials } from '../credentials.ts';
 import { installGoBinary } from '../install.ts';
 import type { StackPaths } from '../paths.ts';
+import { ensureS3Identities, installMc } from '../s3-identities.ts';
 import { type LocalServer, probe } from './server.ts';
 
 /** The newest MinIO commit the Go module proxy serves (its RELEASE tags are not semver). */
@@ -46,8 +47,10 @@ export function createS3Server(port = S3_PORT, consolePort = CONSOLE_PORT): Loca
     ports: [port, consolePort],
     startTimeoutS: 60,
 
-    install: (paths, report) =>
-      installGoBinary(binDir(paths), 'github.com/minio/minio', MINIO_VERSION, report),
+    async install(paths, report) {
+      await installGoBinary(binDir(paths), 'github.com/minio/minio', MINIO_VERSION, report);
+      await installMc(paths, report);
+    },
 
     async prepare(_paths, dirs) {
       mkdirSync(dirs.data, { recursive: true });
@@ -80,7 +83,10 @@ export function createS3Server(port = S3_PORT, consolePort = CONSOLE_PORT): Loca
       return (await probe(`${endpoint}/minio/health/ready`))?.status === 200;
     },
 
-    /** Creates the archive bucket with Object Lock (which turns versioning on), once. */
+    /**
+     * Creates the archive bucket with Object Lock (which turns versioning on), once, and the
+     * archive's least-privilege identities (kept current on every `stack up`).
+     */
     async afterReady(paths) {
       const client = localS3Client(paths, endpoint);
       try {
@@ -93,6 +99,7 @@ export function createS3Server(port = S3_PORT, consolePort = CONSOLE_PORT): Loca
       } finally {
         client.destroy();
       }
+      await ensureS3Identities(paths, endpoint);
     },
 
     async runningVersion() {
