@@ -31,7 +31,8 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) as `${string}.png`, fullPage: true });
+  // The window as a person sees it (1280×800 or narrower), not the whole scrolled page.
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) as `${string}.png` });
 }
 
 /** The texts of every element matching the selector. */
