@@ -57,6 +57,16 @@ export class QueryError extends Error {
   }
 }
 
+/** A 400 naming the first problem of a request's parameters or body: `<field>: <rule>`. */
+export function invalidParameter(error: z.ZodError, noun = 'parameter'): QueryError {
+  const issue = error.issues[0];
+  const message =
+    issue?.code === 'unrecognized_keys'
+      ? `unknown ${noun} ${issue.keys.join(', ')}`
+      : `${issue?.path.join('.')}: ${issue?.message}`;
+  return new QueryError(400, 'invalid_parameter', message);
+}
+
 /** `24h`, `30m`, `7d` before `now`, or an ISO time. */
 export function parseTime(value: string, now: number): string {
   const relative = /^(\d+)([mhd])$/.exec(value);

@@ -15,6 +15,7 @@ import {
   encodeCursor,
   type Filters,
   filtersSchema,
+  invalidParameter,
   QueryError,
   SORT,
   tenantScope,
@@ -178,14 +179,7 @@ export function createQueryApi(options: {
 
   const filtersOf = (url: URL): Filters => {
     const parsed = filtersSchema.safeParse(Object.fromEntries(url.searchParams));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const message =
-        issue?.code === 'unrecognized_keys'
-          ? `unknown parameter ${issue.keys.join(', ')}`
-          : `${issue?.path.join('.')}: ${issue?.message}`;
-      throw new QueryError(400, 'invalid_parameter', message);
-    }
+    if (!parsed.success) throw invalidParameter(parsed.error);
     return parsed.data;
   };
 
@@ -444,10 +438,7 @@ export function createQueryApi(options: {
 
   const live = async (client: Principal, url: URL, req: IncomingMessage, res: ServerResponse) => {
     const parsed = liveFiltersSchema.safeParse(Object.fromEntries(url.searchParams));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new QueryError(400, 'invalid_parameter', `${issue?.path.join('.')}: ${issue?.message}`);
-    }
+    if (!parsed.success) throw invalidParameter(parsed.error);
     if (!config.live) throw new QueryError(503, 'live_unavailable', 'no streamer configured for live events');
     const filters: LiveFilters = { ...parsed.data };
     // The same scope as the searches: the token's tenants, a viewer's actor.

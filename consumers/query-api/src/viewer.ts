@@ -2,7 +2,7 @@ import { hkdfSync, randomUUID } from 'node:crypto';
 import { parseDuration, TENANT_ID_PATTERN, TENANT_ID_RULE } from '@auditflow/schemas';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import { QueryError } from './query.ts';
+import { invalidParameter, QueryError } from './query.ts';
 
 /** Environment variable holding the key viewer tokens are signed with (at least 32 characters). */
 export const VIEWER_KEY_ENV = 'AUDITFLOW_VIEWER_KEY';
@@ -76,14 +76,7 @@ export class ViewerTokens {
 
   async issue(request: ViewerRequest, issuedBy: string): Promise<{ token: string; scope: ViewerScope }> {
     const parsed = viewerRequestSchema.safeParse(request);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const message =
-        issue?.code === 'unrecognized_keys'
-          ? `unknown field ${issue.keys.join(', ')}`
-          : `${issue?.path.join('.')}: ${issue?.message}`;
-      throw new QueryError(400, 'invalid_parameter', message);
-    }
+    if (!parsed.success) throw invalidParameter(parsed.error, 'field');
     const { tenant, actor, viewer, ttl } = parsed.data;
     const nowSeconds = Math.floor(this.now() / 1000);
     const exp = nowSeconds + Math.floor((parseDuration(ttl) ?? 0) / 1000);

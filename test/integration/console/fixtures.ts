@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import { demoEvent } from '../../../infra/cli/src/demo.ts';
 import { consumeAll } from '../../support/consume.ts';
 import { elasticsearchClient, endpoints, kafkaClient, unique } from '../../support/endpoints.ts';
+import { enrichmentOf } from '../../support/records.ts';
 import { ALL_TOKEN, type RunningStreamer, startStreamer, streamTopic } from '../streamer/fixtures.ts';
 
 export const LOCAL = 'tok_console_local_0123456789';
@@ -83,19 +84,7 @@ export function consoleEvents(now: number): AuditEvent[] {
   events.push({
     ...redacted,
     correlation_id: REDACTED_CORRELATION,
-    enrichment: {
-      processed_at: now,
-      known_action: true,
-      category: 'git',
-      severity: 'high',
-      compliance: [],
-      retention_class: 'standard',
-      retention_days: 365,
-      legal_hold: false,
-      tenant_name: null,
-      service_owner: null,
-      fingerprint: REDACTED_FINGERPRINT,
-    },
+    enrichment: enrichmentOf({ processed_at: now, severity: 'high', fingerprint: REDACTED_FINGERPRINT }),
     sanitization: {
       ruleset_version: 'test',
       findings: [{ rule: 'gitlab-pat', path: 'details.remote', count: 1 }],
