@@ -18,6 +18,22 @@ export interface ArchivedObject {
   readonly events: number;
 }
 
+/**
+ * An RFC 9162 Merkle tree over the digest's events (see merkle.ts and the README): one leaf per
+ * NDJSON line of each listed object, objects in the digest's order, lines in the object's order;
+ * the leaf data is the line's bytes without its newline. Lets one event be proven (`prove`)
+ * without the rest of the archive.
+ */
+export interface DigestTree {
+  readonly algorithm: typeof TREE_ALGORITHM;
+  /** Leaves (events) in the tree. */
+  readonly size: number;
+  /** Root hash, lower-case hex. */
+  readonly root: string;
+}
+
+export const TREE_ALGORITHM = 'rfc9162-sha256';
+
 export interface Digest {
   readonly version: 1;
   readonly from: string;
@@ -25,6 +41,11 @@ export interface Digest {
   /** SHA-256 of the previous digest's canonical JSON; null for the first. */
   readonly previous: string | null;
   readonly objects: readonly ArchivedObject[];
+  /**
+   * Added later, optional: digests written before it have none and verify as before (the
+   * signature covers whatever fields the digest has).
+   */
+  readonly tree?: DigestTree;
 }
 
 export interface SignedDigest {
@@ -68,6 +89,8 @@ export interface VerifyReport {
   readonly missing: string[];
   readonly altered: string[];
   readonly extra: string[];
+  /** Chains that end before their newest published head (digests deleted from the end), described. */
+  readonly truncated: string[];
 }
 
 export interface StoredState {
@@ -103,6 +126,7 @@ export function verifyArchive(
     missing: [] as string[],
     altered: [] as string[],
     extra: [] as string[],
+    truncated: [] as string[],
   };
   const listed = new Set<string>();
   let digests = 0;

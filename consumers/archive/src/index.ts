@@ -1,8 +1,45 @@
-export { archiverSettings, ConfigError, type S3Role, s3Settings, signingKey, verifyingKey } from './config.ts';
+export {
+  archiverSettings,
+  ConfigError,
+  type S3Role,
+  s3Settings,
+  signingKey,
+  verifyingKey,
+} from './config.ts';
 export * from './digest.ts';
+export {
+  chainOf,
+  digestKeyOfHead,
+  HEAD_EVENT_ACTION,
+  HEADS_PREFIX,
+  headEvent,
+  headKey,
+  listHeads,
+  publishHead,
+  truncations,
+} from './heads.ts';
 export { holdSchema, loadHolds, policyHoldsOf, putHold } from './holds.ts';
 export { eachRecordSince, readTopicSince } from './kafka-range.ts';
 export * from './keys.ts';
+export {
+  EMPTY_TREE_HASH,
+  inclusionPath,
+  leafHash,
+  nodeHash,
+  rootFromInclusionProof,
+  rootOfLeafHashes,
+} from './merkle.ts';
+export {
+  digestTree,
+  EventNotArchivedError,
+  eventLines,
+  type InclusionProof,
+  inclusionProofFor,
+  PROOF_FORMAT,
+  type ProofCheck,
+  proveEvent,
+  verifyInclusionProof,
+} from './proof.ts';
 export {
   DEFAULT_GROUPS,
   type Gap,

@@ -2,12 +2,15 @@ import type { KeyObject } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import {
   checkDeletion,
+  checkSignature,
+  digestHash,
   type SignedDeletion,
   type SignedDigest,
   type StoredState,
   type VerifyReport,
   verifyArchive,
 } from './digest.ts';
+import { chainOf, digestKeyOfHead, listHeads, truncations } from './heads.ts';
 import {
   DELETIONS_PREFIX,
   DIGEST_PREFIX,
@@ -88,5 +91,48 @@ export async function verifyStore(
     stored.set(key, { sha256: sha256Of(body), size: body.length, events: count });
   }
   const report = verifyArchive([...chains.values()], stored, publicKey, { deleted, inScope });
-  return { ...report, ok: report.ok && badDeletions.length === 0, badDeletions, events };
+  const truncated = await checkHeads(store, chains, publicKey);
+  return {
+    ...report,
+    truncated,
+    ok: report.ok && badDeletions.length === 0 && truncated.length === 0,
+    badDeletions,
+    events,
+  };
+}
+
+/**
+ * Each chain against its published heads (heads.ts): digests deleted from the end of a chain,
+ * and a newest head whose digest is there but differs from the one published, are named.
+ */
+async function checkHeads(
+  store: ArchiveStore,
+  chains: ReadonlyMap<string, readonly { key: string; signed: SignedDigest }[]>,
+  publicKey: KeyObject,
+): Promise<string[]> {
+  const heads = await listHeads(store);
+  const digestKeys = new Map<string, string[]>();
+  const byKey = new Map<string, SignedDigest>();
+  for (const list of chains.values()) {
+    for (const { key, signed } of list) {
+      const chain = chainOf(key);
+      digestKeys.set(chain, [...(digestKeys.get(chain) ?? []), key]);
+      byKey.set(key, signed);
+    }
+  }
+  for (const keys of digestKeys.values()) keys.sort();
+  const found = truncations(digestKeys, heads);
+  for (const [chain, keys] of heads) {
+    const newest = keys.at(-1) as string;
+    const present = byKey.get(digestKeyOfHead(newest));
+    if (!present) continue;
+    const published = await store.getJson<SignedDigest>(newest);
+    if (!checkSignature(published, publicKey))
+      found.push(`chain ${chain}: head ${newest} has a bad signature`);
+    else if (digestHash(published.digest) !== digestHash(present.digest))
+      found.push(
+        `chain ${chain}: digest ${digestKeyOfHead(newest)} differs from its published head ${newest}`,
+      );
+  }
+  return found;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -6,11 +6,14 @@ import {
   applyLifecycle,
   archiverSettings,
   DEFAULT_GROUPS,
+  EventNotArchivedError,
+  type InclusionProof,
   lifecycleRules,
   loadHolds,
   markHold,
   parseWhen,
   policyHoldsOf,
+  proveEvent,
   putHold,
   type ReconcileReport,
   reconcile,
@@ -21,6 +24,7 @@ import {
   s3Settings,
   signingKey,
   sweep,
+  verifyInclusionProof,
   verifyingKey,
   verifyStore,
 } from '@auditflow/archive';
@@ -97,6 +101,7 @@ function verifyCommand(): Command {
           ['altered', report.altered],
           ['extra (in no digest)', report.extra],
           ['deletion record with a bad signature', report.badDeletions],
+          ['truncated', report.truncated],
         ] as const;
         for (const [label, keys] of lists) for (const key of keys) out(`${label}: ${key}`);
         out(report.ok ? 'archive verified: no problems' : 'archive NOT verified: see the problems above');
@@ -366,6 +371,61 @@ function reconcileCommand(): Command {
     );
 }
 
+/** `auditflow prove <event id>`: the event's inclusion proof as JSON on stdout (README: Inclusion proofs). */
+function proveCommand(): Command {
+  return new Command('prove')
+    .description(
+      'print the inclusion proof of one archived event (JSON): its line, Merkle path, signed digest, chain and head',
+    )
+    .argument('<event-id>', 'the event id')
+    .action(async (eventId: string) => {
+      try {
+        out(JSON.stringify(await proveEvent(openStore(archiveEnv()), eventId), null, 2));
+      } catch (err) {
+        if (!(err instanceof EventNotArchivedError)) throw err;
+        process.stderr.write(`${err.message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
+
+/** `auditflow verify-proof <file>`: offline, with the public key only; exit 0 only for a valid proof. */
+function verifyProofCommand(): Command {
+  return new Command('verify-proof')
+    .description('check an inclusion proof offline with the archive public key alone (exit 0 only if valid)')
+    .argument('<file>', 'a proof printed by `auditflow prove` (- for stdin)')
+    .option('--public-key <file>', 'the archive public key (PEM); default AUDITFLOW_ARCHIVE_PUBLIC_KEY_FILE')
+    .action((file: string, o: { publicKey?: string }) => {
+      const key = o.publicKey
+        ? verifyingKey({ AUDITFLOW_ARCHIVE_PUBLIC_KEY_FILE: o.publicKey })
+        : verifyingKey(archiveEnv());
+      let proof: InclusionProof;
+      try {
+        proof = JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8')) as InclusionProof;
+      } catch (err) {
+        process.stderr.write(`${file}: not a JSON proof (${(err as Error).message})\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const check = verifyInclusionProof(proof, key);
+      for (const problem of check.problems) out(`problem: ${problem}`);
+      if (check.ok) {
+        out(
+          `proof valid: event ${proof.event_id} is leaf ${proof.leaf_index} of ${proof.tree_size} in ${proof.digest_key}` +
+            (proof.head ? `, which chains to the published head ${proof.head.key}` : ''),
+        );
+      } else out('proof NOT valid');
+      process.exitCode = check.ok ? 0 : 1;
+    });
+}
+
 export function archiveCommands(): Command[] {
-  return [verifyCommand(), replayCommand(), retentionCommand(), reconcileCommand()];
+  return [
+    verifyCommand(),
+    proveCommand(),
+    verifyProofCommand(),
+    replayCommand(),
+    retentionCommand(),
+    reconcileCommand(),
+  ];
 }
