@@ -27,6 +27,7 @@ import {
 } from '@auditflow/archive';
 import { classifyFailure, deadLetter, kafkaWithLogger, WireCodec } from '@auditflow/kafka';
 import { DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow, toJsonForm } from '@auditflow/schemas';
+import type { ProgressReporter } from '@auditflow/service';
 import { ConsumeLoop, type Sink, type StageBatch } from '@auditflow/stage';
 import type { ObjectLockMode } from '@aws-sdk/client-s3';
 import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
@@ -139,7 +140,12 @@ export class Archiver implements Sink {
     private readonly config: ArchiverConfig,
     private readonly store: ArchiveStore,
     private readonly signingKey: KeyObject,
-    private readonly deps: { logger: Logger; registry: Registry; onFatal?: (err: Error) => void },
+    private readonly deps: {
+      logger: Logger;
+      registry: Registry;
+      onFatal?: (err: Error) => void;
+      progress?: ProgressReporter;
+    },
   ) {
     this.kafka = kafkaWithLogger('auditflow-archiver', config.brokers, deps.logger);
     this.codec = new WireCodec(config.registryUrl);
@@ -159,6 +165,7 @@ export class Archiver implements Sink {
       partitionsConcurrently: 3,
       backoff: { minMs: 250, maxMs: config.maxBackoffMs ?? 10_000 },
       onFatal: deps.onFatal,
+      progress: deps.progress,
     });
     const registers = [deps.registry];
     this.metrics = {

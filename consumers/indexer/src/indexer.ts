@@ -8,6 +8,7 @@ import {
   WireCodec,
 } from '@auditflow/kafka';
 import { type AuditEvent, DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow } from '@auditflow/schemas';
+import type { ProgressReporter } from '@auditflow/service';
 import { ConsumeLoop, type Sink, type StageBatch } from '@auditflow/stage';
 import type { Client } from '@elastic/elasticsearch';
 import type { Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
@@ -41,6 +42,8 @@ export interface IndexerConfig {
   readonly maxNewIndicesPerBatch?: number;
   /** Longest pause of a partition whose documents Elasticsearch cannot take for now. */
   readonly maxBackoffMs?: number;
+  /** How often daily indices past the search retention are deleted; never when omitted. */
+  readonly sweepEveryMs?: number;
 }
 
 interface Pending {
@@ -110,11 +113,17 @@ export class Indexer implements Sink {
   private readonly bulkSeconds: Histogram;
   /** Indices known to exist: using them never counts against the per-batch cap. */
   private readonly knownIndices = new Set<string>();
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: IndexerConfig,
     private readonly es: Client,
-    private readonly deps: { logger: Logger; registry: Registry; onFatal?: (err: Error) => void },
+    private readonly deps: {
+      logger: Logger;
+      registry: Registry;
+      onFatal?: (err: Error) => void;
+      progress?: ProgressReporter;
+    },
   ) {
     checkIndexPrefix(config.indexPrefix);
     this.kafka = kafkaWithLogger('auditflow-indexer', config.brokers, deps.logger);
@@ -127,6 +136,7 @@ export class Indexer implements Sink {
       partitionsConcurrently: config.concurrency,
       backoff: { minMs: 200, maxMs: config.maxBackoffMs ?? 10_000 },
       onFatal: deps.onFatal,
+      progress: deps.progress,
     });
     this.codec = new WireCodec(config.registryUrl);
     this.indexed = new Counter({
@@ -216,11 +226,23 @@ export class Indexer implements Sink {
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
     await this.loop.start(this);
+    if (this.config.sweepEveryMs) {
+      this.sweepTimer = setInterval(() => {
+        this.sweepRetention().then(
+          (deleted) =>
+            deleted.length > 0 &&
+            this.deps.logger.info({ deleted }, 'deleted indices past the search retention'),
+          (err: Error) =>
+            this.deps.logger.warn({ err: err.message }, 'retention sweep failed; will try again'),
+        );
+      }, this.config.sweepEveryMs);
+    }
     this.deps.logger.info({ topic: this.config.topic, layout: this.layout }, 'indexer running');
   }
 
   /** Stops taking records; a batch in flight ends at its next step (paused partitions have none). */
   async stop(): Promise<void> {
+    clearInterval(this.sweepTimer);
     await this.loop.stop();
     await this.producer?.disconnect();
   }

@@ -1,2 +1,9 @@
-export { stageEnv } from './env.ts';
+export { readSettings, stageEnv } from './env.ts';
 export { serveHealth } from './health.ts';
+export {
+  type ProgressReporter,
+  runService,
+  type Service,
+  type ServiceContext,
+  type ServiceOptions,
+} from './run.ts';

@@ -88,4 +88,33 @@ describe('ConsumeLoop', () => {
     expect(await loop.committed(0)).toEqual({ offset: 7, metadata: '{"v":1,"end":"9"}' });
     await loop.stop();
   });
+
+  it("reports each partition's waiting input and its progress as the stage resolves offsets", async () => {
+    const fake = fakeKafka(TOPIC);
+    const reports: string[] = [];
+    const loop = new ConsumeLoop({
+      kafka: fake.kafka,
+      topic: TOPIC,
+      groupId: 'g',
+      logger,
+      progress: {
+        progress: (partition, events) => reports.push(`progress ${partition} +${events}`),
+        input: (partition, pending) => reports.push(`input ${partition} ${pending}`),
+        forget: (partition) => reports.push(`forget ${partition}`),
+      },
+    });
+    await loop.start({
+      name: 'resolving',
+      guarantee: 'at-least-once',
+      commitMode: 'after-write',
+      async handleBatch(batch) {
+        batch.resolve(11);
+        batch.resolve(11); // again: no progress
+        batch.resolve(13);
+      },
+    });
+    await fake.deliver(['a', 'b', 'c', 'd'], 10);
+    expect(reports).toEqual(['input 0 4', 'progress 0 +2', 'input 0 2', 'progress 0 +2', 'input 0 0']);
+    await loop.stop();
+  });
 });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onConsumerCrash, PartitionBackoff } from '@auditflow/kafka';
+import type { ProgressReporter } from '@auditflow/service';
 import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Stage, StageBatch } from './contracts.ts';
@@ -28,6 +29,11 @@ export interface ConsumeLoopOptions {
   readonly onBatchEnd?: (partition: number, next: number) => void;
   /** kafkajs gave up on the consumer for good: services exit and their supervisor restarts them. */
   readonly onFatal?: (err: Error) => void;
+  /**
+   * Told each partition's input waiting (at each batch) and progress (each resolved offset), so
+   * the health server can call a stage that has input and does not move stalled.
+   */
+  readonly progress?: ProgressReporter;
 }
 
 /** The group's committed offset of one partition and its metadata; offset -1 when none. */
@@ -79,10 +85,14 @@ export class ConsumeLoop {
     this.stage = stage;
     const consumer = kafka.consumer({ ...this.options.consumer, groupId });
     this.consumer = consumer;
+    const owned = new Set<number>();
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      const owned = new Set(payload.memberAssignment[topic] ?? []);
-      this.assignedCount = owned.size;
-      stage.onAssignment?.(owned);
+      const now = new Set(payload.memberAssignment[topic] ?? []);
+      for (const partition of owned) if (!now.has(partition)) this.options.progress?.forget(partition);
+      owned.clear();
+      for (const partition of now) owned.add(partition);
+      this.assignedCount = now.size;
+      stage.onAssignment?.(now);
     });
     const onBatchEnd = this.options.onBatchEnd;
     if (onBatchEnd) {
@@ -116,16 +126,28 @@ export class ConsumeLoop {
       return Promise.resolve();
     }
     const { partition, topic } = batch;
+    const highWatermark = Number(batch.highWatermark);
+    const firstOffset = Number(batch.firstOffset() ?? batch.messages[0]?.offset);
+    const progress = this.options.progress;
+    progress?.input(partition, Math.max(0, highWatermark - firstOffset));
+    let resolved = firstOffset - 1;
     const stageBatch: StageBatch = {
       topic,
       partition,
       messages: batch.messages,
-      highWatermark: Number(batch.highWatermark),
-      firstOffset: Number(batch.firstOffset() ?? batch.messages[0]?.offset),
+      highWatermark,
+      firstOffset,
       lastOffset: Number(batch.lastOffset()),
       alive: () => !this.stopping && payload.isRunning() && !payload.isStale(),
       heartbeat: payload.heartbeat,
-      resolve: (offset) => payload.resolveOffset(String(offset)),
+      resolve: (offset) => {
+        payload.resolveOffset(String(offset));
+        const at = Number(offset);
+        if (at <= resolved) return;
+        progress?.progress(partition, at - resolved);
+        progress?.input(partition, Math.max(0, highWatermark - at - 1));
+        resolved = at;
+      },
       commit: (next, metadata) => this.commit(partition, next, metadata),
       backOff: () => this.backoff.pause(partition, payload.pause),
       succeeded: () => this.backoff.succeeded(partition),

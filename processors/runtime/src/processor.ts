@@ -11,6 +11,7 @@ import {
   WireCodec,
 } from '@auditflow/kafka';
 import { type AuditEvent, HEADERS } from '@auditflow/schemas';
+import type { ProgressReporter } from '@auditflow/service';
 import { ConsumeLoop, type Stage, type StageBatch, type Transform } from '@auditflow/stage';
 import { CompressionTypes, type Kafka, type KafkaMessage, type Message, type Transaction } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -54,6 +55,8 @@ export interface ProcessorDeps {
   readonly registry: Registry;
   /** Called when the consumer stopped for good; services exit so a supervisor restarts them. */
   readonly onFatal?: (error: Error) => void;
+  /** Input waiting and progress per partition, for the health server's stall check. */
+  readonly progress?: ProgressReporter;
 }
 
 const SEND_CHUNK_BYTES = 256 * 1024;
@@ -143,6 +146,7 @@ export class Processor implements Stage {
       // Each input partition has its own transactional producer: their transactions go at once.
       partitionsConcurrently: config.partitionsConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
       onFatal: deps.onFatal,
+      progress: deps.progress,
     });
     const dedupe = config.dedupeResends;
     this.windows = dedupe ? new PartitionWindows(dedupe.windowPerPartition) : undefined;

@@ -1,47 +1,57 @@
-import { serveHealth, stageEnv } from '@auditflow/service';
+import { ConfigError } from '@auditflow/kafka';
+import { readSettings, runService, stageEnv } from '@auditflow/service';
 import type { Transform } from '@auditflow/stage';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import { z } from 'zod';
 import { Processor, type ProcessorConfig } from './processor.ts';
 
+/** What a processor's main declares: its transform and where it reads and writes. */
+export interface ProcessorDeclaration {
+  readonly transform: Transform;
+  readonly config: Omit<
+    ProcessorConfig,
+    'brokers' | 'registryUrl' | 'instanceId' | 'name' | 'maxMessageBytes'
+  >;
+}
+
 /**
- * Runs a processor as a long-running service: pino logs, /healthz /readyz /metrics, and a
- * graceful stop on SIGTERM/SIGINT (the batch in progress is committed, the group is left).
+ * Runs a processor as a long-running service (the shell is `runService`: logs, /healthz /readyz
+ * /metrics on AUDITFLOW_HEALTH_PORT, a graceful stop on SIGTERM/SIGINT: the batch in progress is
+ * committed, the group is left). `declare` reads the stage's own settings (policies, keys) once,
+ * before anything connects; what it throws is reported as a settings error naming the setting.
  */
-export async function runProcessorService(options: {
+export function runProcessorService(options: {
   name: string;
+  /** AUDITFLOW_HEALTH_PORT when not set. */
   healthPort: number;
-  transform: Transform;
-  config: Omit<ProcessorConfig, 'brokers' | 'registryUrl' | 'instanceId' | 'name'>;
+  declare: (env: NodeJS.ProcessEnv) => ProcessorDeclaration;
 }): Promise<void> {
-  const logger = pino({ name: `auditflow-${options.name}` });
-  const env = stageEnv();
-  const registry = new Registry();
-  const processor = new Processor(
-    {
-      ...options.config,
-      name: options.name,
-      brokers: env.KAFKA_BROKERS.split(','),
-      registryUrl: env.SCHEMA_REGISTRY_URL,
-      instanceId: env.AUDITFLOW_INSTANCE_ID,
-      maxMessageBytes: env.AUDITFLOW_MAX_EVENT_BYTES,
+  const portSettings = z.object({
+    AUDITFLOW_HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(options.healthPort),
+  });
+  return runService({
+    name: `auditflow-${options.name}`,
+    settings: () => {
+      const base = { ...stageEnv(), ...readSettings(portSettings) };
+      try {
+        return { ...base, declared: options.declare(process.env) };
+      } catch (err) {
+        if (err instanceof ConfigError) throw err;
+        throw new ConfigError(`${options.name}: ${(err as Error).message}`);
+      }
     },
-    options.transform,
-    { logger, registry, onFatal: () => process.exit(1) },
-  );
-  const health = await serveHealth({ port: options.healthPort, registry, ready: () => processor.ready });
-  await processor.start();
-  logger.info({ health: health.port }, `${options.name} started`);
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'draining');
-    await processor.stop();
-    health.server.close();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+    healthPort: (env) => env.AUDITFLOW_HEALTH_PORT,
+    create: ({ settings: env, logger, registry, progress, onFatal }) =>
+      new Processor(
+        {
+          ...env.declared.config,
+          name: options.name,
+          brokers: env.KAFKA_BROKERS.split(','),
+          registryUrl: env.SCHEMA_REGISTRY_URL,
+          instanceId: env.AUDITFLOW_INSTANCE_ID,
+          maxMessageBytes: env.AUDITFLOW_MAX_EVENT_BYTES,
+        },
+        env.declared.transform,
+        { logger, registry, onFatal, progress },
+      ),
+  });
 }
