@@ -209,29 +209,18 @@ export function stateFrom(readyz: { status: number; reasons: readonly string[] }
 
 /** Alerts the services raise themselves, for when no Prometheus answers: stalls and dead stages. */
 export function alertsFromStages(stages: readonly StageStatus[]): AlertStatus[] {
+  const firing = (name: string, s: StageStatus, summary: string | undefined): AlertStatus => ({
+    name,
+    state: 'firing',
+    stage: s.stage,
+    severity: 'page',
+    summary,
+    since: undefined,
+  });
   return stages.flatMap((s): AlertStatus[] => {
-    if (s.state === 'stalled')
-      return [
-        {
-          name: 'AuditflowStageStalled',
-          state: 'firing',
-          stage: s.stage,
-          severity: 'page',
-          summary: s.reasons[0],
-          since: undefined,
-        },
-      ];
+    if (s.state === 'stalled') return [firing('AuditflowStageStalled', s, s.reasons[0])];
     if (s.state === 'down')
-      return [
-        {
-          name: 'AuditflowServiceDown',
-          state: 'firing',
-          stage: s.stage,
-          severity: 'page',
-          summary: `${s.stage} does not answer on port ${s.port}`,
-          since: undefined,
-        },
-      ];
+      return [firing('AuditflowServiceDown', s, `${s.stage} does not answer on port ${s.port}`)];
     return [];
   });
 }

@@ -203,28 +203,26 @@ export function registerFilesystemMetrics(registry: Registry, paths: readonly st
     }
   };
   const unique = [...new Set(paths)];
-  new Gauge({
-    name: STAGE_METRICS.fsAvail,
-    help: 'Bytes available to this process on the file system holding path',
-    labelNames: ['path'],
-    registers: [registry],
-    collect() {
-      for (const path of unique) {
-        const r = read(path);
-        if (r) this.set({ path }, r.avail);
-      }
+  const gauges = [
+    {
+      name: STAGE_METRICS.fsAvail,
+      help: 'Bytes available to this process on the file system holding path',
+      key: 'avail',
     },
-  });
-  new Gauge({
-    name: STAGE_METRICS.fsSize,
-    help: 'Size in bytes of the file system holding path',
-    labelNames: ['path'],
-    registers: [registry],
-    collect() {
-      for (const path of unique) {
-        const r = read(path);
-        if (r) this.set({ path }, r.size);
-      }
-    },
-  });
+    { name: STAGE_METRICS.fsSize, help: 'Size in bytes of the file system holding path', key: 'size' },
+  ] as const;
+  for (const { name, help, key } of gauges) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['path'],
+      registers: [registry],
+      collect() {
+        for (const path of unique) {
+          const r = read(path);
+          if (r) this.set({ path }, r[key]);
+        }
+      },
+    });
+  }
 }
