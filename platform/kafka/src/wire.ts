@@ -74,6 +74,15 @@ export class WireCodec {
 
   /** Encodes with the current schema registered under `<topic>-value` (registered once). */
   async encode(topic: string, event: AuditEvent): Promise<Buffer> {
+    return Buffer.concat([await this.header(topic), auditEventType.toBuffer(event)]);
+  }
+
+  /**
+   * The 5-byte Confluent header (magic byte 0, schema id) of the current AuditEvent schema under
+   * `<topic>-value`, registering it the first time (the SDK puts it before bodies it encoded at
+   * emit time, the processors before every output).
+   */
+  async header(topic: string): Promise<Buffer> {
     let header = this.outputIds.get(topic);
     if (!header) {
       const id = await this.register(`${topic}-value`);
@@ -81,7 +90,7 @@ export class WireCodec {
       header.writeInt32BE(id, 1);
       this.outputIds.set(topic, header);
     }
-    return Buffer.concat([header, auditEventType.toBuffer(event)]);
+    return header;
   }
 
   private async resolver(id: number): Promise<avro.Resolver> {

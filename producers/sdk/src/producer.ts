@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WireCodec } from '@auditflow/kafka';
 import {
   AUDIT_EVENT_SCHEMA_VERSION,
   type AuditEventInput,
-  auditEventSchema,
   auditEventType,
   decodeAnyVersion,
   EventValidationError,
@@ -11,7 +11,6 @@ import {
   reservedOriginIssues,
   toAuditEvent,
 } from '@auditflow/schemas';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { CompressionTypes, Kafka, type LogEntry, logLevel, type Message, type Producer } from 'kafkajs';
 import { type Logger, pino } from 'pino';
 import type { Registry } from 'prom-client';
@@ -81,7 +80,8 @@ export class AuditProducer {
   private readonly log: Logger;
   private readonly spool: Spool;
   private readonly kafka: Kafka;
-  private readonly registry: SchemaRegistry;
+  /** The platform's wire codec: registers the schema and gives the Confluent header. */
+  private readonly codec: WireCodec;
   private queue: PendingRecord[] = [];
   /** Send one record at a time up to this sequence: a batch held a record the broker refuses. */
   private isolateThrough = 0;
@@ -133,7 +133,7 @@ export class AuditProducer {
         ({ level, log: entry }: LogEntry) =>
           log.debug({ kafkajsLevel: level, message: entry.message }, 'kafkajs'),
     });
-    this.registry = new SchemaRegistry({ host: this.config.schemaRegistryUrl });
+    this.codec = new WireCodec(this.config.schemaRegistryUrl);
     if (this.queue.length > 0) this.schedule();
   }
 
@@ -430,16 +430,7 @@ export class AuditProducer {
 
   /** Connects and registers the schema (once); returns the 5-byte Confluent header. */
   private async ready(): Promise<Buffer> {
-    if (!this.schemaHeader) {
-      const { id } = await this.registry.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(auditEventSchema) },
-        { subject: `${this.config.topic}-value` },
-      );
-      const header = Buffer.alloc(5);
-      header.writeUInt8(0, 0);
-      header.writeInt32BE(id, 1);
-      this.schemaHeader = header;
-    }
+    this.schemaHeader ??= await this.codec.header(this.config.topic);
     if (!this.producer) {
       const producer = this.kafka.producer({
         idempotent: true,
