@@ -39,13 +39,17 @@ export async function relayLive(
   req: IncomingMessage,
   res: ServerResponse,
   map: (event: unknown) => unknown,
+  /** Aborted when the query API shuts down: every relay ends so the server can close. */
+  shutdown?: AbortSignal,
 ): Promise<void> {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(filters))
     if (value !== undefined && key !== 'since') params.set(key, value);
   const since = (req.headers['last-event-id'] as string | undefined) || filters.since;
   const gone = new AbortController();
-  req.on('close', () => gone.abort());
+  // The response's close: the client went away (or the relay ended), whichever comes first.
+  res.on('close', () => gone.abort());
+  shutdown?.addEventListener('abort', () => gone.abort(), { once: true });
   let upstream: Response;
   try {
     upstream = await fetch(`${source.url}/v1/stream?${params}`, {

@@ -128,6 +128,7 @@ export function createQueryApi(options: {
   const viewerTokens = config.viewerKey ? new ViewerTokens(config.viewerKey) : undefined;
   const operators = config.operators ?? new OperatorPolicy();
   const consoleFile = loadConsole(config.consoleDir ?? DEFAULT_CONSOLE_DIR);
+  const shuttingDown = new AbortController();
 
   const authenticate = async (req: IncomingMessage): Promise<Principal> => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
@@ -455,8 +456,13 @@ export function createQueryApi(options: {
       filters.actor = actor;
     }
     viewed(client, 'live', { filters: { ...filters, since: undefined } });
-    await relayLive(config.live, filters, req, res, (event) =>
-      client.viewer ? operators.maskEvent(event) : event,
+    await relayLive(
+      config.live,
+      filters,
+      req,
+      res,
+      (event) => (client.viewer ? operators.maskEvent(event) : event),
+      shuttingDown.signal,
     );
   };
 
@@ -512,7 +518,9 @@ export function createQueryApi(options: {
         status = 201;
         return;
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD')
+      const consoleRoute = url.pathname === CONSOLE_PATH || url.pathname.startsWith(`${CONSOLE_PATH}/`);
+      // HEAD only for the console's files: a HEAD of an export would run (and audit) the export.
+      if (req.method !== 'GET' && !(req.method === 'HEAD' && consoleRoute))
         throw new QueryError(405, 'method_not_allowed', 'only GET');
       if (url.pathname === '/healthz') {
         route = 'healthz';
@@ -531,7 +539,7 @@ export function createQueryApi(options: {
         res
           .writeHead(200, { 'content-type': options.registry.contentType })
           .end(await options.registry.metrics());
-      } else if (url.pathname === CONSOLE_PATH || url.pathname.startsWith(`${CONSOLE_PATH}/`)) {
+      } else if (consoleRoute) {
         route = 'console';
         const file = consoleFile?.(
           url.pathname === CONSOLE_PATH ? `${CONSOLE_PATH}/index.html` : url.pathname,
@@ -601,6 +609,11 @@ export function createQueryApi(options: {
       new Promise<AddressInfo>((resolve) =>
         server.listen(config.port, config.host, () => resolve(server.address() as AddressInfo)),
       ),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Live relays never end by themselves: end them so close() returns.
+        shuttingDown.abort();
+      }),
   };
 }

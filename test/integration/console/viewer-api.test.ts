@@ -157,4 +157,20 @@ describe('viewer tokens on the query API (real Elasticsearch, Kafka, streamer)',
     // Staff reads are not page views.
     expect(records.some((r) => r.action === 'audit.log.viewed' && r.actor.id === 'local')).toBe(false);
   });
+
+  it('close() ends live relays, so subscribers never hold up a shutdown', async () => {
+    const own = await startConsoleStack('viewer-close');
+    const res = await fetch(`${own.url}/v1/live`, { headers: { authorization: `Bearer ${LOCAL}` } });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const stopped = own.stop().then(() => 'stopped');
+    expect(await Promise.race([stopped, sleep(30_000).then(() => 'still open after 30 s')])).toBe('stopped');
+    let ended = false;
+    while (!ended)
+      ended = await reader.read().then(
+        (r) => r.done,
+        () => true,
+      );
+    expect(ended).toBe(true);
+  });
 });
