@@ -57,7 +57,10 @@ export function EventPage(props: { id: string }) {
                   <>
                     <dt>Actor session</dt>
                     <dd>
-                      <Link to={`/search?actor=${encodeURIComponent(d.user?.id ?? '')}`}>{d.audit.actor.session_id}</Link>
+                      {d.audit.actor.session_id}{' '}
+                      {d.user?.id && (
+                        <Link to={`/search?actor=${encodeURIComponent(d.user.id)}`}>(all events of this actor)</Link>
+                      )}
                     </dd>
                   </>
                 )}

@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { currentToken, forgetToken, getJson, setToken, takeTokenFromFragment, type Whoami } from './api.tsx';
 import { EventPage } from './event.tsx';
 import { LivePage } from './live.tsx';
@@ -73,6 +73,13 @@ function Page(props: { who: Whoami }) {
 function Shell(props: { who: Whoami; onSignOut: () => void }) {
   const { path } = useLocation();
   const who = props.who;
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+  // After a navigation, keyboard and screen-reader users continue in the new page's content.
+  useEffect(() => {
+    if (first.current) first.current = false;
+    else main.current?.focus();
+  }, [path]);
   return (
     <>
       <a class="skip" href="#main">
@@ -98,7 +105,7 @@ function Shell(props: { who: Whoami; onSignOut: () => void }) {
           </button>
         )}
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         <Page who={who} />
       </main>
     </>
