@@ -1,4 +1,5 @@
 import type { AuditEventInput } from '@auditflow/schemas';
+import type { ObjectLockMode } from '@aws-sdk/client-s3';
 import { digestHash, type SignedDigest } from './digest.ts';
 import { DIGEST_PREFIX, KEYS_PREFIX } from './keys.ts';
 import type { ArchiveStore } from './store.ts';
@@ -55,6 +56,31 @@ export async function publishHead(
     metadata: { 'digest-hash': digestHash(signed.digest) },
   });
   return { key, created: stored.created };
+}
+
+/**
+ * Stores a roll's signed digest create-only, then publishes its head, and answers the hash the
+ * chain continues from. When an earlier attempt already stored a digest under `key` (a crash
+ * after the put), that stored digest stands: its head is published (again: create-only) and its
+ * hash returned, so a retry neither forks the chain nor leaves it without a head.
+ */
+export async function storeDigest(
+  store: ArchiveStore,
+  key: string,
+  signed: SignedDigest,
+  options: { retainUntil: number; lockMode?: ObjectLockMode },
+): Promise<{ hash: string; created: boolean; stored: SignedDigest }> {
+  const put = await store.putOnce(key, Buffer.from(`${JSON.stringify(signed)}\n`), {
+    contentType: 'application/json',
+    retainUntil: options.retainUntil,
+    lockMode: options.lockMode,
+  });
+  const stored = put.created ? signed : await store.getJson<SignedDigest>(key);
+  await publishHead(store, key, stored, {
+    retainUntil: options.retainUntil,
+    locked: options.lockMode !== undefined,
+  });
+  return { hash: digestHash(stored.digest), created: put.created, stored };
 }
 
 /**

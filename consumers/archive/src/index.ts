@@ -16,6 +16,7 @@ export {
   headKey,
   listHeads,
   publishHead,
+  storeDigest,
   truncations,
 } from './heads.ts';
 export { holdSchema, loadHolds, policyHoldsOf, putHold } from './holds.ts';

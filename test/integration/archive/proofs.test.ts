@@ -8,9 +8,10 @@ import {
   digestHash,
   digestKey,
   digestTree,
+  headKey,
   objectKey,
-  publishHead,
   signDigest,
+  storeDigest,
 } from '@auditflow/archive';
 import { DeleteObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,11 +81,18 @@ async function writeChain(store: ArchiveStore, rolls: number): Promise<{ digests
       ARCHIVE_KEYS.privateKey,
     );
     const dKey = digestKey(TOPIC, 0, location.firstOffset, location.lastOffset);
-    await store.putOnce(dKey, Buffer.from(`${JSON.stringify(signed)}\n`), {
-      contentType: 'application/json',
-    });
-    await publishHead(store, dKey, signed, { retainUntil: Date.now() + HEAD_RETENTION_MS, locked: true });
-    previous = digestHash(signed.digest);
+    // As the archiver stores a digest: create-only, then its head (COMPLIANCE-locked).
+    const retainUntil = Date.now() + HEAD_RETENTION_MS;
+    const published = await storeDigest(store, dKey, signed, { retainUntil, lockMode: 'GOVERNANCE' });
+    // A retry after a crash finds the digest there: the stored one stands, the chain does not fork.
+    const forked = signDigest(
+      { ...signed.digest, to: new Date(HOUR).toISOString() },
+      ARCHIVE_KEYS.privateKey,
+    );
+    const again = await storeDigest(store, dKey, forked, { retainUntil, lockMode: 'GOVERNANCE' });
+    expect(published).toMatchObject({ created: true, hash: digestHash(signed.digest) });
+    expect(again).toMatchObject({ created: false, hash: digestHash(signed.digest) });
+    previous = published.hash;
     digests.push(dKey);
   }
   return { digests, ids };
@@ -103,14 +111,21 @@ describe('per-event proofs and published heads (real S3 store)', () => {
   });
 
   afterAll(async () => {
-    // Data and digests are not locked here; the heads expire on their own (COMPLIANCE).
+    // Digests are GOVERNANCE-locked (root may bypass); the heads expire on their own (COMPLIANCE).
     const s3 = s3Client();
     const versions = await s3.send(
       new ListObjectVersionsCommand({ Bucket: store.bucket, Prefix: store.prefix }),
     );
     for (const v of [...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])])
       await s3
-        .send(new DeleteObjectCommand({ Bucket: store.bucket, Key: v.Key, VersionId: v.VersionId }))
+        .send(
+          new DeleteObjectCommand({
+            Bucket: store.bucket,
+            Key: v.Key,
+            VersionId: v.VersionId,
+            BypassGovernanceRetention: true,
+          }),
+        )
         .catch(() => {});
     s3.destroy();
   });
@@ -147,7 +162,8 @@ describe('per-event proofs and published heads (real S3 store)', () => {
   it('verify names a truncation: the newest digests and their objects deleted, the heads remain', async () => {
     expect((await cli(['verify'], store)).code).toBe(0);
     const s3 = s3Client();
-    // Delete the last two rolls entirely (objects and digests), as an intruder would.
+    // Delete the last two rolls entirely (objects and digests), as an intruder holding the
+    // store's root credentials can (they may bypass GOVERNANCE retention, not COMPLIANCE).
     for (const dKey of written.digests.slice(4)) {
       const signed = await store.getJson<{ digest: { objects: { key: string }[] } }>(dKey);
       for (const key of [dKey, ...signed.digest.objects.map((o) => o.key)]) {
@@ -156,10 +172,34 @@ describe('per-event proofs and published heads (real S3 store)', () => {
         );
         for (const v of versions.Versions ?? [])
           await s3.send(
-            new DeleteObjectCommand({ Bucket: store.bucket, Key: v.Key, VersionId: v.VersionId }),
+            new DeleteObjectCommand({
+              Bucket: store.bucket,
+              Key: v.Key,
+              VersionId: v.VersionId,
+              BypassGovernanceRetention: true,
+            }),
           );
       }
     }
+    // The heads are beyond it: COMPLIANCE mode refuses even root with the governance bypass.
+    const head = headKey(written.digests[5] as string);
+    const headVersions = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: store.bucket, Prefix: store.prefix + head }),
+    );
+    const refused = await s3
+      .send(
+        new DeleteObjectCommand({
+          Bucket: store.bucket,
+          Key: store.prefix + head,
+          VersionId: headVersions.Versions?.[0]?.VersionId,
+          BypassGovernanceRetention: true,
+        }),
+      )
+      .then(
+        () => 'deleted',
+        (err: { name?: string }) => err.name,
+      );
+    expect(refused).not.toBe('deleted');
     s3.destroy();
     const verified = await cli(['verify'], store);
     expect(verified.code).toBe(1);
