@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ViewerTokens } from '@auditflow/query-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.ts';
 import {
   ACME_HOST,
   auditRecords,
@@ -53,6 +54,27 @@ describe('viewer tokens on the query API (real Elasticsearch, Kafka, streamer)',
     const body = (await ok.json()) as { token: string; console_path: string; expires_at: string };
     expect(body.console_path).toBe(`/console#token=${body.token}`);
     expect(Date.parse(body.expires_at) - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+  });
+
+  it('auditflow viewer-token prints a working token alone, or the console URL; refuses what the client may not', async () => {
+    const env = { ...process.env, AUDITFLOW_QUERY_URL: stack.url, AUDITFLOW_QUERY_TOKEN: ACME_HOST };
+    const minted = await runCli(['viewer-token', '--tenant', 'acme', '--actor', 'ada', '--ttl', '5m'], env);
+    expect(minted.code).toBe(0);
+    const lines = minted.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const who = await get('/v1/whoami', lines[0] as string);
+    expect(who.body).toMatchObject({
+      kind: 'viewer',
+      tenants: ['acme'],
+      actor: 'ada',
+      id: 'acme-host/viewer',
+    });
+    const url = await runCli(['viewer-token', '--tenant', 'acme', '--url'], env);
+    expect(url.stdout.trim()).toMatch(new RegExp(`^${stack.url}/console#token=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`));
+    const refused = await runCli(['viewer-token', '--tenant', 'globex'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('query API answered 403');
+    expect(refused.stdout).toBe('');
   });
 
   it('scope every read to the tenant: no other tenant by filter, id, trace or export', async () => {
