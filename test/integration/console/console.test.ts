@@ -42,6 +42,10 @@ describe('audit console in Chromium under a viewer token', () => {
 
   beforeAll(async () => {
     stack = await startConsoleStack('console');
+    const served = await fetch(`${stack.url}/console`);
+    // `pnpm build` (npm test runs it first) builds the console into consumers/console/dist.
+    if (served.status !== 200)
+      throw new Error(`GET /console answered ${served.status}: ${await served.text()}`);
     const res = await mintViewerToken(stack.url, ACME_HOST, { tenant: 'acme', viewer: 'embedded-user' });
     token = ((await res.json()) as { token: string }).token;
     browser = await launchBrowser();
