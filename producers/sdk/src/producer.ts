@@ -143,7 +143,22 @@ export class AuditProducer {
    * is full; never for transport trouble.
    */
   emit(event: AuditEventInput, options: EmitOptions = {}): EmitReceipt {
-    return this.emitAll([event], options)[0] as EmitReceipt;
+    const started = performance.now();
+    if (this.closed) throw new ProducerClosedError('audit producer is closed');
+    // One event: no arrays on the hot path (emitAll is the batch form).
+    const prepared = this.prepare(event, this.nextSequence, options);
+    let size: number;
+    try {
+      size = this.spool.append(prepared.sequence, prepared.meta, prepared.body);
+    } catch (err) {
+      if (err instanceof SpoolFullError) this.metrics.spoolRejected.inc();
+      throw err;
+    }
+    this.nextSequence += 1;
+    this.enqueue(prepared, size);
+    this.schedule();
+    this.metrics.emitLatency.observe((performance.now() - started) / 1000);
+    return { id: prepared.record.id, sequence: prepared.sequence };
   }
 
   /**
@@ -162,13 +177,17 @@ export class AuditProducer {
       throw err;
     }
     this.nextSequence += prepared.length;
-    prepared.forEach(({ sequence, meta, body, record }, i) => {
-      this.queue.push({ sequence, ...meta, body, size: sizes[i] as number });
-      this.metrics.entries.inc({ action: record.action, outcome: record.outcome });
-    });
+    prepared.forEach((p, i) => this.enqueue(p, sizes[i] as number));
     this.schedule();
     this.metrics.emitLatency.observe((performance.now() - started) / 1000);
     return prepared.map(({ record, sequence }) => ({ id: record.id, sequence }));
+  }
+
+  /** A spooled event joins the send queue. */
+  private enqueue(prepared: ReturnType<AuditProducer['prepare']>, size: number): void {
+    const { sequence, meta, body, record } = prepared;
+    this.queue.push({ sequence, ...meta, body, size });
+    this.metrics.entries.inc({ action: record.action, outcome: record.outcome });
   }
 
   /** Stamps, validates and encodes one event for the spool; throws EventValidationError. */

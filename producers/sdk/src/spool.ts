@@ -287,7 +287,11 @@ export class Spool {
 
   /** Appends one record (a write to the page cache: it survives a killed process). */
   append(sequence: number, meta: RecordMeta, body: Buffer): number {
-    return this.appendAll([{ sequence, meta, body }])[0] as number;
+    if (this.closed) throw new Error('spool is closed');
+    // The hot path of every emit(): one frame, no arrays.
+    const frame = encodeFrame(sequence, meta, body);
+    this.ensureRoom(frame.length);
+    return this.write(sequence, frame);
   }
 
   /**
@@ -298,14 +302,18 @@ export class Spool {
   appendAll(records: readonly { sequence: number; meta: RecordMeta; body: Buffer }[]): number[] {
     if (this.closed) throw new Error('spool is closed');
     const frames = records.map((r) => encodeFrame(r.sequence, r.meta, r.body));
-    const needed = frames.reduce((sum, f) => sum + f.length, 0);
+    this.ensureRoom(frames.reduce((sum, f) => sum + f.length, 0));
+    return frames.map((frame, i) => this.write((records[i] as { sequence: number }).sequence, frame));
+  }
+
+  /** Throws SpoolFullError unless `needed` more bytes fit (after dropping an acknowledged segment). */
+  private ensureRoom(needed: number): void {
     if (this.totalBytes + needed > this.maxBytes) this.dropAckedOpenSegment();
     if (this.totalBytes + needed > this.maxBytes) {
       throw new SpoolFullError(
         `audit spool is full (${this.totalBytes} of ${this.maxBytes} bytes, ${needed} more needed): Kafka has not acknowledged for a while`,
       );
     }
-    return frames.map((frame, i) => this.write((records[i] as { sequence: number }).sequence, frame));
   }
 
   private write(sequence: number, frame: Buffer): number {
