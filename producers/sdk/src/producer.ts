@@ -177,7 +177,7 @@ export class AuditProducer {
       throw err;
     }
     this.nextSequence += prepared.length;
-    prepared.forEach((p, i) => this.enqueue(p, sizes[i] as number));
+    for (const [i, p] of prepared.entries()) this.enqueue(p, sizes[i] as number);
     this.schedule();
     this.metrics.emitLatency.observe((performance.now() - started) / 1000);
     return prepared.map(({ record, sequence }) => ({ id: record.id, sequence }));
