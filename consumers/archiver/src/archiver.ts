@@ -60,6 +60,8 @@ export interface ArchiverConfig {
   readonly drainTimeoutMs?: number;
   /** Longest pause of a partition whose roll the store cannot take for now (default 10 s). */
   readonly maxBackoffMs?: number;
+  /** Records larger than this go to the DLQ as `oversized` (AUDITFLOW_MAX_EVENT_BYTES, 1 MiB). */
+  readonly maxMessageBytes?: number;
 }
 
 /** Attempts per S3 request within one try of a roll, before the partition pauses and backs off. */
@@ -148,7 +150,7 @@ export class Archiver implements Sink {
     },
   ) {
     this.kafka = kafkaWithLogger('auditflow-archiver', config.brokers, deps.logger);
-    this.codec = new WireCodec(config.registryUrl);
+    this.codec = new WireCodec(config.registryUrl, config.maxMessageBytes);
     this.publicKeyId = keyId(createPublicKey(signingKey));
     this.loop = new ConsumeLoop({
       kafka: this.kafka,

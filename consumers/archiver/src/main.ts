@@ -78,6 +78,7 @@ await runService({
         // The contract's occurred_at window: outside it, events are filed under their receipt hour.
         timeWindow: occurredAtWindowFromEnv(),
         policyHolds: policyHoldsOf(policy.legalHolds),
+        maxMessageBytes: base.AUDITFLOW_MAX_EVENT_BYTES,
       },
       store,
       key,

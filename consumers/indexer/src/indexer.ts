@@ -44,6 +44,8 @@ export interface IndexerConfig {
   readonly maxBackoffMs?: number;
   /** How often daily indices past the search retention are deleted; never when omitted. */
   readonly sweepEveryMs?: number;
+  /** Records larger than this go to the DLQ as `oversized` (AUDITFLOW_MAX_EVENT_BYTES, 1 MiB). */
+  readonly maxMessageBytes?: number;
 }
 
 interface Pending {
@@ -138,7 +140,7 @@ export class Indexer implements Sink {
       onFatal: deps.onFatal,
       progress: deps.progress,
     });
-    this.codec = new WireCodec(config.registryUrl);
+    this.codec = new WireCodec(config.registryUrl, config.maxMessageBytes);
     this.indexed = new Counter({
       name: 'auditflow_indexer_documents_total',
       help: 'Documents by result: created, duplicate (already indexed), rejected, id_conflict, invalid, undecodable (the last four to the DLQ)',

@@ -40,6 +40,7 @@ await runService({
         // The contract's occurred_at window: outside it, events are filed under their receipt day.
         timeWindow: occurredAtWindowFromEnv(),
         sweepEveryMs: SWEEP_EVERY_MS,
+        maxMessageBytes: base.AUDITFLOW_MAX_EVENT_BYTES,
       },
       es,
       { logger, registry, onFatal, progress },
