@@ -223,7 +223,12 @@ export function statusCommand(): Command {
           (prometheus ? await fromPrometheus(prometheus, stages) : undefined) ??
           (await fromServices(stages, previous));
         const print = (report: StatusReport): void => {
-          process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : renderStatus(report));
+          // null, not a missing key, for what is unknown (a stage that does not answer has no rate).
+          process.stdout.write(
+            options.json
+              ? `${JSON.stringify(report, (_key, value: unknown) => value ?? null)}\n`
+              : renderStatus(report),
+          );
         };
         if (options.watch === undefined) {
           const report = await collect();
