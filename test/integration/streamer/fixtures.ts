@@ -46,7 +46,12 @@ export interface RunningStreamer {
 
 export async function startStreamer(
   topic: string,
-  options: { maxBuffered?: number; heartbeatMs?: number; socketBufferBytes?: number } = {},
+  options: {
+    maxBuffered?: number;
+    maxBufferedBytes?: number;
+    heartbeatMs?: number;
+    socketBufferBytes?: number;
+  } = {},
 ): Promise<RunningStreamer> {
   const logger = pino({ level: process.env.STREAMER_TEST_LOG ?? 'silent' });
   const registry = new Registry();
@@ -56,6 +61,7 @@ export async function startStreamer(
       registryUrl: endpoints().SCHEMA_REGISTRY_URL,
       topic,
       maxBuffered: options.maxBuffered ?? 1000,
+      maxBufferedBytes: options.maxBufferedBytes,
       maxSubscribers: 100,
       maxCatchUps: 8,
       instanceId: 'test',
