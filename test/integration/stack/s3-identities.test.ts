@@ -108,6 +108,31 @@ describe('least-privilege S3 identities of the archive', () => {
 
   // Which objects have expired is Object Lock's call (the sweeper may delete data objects, and
   // the store refuses until retention ends); the bypass that would skip it is denied.
+  it('the archiver publishes a COMPLIANCE-locked head that nobody, root included, may delete', async () => {
+    const Key = `${prefix}_heads/audit.clean.v1/0/00000000000000000001-00000000000000000002.json`;
+    const put = await archiver.send(
+      new PutObjectCommand({
+        Bucket,
+        Key,
+        Body: '{}',
+        IfNoneMatch: '*',
+        ObjectLockMode: 'COMPLIANCE',
+        // Just past putOnce's one-minute floor: the shared bucket forgets it soon.
+        ObjectLockRetainUntilDate: new Date(Date.now() + 90_000),
+      }),
+    );
+    expect(
+      await status(
+        root.send(
+          new DeleteObjectCommand({ Bucket, Key, VersionId: put.VersionId, BypassGovernanceRetention: true }),
+        ),
+      ),
+    ).toBe(OBJECT_LOCKED);
+    expect(
+      await status(sweeper.send(new DeleteObjectCommand({ Bucket, Key, VersionId: put.VersionId }))),
+    ).toBe(403);
+  });
+
   it('the sweeper deletes expired data objects only, never a locked one, a digest or with a bypass', async () => {
     const expired = `${prefix}tenant=acme/date=2020-01-01/hour=00/audit.clean.v1+0+3-4.ndjson.gz`;
     const live = `${prefix}tenant=acme/date=2026-01-01/hour=01/audit.clean.v1+0+5-6.ndjson.gz`;
