@@ -93,6 +93,14 @@ describe('inclusion proofs', () => {
     expect(verifyInclusionProof(proof, other.publicKey).ok).toBe(false);
   });
 
+  it('reports a malformed proof as invalid instead of throwing', () => {
+    const broken = { ...fixture(), leaf: undefined, chain: [{ key: 'x' }] } as unknown as InclusionProof;
+    expect(verifyInclusionProof(broken, publicKey).ok).toBe(false);
+    const noDigest = { ...fixture(), signed_digest: { signature: 'AA==' } } as unknown as InclusionProof;
+    expect(verifyInclusionProof(noDigest, publicKey).ok).toBe(false);
+    expect(verifyInclusionProof(null as unknown as InclusionProof, publicKey).ok).toBe(false);
+  });
+
   it('a digest without a tree (written before proofs) still verifies as before', () => {
     const old = signDigest(digest(null, [object('a', 3)]), privateKey);
     const report = verifyArchive(

@@ -62,6 +62,15 @@ export interface ProofCheck {
 
 /** Checks a proof offline with the public key alone: leaf, path, signed root, chain to the head. */
 export function verifyInclusionProof(proof: InclusionProof, publicKey: KeyObject): ProofCheck {
+  try {
+    return checkProof(proof, publicKey);
+  } catch (err) {
+    // A proof is untrusted input: a missing or mistyped field is a failed check, not a crash.
+    return { ok: false, problems: [`malformed proof: ${(err as Error).message}`] };
+  }
+}
+
+function checkProof(proof: InclusionProof, publicKey: KeyObject): ProofCheck {
   const problems: string[] = [];
   const fail = (problem: string): ProofCheck => ({ ok: false, problems: [...problems, problem] });
   if (proof?.format !== PROOF_FORMAT) return fail(`not an ${PROOF_FORMAT} proof`);
