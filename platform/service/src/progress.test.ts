@@ -19,12 +19,19 @@ function clock(start = 1_000_000) {
   };
 }
 
+/** The end of the current synchronous run: what separates a batch's arrival from a progress report. */
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 describe('StageProgress', () => {
-  it('calls a partition stalled when input waits and nothing moved for longer than the limit', () => {
+  it('calls a partition stalled when a batch was handed over and nothing of it finished for longer than the limit', async () => {
     const t = clock();
     const stage = new StageProgress(new Registry(), 60_000, t.now);
+    stage.input(0, 15); // a batch arrives
+    await nextTick();
     stage.progress(0, 10);
-    stage.input(0, 5);
+    stage.input(0, 5); // what remains after the finished offset
+    await nextTick();
+    stage.input(0, 5); // the next batch arrives, and the stage never finishes it
     t.advance(59_000);
     expect(stage.stalls()).toEqual([]);
     t.advance(2_000);
@@ -33,16 +40,34 @@ describe('StageProgress', () => {
     expect(stage.stalls()).toEqual([]);
   });
 
-  it('starts the clock of an idle partition when its input arrives, not at its last progress', () => {
+  it('starts the clock of an idle partition when its input arrives, not at its last progress', async () => {
     const t = clock();
     const stage = new StageProgress(new Registry(), 60_000, t.now);
     stage.progress(1);
     stage.input(1, 0);
+    await nextTick();
     t.advance(3_600_000);
     stage.input(1, 100);
     expect(stage.stalls()).toEqual([]);
     t.advance(61_000);
     expect(stage.stalls().map((s) => s.partition)).toEqual(['1']);
+  });
+
+  it('does not call a caught-up partition stalled for the commit marker above its last event', async () => {
+    const t = clock();
+    const stage = new StageProgress(new Registry(), 60_000, t.now);
+    stage.input(2, 40);
+    await nextTick();
+    // The last event is at the high watermark minus 2: one offset remains, never delivered.
+    stage.progress(2, 40);
+    stage.input(2, 1);
+    await nextTick();
+    t.advance(3_600_000);
+    expect(stage.stalls()).toEqual([]);
+    // New events: handed over again, and a stage that then stops is stalled.
+    stage.input(2, 21);
+    t.advance(61_000);
+    expect(stage.stalls()).toEqual([{ partition: '2', pending: 21, idleMs: 61_000 }]);
   });
 
   it('is not stalled without input, and forgets a partition taken by a rebalance', () => {
@@ -61,6 +86,7 @@ describe('StageProgress', () => {
     const registry = new Registry();
     const stage = new StageProgress(registry, 1_000, t.now);
     stage.progress(4, 3);
+    await nextTick();
     stage.input(4, 9);
     t.advance(1_500);
     const text = await registry.metrics();

@@ -5,8 +5,17 @@ import { z } from 'zod';
 
 /**
  * Progress of a consuming stage per input partition, for `/readyz` and `/metrics` (issue 20): a
- * stage whose partition has input waiting and has not moved for `stallAfterMs` is stalled, and a
- * stalled stage is not ready. The consume loop reports; this module only keeps time.
+ * stage that was handed input of a partition (a fetched batch) and has not finished any of it for
+ * `stallAfterMs` is stalled, and a stalled stage is not ready. The consume loop reports; this
+ * module only keeps time.
+ *
+ * What counts as handed: an `input()` report that does not come in the same synchronous run as a
+ * `progress()` of that partition. The loop reports `input()` twice: when a batch arrives (work
+ * handed over), and right after each `progress()` with what remains above the finished offset.
+ * That remainder is not proof of work: on a topic written in transactions the high watermark
+ * stays one offset above the last event (the commit marker, which a read_committed consumer never
+ * receives), so an idle, caught-up partition reports 1 remaining forever. Work that really
+ * remains arrives as a batch and is reported as handed then.
  */
 
 /** The metric names the alert rules, recording rules, dashboard and `auditflow status` read. */
@@ -61,15 +70,17 @@ export function stallSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): numbe
 export interface Stall {
   readonly partition: string;
   readonly pending: number;
-  /** Milliseconds since the partition last moved (or since its input arrived, when later). */
+  /** Milliseconds since input was handed over that the stage has not finished any of. */
   readonly idleMs: number;
 }
 
 interface PartitionState {
   lastProgressMs: number | undefined;
   pending: number;
-  /** When `pending` last went from 0 to more: an idle partition's clock starts when work arrives. */
-  pendingSinceMs: number | undefined;
+  /** When input was handed over that the stage has not finished any of since: the stall clock. */
+  handedSinceMs: number | undefined;
+  /** Set by progress() until the end of the current synchronous run (see the module comment). */
+  justProgressed: boolean;
 }
 
 function gauge(registry: Registry, name: string, help: string, labelNames: string[]): Gauge<string> {
@@ -134,7 +145,7 @@ export class StageProgress {
     const key = String(partition);
     let state = this.partitions.get(key);
     if (!state) {
-      state = { lastProgressMs: undefined, pending: 0, pendingSinceMs: undefined };
+      state = { lastProgressMs: undefined, pending: 0, handedSinceMs: undefined, justProgressed: false };
       this.partitions.set(key, state);
     }
     return state;
@@ -145,16 +156,26 @@ export class StageProgress {
     const state = this.state(partition);
     const now = this.now();
     state.lastProgressMs = now;
+    state.handedSinceMs = undefined;
+    if (!state.justProgressed) {
+      state.justProgressed = true;
+      queueMicrotask(() => {
+        state.justProgressed = false;
+      });
+    }
     this.progressed.inc({ partition: String(partition) }, events);
     this.lastProgressGauge.set({ partition: String(partition) }, now / 1000);
   }
 
-  /** `pending` input events of `partition` wait for this stage (high watermark minus position). */
+  /**
+   * `pending` input events of `partition` wait for this stage (high watermark minus position): at
+   * a batch's arrival (handed over), or right after `progress()` (what remains; see the module comment).
+   */
   input(partition: number | string, pending: number): void {
     const state = this.state(partition);
     const waiting = Math.max(0, pending);
-    if (waiting > 0 && state.pending === 0) state.pendingSinceMs = this.now();
-    if (waiting === 0) state.pendingSinceMs = undefined;
+    if (waiting === 0) state.handedSinceMs = undefined;
+    else if (!state.justProgressed && state.handedSinceMs === undefined) state.handedSinceMs = this.now();
     state.pending = waiting;
     this.pendingGauge.set({ partition: String(partition) }, waiting);
   }
@@ -172,9 +193,8 @@ export class StageProgress {
     const now = this.now();
     const out: Stall[] = [];
     for (const [partition, state] of this.partitions) {
-      if (state.pending === 0 || state.pendingSinceMs === undefined) continue;
-      const since = Math.max(state.lastProgressMs ?? 0, state.pendingSinceMs);
-      const idleMs = now - since;
+      if (state.pending === 0 || state.handedSinceMs === undefined) continue;
+      const idleMs = now - state.handedSinceMs;
       if (idleMs > this.stallAfterMs) out.push({ partition, pending: state.pending, idleMs });
     }
     return out;
