@@ -24,6 +24,7 @@ await runService({
         registryUrl: env.SCHEMA_REGISTRY_URL,
         topic: env.AUDITFLOW_STREAM_TOPIC,
         maxBuffered: env.AUDITFLOW_STREAM_BUFFER,
+        maxBufferedBytes: env.AUDITFLOW_STREAM_BUFFER_BYTES,
         maxSubscribers: env.AUDITFLOW_STREAM_MAX_SUBSCRIBERS,
         maxCatchUps: env.AUDITFLOW_STREAM_MAX_CATCHUPS,
         instanceId: env.AUDITFLOW_INSTANCE_ID,
