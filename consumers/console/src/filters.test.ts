@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { filtersFrom, intervalFor, queryString, withDefaults } from './filters.ts';
+import {
+  filtersFrom,
+  intervalFor,
+  isoFromLocal,
+  localFromIso,
+  queryString,
+  withDefaults,
+} from './filters.ts';
 
 describe('console filters in the URL', () => {
   it('round-trip through the query string, dropping empty and unknown parameters', () => {
@@ -23,5 +30,13 @@ describe('console filters in the URL', () => {
     expect(intervalFor('7d')).toBe('6h');
     expect(intervalFor('30d')).toBe('1d');
     expect(intervalFor('2026-12-01T00:00:00Z')).toBe('1h');
+  });
+
+  it('show an absolute time in the picker and read it back', () => {
+    const iso = '2026-12-06T10:11:12.000Z';
+    expect(localFromIso(iso)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    expect(isoFromLocal(localFromIso(iso))).toBe(iso);
+    expect(localFromIso('24h')).toBe('');
+    expect(localFromIso(undefined)).toBe('');
   });
 });

@@ -58,6 +58,14 @@ export function isoFromLocal(value: string): string | undefined {
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
+/** An ISO time as a `datetime-local` input shows it (local time, seconds), or '' if not a time. */
+export function localFromIso(iso: string | undefined): string {
+  const ms = iso ? Date.parse(iso) : Number.NaN;
+  if (Number.isNaN(ms)) return '';
+  const local = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 19);
+}
+
 /** A histogram interval that gives a readable number of points for a relative range. */
 export function intervalFor(from: string | undefined): string {
   const match = /^(\d+)([mhd])$/.exec(from ?? '');

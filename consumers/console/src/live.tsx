@@ -74,6 +74,7 @@ export function LivePage(props: { who: Whoami }) {
     <section aria-labelledby="live-title">
       <h1 id="live-title">Live</h1>
       <FilterForm
+        key={loc.search}
         filters={filters}
         who={props.who}
         live

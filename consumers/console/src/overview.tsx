@@ -67,7 +67,12 @@ export function OverviewPage(props: { who: Whoami }) {
   return (
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">Overview</h1>
-      <FilterForm filters={filters} who={props.who} onSubmit={(f) => navigate(`/overview${queryString(f)}`)} />
+      <FilterForm
+        key={loc.search}
+        filters={filters}
+        who={props.who}
+        onSubmit={(f) => navigate(`/overview${queryString(f)}`)}
+      />
       <Status of={result}>
         {(s) => (
           <>

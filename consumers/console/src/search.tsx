@@ -5,6 +5,7 @@ import {
   type Filters,
   filtersFrom,
   isoFromLocal,
+  localFromIso,
   OUTCOMES,
   PAGE_SIZE,
   queryString,
@@ -60,10 +61,10 @@ export function FilterForm(props: { filters: Filters; who: Whoami; onSubmit: (f:
           {custom ? (
             <>
               <label>
-                From <input type="datetime-local" name="from_abs" step="1" />
+                From <input type="datetime-local" name="from_abs" step="1" defaultValue={localFromIso(f.from)} />
               </label>
               <label>
-                To <input type="datetime-local" name="to_abs" step="1" />
+                To <input type="datetime-local" name="to_abs" step="1" defaultValue={localFromIso(f.to)} />
               </label>
             </>
           ) : (
@@ -153,7 +154,12 @@ export function SearchPage(props: { who: Whoami }) {
   return (
     <section aria-labelledby="search-title">
       <h1 id="search-title">Search</h1>
-      <FilterForm filters={filters} who={props.who} onSubmit={(f) => navigate(`/search${queryString(f)}`)} />
+      <FilterForm
+        key={loc.search}
+        filters={filters}
+        who={props.who}
+        onSubmit={(f) => navigate(`/search${queryString(f)}`)}
+      />
       <div class="toolbar">
         <button type="button" onClick={() => download(filters, 'csv', setNote)}>
           Export CSV

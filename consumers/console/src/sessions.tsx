@@ -29,7 +29,12 @@ export function SessionsPage(props: { who: Whoami }) {
   return (
     <section aria-labelledby="sessions-title">
       <h1 id="sessions-title">Sessions</h1>
-      <FilterForm filters={filters} who={props.who} onSubmit={(f) => navigate(`/sessions${queryString(f)}`)} />
+      <FilterForm
+        key={loc.search}
+        filters={filters}
+        who={props.who}
+        onSubmit={(f) => navigate(`/sessions${queryString(f)}`)}
+      />
       <Status of={result}>
         {({ sessions }) => (
           <div class="table-wrap">

@@ -428,7 +428,8 @@ export function createQueryApi(options: {
               await es.search({
                 index: config.index,
                 size: 0,
-                query: buildQuery({ size: 1 }, client.tenants),
+                // Counted within the same scope: an actor-scoped viewer counts only its actor's events.
+                query: queryFor(client, scoped(client, { size: 1 })),
                 aggs: countAggs(ids) as never,
               })
             ).aggregations?.sessions as { buckets: never[] } | undefined

@@ -93,6 +93,14 @@ describe('audit console in Chromium under a viewer token', () => {
     const actions = await texts(page, 'table.results tbody td:nth-child(2)');
     expect(actions.length).toBeGreaterThan(0);
     expect(new Set(actions)).toEqual(new Set(['agent.flow.failed']));
+    // Back to an unfiltered search: the form shows the URL's query, not the previous one.
+    await page.click('header nav a[href="/console/search"]');
+    await page.waitForFunction(() => location.search === '', WAIT);
+    await loaded();
+    expect(
+      await page.$eval('form.filters input[name=action]', (e) => (e as unknown as { value: string }).value),
+    ).toBe('');
+    expect(await rows()).toBe(50);
   });
 
   it('opens an event: every field, redaction markers as markers, the fingerprint, trace and session links', async () => {
