@@ -103,8 +103,15 @@ export function TimelinePage(props: { id: string; kind: 'session' | 'trace' }) {
               <dl class="summary">
                 <dt>Status</dt>
                 <dd>
-                  <span class={`badge status-${end.status}`}>{end.status}</span>
-                  {end.doc?.error?.message ? ` — ${end.doc.error.type ?? ''} ${end.doc.error.message}` : ''}
+                  {end.doc ? (
+                    <>
+                      <span class={`badge status-${end.status}`}>{end.status}</span>
+                      {end.doc.error?.message ? ` — ${end.doc.error.type ?? ''} ${end.doc.error.message}` : ''}
+                    </>
+                  ) : (
+                    // A plain request trace has no lifecycle: nothing says it runs or ended.
+                    <span class="muted">no lifecycle events</span>
+                  )}
                 </dd>
                 <dt>Events</dt>
                 <dd>{events.length}</dd>

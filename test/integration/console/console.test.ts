@@ -221,6 +221,7 @@ describe('audit console in Chromium under a viewer token', () => {
     await page.goto(`${stack.url}/console/trace/globex-secret-session`);
     await page.waitForSelector('dl.summary', WAIT);
     expect(await page.$$('ol.timeline li')).toHaveLength(0);
+    expect(await page.$eval('dl.summary', (e) => e.textContent)).toContain('no lifecycle events');
   });
 
   it('is keyboard navigable and readable on a narrow window, also inside an iframe', async () => {
