@@ -2,8 +2,8 @@ import { createParser } from 'eventsource-parser';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type Whoami } from './api.tsx';
 import { type Filters, filtersFrom, queryString } from './filters.ts';
-import { navigate, useLocation } from './router.tsx';
-import { FilterForm } from './search.tsx';
+import { useLocation } from './router.tsx';
+import { FilteredPage } from './search.tsx';
 import { fmtTime, Outcome } from './ui.tsx';
 
 /** Events kept on screen; older ones scroll away (the stream itself has no gaps). */
@@ -71,19 +71,17 @@ export function LivePage(props: { who: Whoami }) {
   }, [paused, loc.search, generation]);
 
   return (
-    <section aria-labelledby="live-title">
-      <h1 id="live-title">Live</h1>
-      <FilterForm
-        key={loc.search}
-        filters={filters}
-        who={props.who}
-        live
-        onSubmit={(f) => {
-          lastId.current = undefined;
-          setEvents([]);
-          navigate(`/live${queryString(f)}`);
-        }}
-      />
+    <FilteredPage
+      title="Live"
+      route="/live"
+      who={props.who}
+      filters={filters}
+      live
+      onNewQuery={() => {
+        lastId.current = undefined;
+        setEvents([]);
+      }}
+    >
       <div class="toolbar">
         <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>
           {paused ? 'Resume' : 'Pause'}
@@ -100,6 +98,6 @@ export function LivePage(props: { who: Whoami }) {
           </li>
         ))}
       </ol>
-    </section>
+    </FilteredPage>
   );
 }

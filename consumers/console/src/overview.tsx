@@ -3,8 +3,8 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { getJson, type Whoami } from './api.tsx';
 import { filtersFrom, intervalFor, queryString, withDefaults } from './filters.ts';
-import { navigate, useLocation } from './router.tsx';
-import { FilterForm } from './search.tsx';
+import { useLocation } from './router.tsx';
+import { FilteredPage } from './search.tsx';
 import { Bars, Status, useLoad } from './ui.tsx';
 
 interface Summary {
@@ -65,14 +65,7 @@ export function OverviewPage(props: { who: Whoami }) {
     getJson<Summary>(`/v1/summary${queryString(filters, { interval: intervalFor(filters.from) })}`, 'overview'),
   );
   return (
-    <section aria-labelledby="overview-title">
-      <h1 id="overview-title">Overview</h1>
-      <FilterForm
-        key={loc.search}
-        filters={filters}
-        who={props.who}
-        onSubmit={(f) => navigate(`/overview${queryString(f)}`)}
-      />
+    <FilteredPage title="Overview" route="/overview" who={props.who} filters={filters}>
       <Status of={result}>
         {(s) => (
           <>
@@ -102,6 +95,6 @@ export function OverviewPage(props: { who: Whoami }) {
           </>
         )}
       </Status>
-    </section>
+    </FilteredPage>
   );
 }

@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, getJson, type Whoami } from './api.tsx';
 import {
@@ -122,6 +123,40 @@ export function FilterForm(props: { filters: Filters; who: Whoami; onSubmit: (f:
   );
 }
 
+/**
+ * A page with the filter form on top (search, sessions, overview, live): a new query goes into
+ * the URL under `route`; the form is remounted for each URL, so it always shows the URL's query.
+ */
+export function FilteredPage(props: {
+  title: string;
+  route: string;
+  who: Whoami;
+  filters: Filters;
+  live?: boolean;
+  /** Runs before the new query is navigated to (live: forget the old stream's position). */
+  onNewQuery?: () => void;
+  children: ComponentChildren;
+}) {
+  const loc = useLocation();
+  const id = `${props.route.slice(1)}-title`;
+  return (
+    <section aria-labelledby={id}>
+      <h1 id={id}>{props.title}</h1>
+      <FilterForm
+        key={loc.search}
+        filters={props.filters}
+        who={props.who}
+        live={props.live}
+        onSubmit={(f) => {
+          props.onNewQuery?.();
+          navigate(`${props.route}${queryString(f)}`);
+        }}
+      />
+      {props.children}
+    </section>
+  );
+}
+
 /** Downloads CSV or NDJSON of the current query through the audited export (Q2). */
 async function download(filters: Filters, format: 'csv' | 'ndjson', setNote: (s: string) => void) {
   setNote(`Exporting ${format.toUpperCase()}…`);
@@ -152,14 +187,7 @@ export function SearchPage(props: { who: Whoami }) {
     getJson<Page>(`/v1/events${queryString(filters, { size: String(PAGE_SIZE), cursor })}`, 'search'),
   );
   return (
-    <section aria-labelledby="search-title">
-      <h1 id="search-title">Search</h1>
-      <FilterForm
-        key={loc.search}
-        filters={filters}
-        who={props.who}
-        onSubmit={(f) => navigate(`/search${queryString(f)}`)}
-      />
+    <FilteredPage title="Search" route="/search" who={props.who} filters={filters}>
       <div class="toolbar">
         <button type="button" onClick={() => download(filters, 'csv', setNote)}>
           Export CSV
@@ -229,6 +257,6 @@ export function SearchPage(props: { who: Whoami }) {
           </>
         )}
       </Status>
-    </section>
+    </FilteredPage>
   );
 }

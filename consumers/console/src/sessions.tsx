@@ -1,7 +1,7 @@
 import { getJson, type Whoami } from './api.tsx';
 import { filtersFrom, queryString, withDefaults } from './filters.ts';
-import { Link, navigate, useLocation } from './router.tsx';
-import { FilterForm } from './search.tsx';
+import { Link, useLocation } from './router.tsx';
+import { FilteredPage } from './search.tsx';
 import { type Doc, ending, kindOf, touchedObjects } from './timeline.ts';
 import { actorOf, fmtDuration, fmtTime, Outcome, Status, targetOf, useLoad } from './ui.tsx';
 
@@ -27,14 +27,7 @@ export function SessionsPage(props: { who: Whoami }) {
     getJson<{ sessions: SessionSummary[] }>(`/v1/sessions${queryString(filters)}`, 'sessions'),
   );
   return (
-    <section aria-labelledby="sessions-title">
-      <h1 id="sessions-title">Sessions</h1>
-      <FilterForm
-        key={loc.search}
-        filters={filters}
-        who={props.who}
-        onSubmit={(f) => navigate(`/sessions${queryString(f)}`)}
-      />
+    <FilteredPage title="Sessions" route="/sessions" who={props.who} filters={filters}>
       <Status of={result}>
         {({ sessions }) => (
           <div class="table-wrap">
@@ -77,7 +70,7 @@ export function SessionsPage(props: { who: Whoami }) {
           </div>
         )}
       </Status>
-    </section>
+    </FilteredPage>
   );
 }
 
