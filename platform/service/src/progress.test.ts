@@ -70,6 +70,20 @@ describe('StageProgress', () => {
     expect(stage.stalls()).toEqual([{ partition: '2', pending: 21, idleMs: 61_000 }]);
   });
 
+  it('starts the clock at progress when more than the commit marker remains (an open roll), and a stage that stops there stalls', async () => {
+    const t = clock();
+    const stage = new StageProgress(new Registry(), 30_000, t.now);
+    stage.input(3, 120);
+    await nextTick();
+    stage.progress(3, 20); // a roll written; 100 events fetched into the next roll remain
+    stage.input(3, 100);
+    await nextTick();
+    t.advance(29_000);
+    expect(stage.stalls()).toEqual([]);
+    t.advance(2_000);
+    expect(stage.stalls()).toEqual([{ partition: '3', pending: 100, idleMs: 31_000 }]);
+  });
+
   it('is not stalled without input, and forgets a partition taken by a rebalance', () => {
     const t = clock();
     const stage = new StageProgress(new Registry(), 1_000, t.now);

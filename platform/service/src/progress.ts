@@ -5,18 +5,21 @@ import { z } from 'zod';
 
 /**
  * Progress of a consuming stage per input partition, for `/readyz` and `/metrics` (issue 20): a
- * stage that was handed input of a partition (a fetched batch) and has not finished any of it for
- * `stallAfterMs` is stalled, and a stalled stage is not ready. The consume loop reports; this
+ * stage whose partition has input waiting and that has not finished any of it for `stallAfterMs`
+ * is stalled, and a stalled stage is not ready. The consume loop reports; this
  * module only keeps time.
  *
- * What counts as handed: an `input()` report that does not come in the same synchronous run as a
- * `progress()` of that partition. The loop reports `input()` twice: when a batch arrives (work
- * handed over), and right after each `progress()` with what remains above the finished offset.
- * That remainder is not proof of work: on a topic written in transactions the high watermark
- * stays one offset above the last event (the commit marker, which a read_committed consumer never
- * receives), so an idle, caught-up partition reports 1 remaining forever. Work that really
- * remains arrives as a batch and is reported as handed then.
+ * The loop reports `input()` twice: when a batch arrives (work handed over), and right after each
+ * `progress()` (in the same synchronous run) with what remains above the finished offset. A
+ * remainder of one offset is not work: on a topic written in transactions the high watermark stays
+ * one offset above the last event (the commit marker, which a read_committed consumer never
+ * receives), so a caught-up partition reports 1 remaining forever. A larger remainder is work
+ * already fetched or still to fetch (e.g. the archiver's open roll), and a stage that does not
+ * finish any of it stalls.
  */
+
+/** Offsets above the last event of a caught-up partition of a transactional topic: its commit marker. */
+const COMMIT_MARKER_OFFSETS = 1;
 
 /** The metric names the alert rules, recording rules, dashboard and `auditflow status` read. */
 export const STAGE_METRICS = {
@@ -70,14 +73,14 @@ export function stallSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): numbe
 export interface Stall {
   readonly partition: string;
   readonly pending: number;
-  /** Milliseconds since input was handed over that the stage has not finished any of. */
+  /** Milliseconds since input has waited that the stage has not finished any of. */
   readonly idleMs: number;
 }
 
 interface PartitionState {
   lastProgressMs: number | undefined;
   pending: number;
-  /** When input was handed over that the stage has not finished any of since: the stall clock. */
+  /** Since when input has waited that the stage has not finished any of: the stall clock. */
   handedSinceMs: number | undefined;
   /** Set by progress() until the end of the current synchronous run (see the module comment). */
   justProgressed: boolean;
@@ -174,8 +177,9 @@ export class StageProgress {
   input(partition: number | string, pending: number): void {
     const state = this.state(partition);
     const waiting = Math.max(0, pending);
-    if (waiting === 0) state.handedSinceMs = undefined;
-    else if (!state.justProgressed && state.handedSinceMs === undefined) state.handedSinceMs = this.now();
+    const caughtUp = waiting === 0 || (state.justProgressed && waiting <= COMMIT_MARKER_OFFSETS);
+    if (caughtUp) state.handedSinceMs = undefined;
+    else if (state.handedSinceMs === undefined) state.handedSinceMs = this.now();
     state.pending = waiting;
     this.pendingGauge.set({ partition: String(partition) }, waiting);
   }
