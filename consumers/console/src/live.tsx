@@ -33,10 +33,11 @@ export function LivePage(props: { who: Whoami }) {
       return;
     }
     const stop = new AbortController();
-    const { from: _f, to: _t, q: _q, correlation_id: _c, target, ...live } = filters;
+    // The streamer has no time range, correlation or text filter: the rest are the same.
+    const { from: _f, to: _t, q: _q, correlation_id: _c, ...live } = filters;
     (async () => {
       try {
-        const res = await api(`/v1/live${queryString({ ...live, ...(target ? { target } : {}) })}`, 'live', {
+        const res = await api(`/v1/live${queryString(live)}`, 'live', {
           signal: stop.signal,
           headers: lastId.current ? { 'last-event-id': lastId.current } : {},
         });

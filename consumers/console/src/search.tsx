@@ -88,11 +88,9 @@ export function FilterForm(props: { filters: Filters; who: Whoami; onSubmit: (f:
       <label>
         Action <input name="action" defaultValue={f.action} placeholder="git.* or agent.flow.started" />
       </label>
-      {!props.live && (
-        <label>
-          Target <input name="target" defaultValue={f.target} placeholder="target id or name" />
-        </label>
-      )}
+      <label>
+        Target <input name="target" defaultValue={f.target} placeholder="target id or name" />
+      </label>
       <label>
         Outcome{' '}
         <select name="outcome">
