@@ -118,8 +118,15 @@ export class Harness {
 
   /** Environment of every service and CLI call: the endpoints, tokens, keys and this run's prefixes. */
   env(): NodeJS.ProcessEnv {
+    const inherited = { ...process.env };
+    if (this.options.dedicated.includes('s3')) {
+      // The shared stack's per-role S3 identities (AUDITFLOW_S3_<ROLE>_*) do not exist on this
+      // run's own store: its root credentials (in the endpoints) serve every role here.
+      for (const name of Object.keys(inherited))
+        if (/^AUDITFLOW_S3_[A-Z]+_(ACCESS_KEY_ID|SECRET_ACCESS_KEY)$/.test(name)) delete inherited[name];
+    }
     return {
-      ...process.env,
+      ...inherited,
       ...this.endpoints,
       AUDITFLOW_GATEWAY_TOKEN: this.tokens.gateway,
       AUDITFLOW_STREAM_TOKEN: this.tokens.stream,

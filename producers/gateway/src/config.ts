@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ConfigError } from '@auditflow/producer';
 import {
   DEFAULT_OCCURRED_AT_WINDOW,
   DEFAULT_SYSTEM_TENANT,
@@ -59,7 +60,7 @@ export function resolveGatewayConfig(
   const parsed = gatewayConfigSchema.safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
-    throw new Error(`invalid gateway configuration: ${lines.join('; ')}`);
+    throw new ConfigError(`invalid gateway configuration: ${lines.join('; ')}`);
   }
   return parsed.data;
 }
@@ -68,13 +69,24 @@ export function resolveGatewayConfig(
 export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfigInput {
   const clients: unknown[] = [];
   if (env.AUDITFLOW_GATEWAY_TOKEN) clients.push({ id: 'local', token: env.AUDITFLOW_GATEWAY_TOKEN });
-  if (env.AUDITFLOW_GATEWAY_CLIENTS_FILE) {
-    clients.push(...(JSON.parse(readFileSync(env.AUDITFLOW_GATEWAY_CLIENTS_FILE, 'utf8')) as unknown[]));
+  const file = env.AUDITFLOW_GATEWAY_CLIENTS_FILE;
+  if (file) {
+    let listed: unknown;
+    try {
+      listed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(
+        `AUDITFLOW_GATEWAY_CLIENTS_FILE=${file} cannot be read as JSON: ${(err as Error).message}`,
+      );
+    }
+    if (!Array.isArray(listed))
+      throw new ConfigError(`AUDITFLOW_GATEWAY_CLIENTS_FILE=${file} must hold a JSON array of clients`);
+    clients.push(...listed);
   }
   const interval = env[AUTH_FAILURE_INTERVAL_ENV];
   const intervalMs = interval ? parseDuration(interval) : undefined;
   if (interval && !intervalMs) {
-    throw new Error(
+    throw new ConfigError(
       `${AUTH_FAILURE_INTERVAL_ENV}=${JSON.stringify(interval)} is not a positive duration: use e.g. 60s or 5m`,
     );
   }

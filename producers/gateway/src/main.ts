@@ -1,47 +1,45 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditProducer, kafkaSecurityFromEnv } from '@auditflow/producer';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import { runService, stageEnv } from '@auditflow/service';
 import { gatewayConfigFromEnv, resolveGatewayConfig } from './config.ts';
 import { createGateway } from './server.ts';
 
-const logger = pino({ name: 'auditflow-gateway' });
-const env = process.env;
-for (const key of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL'] as const) {
-  if (!env[key]) {
-    logger.fatal(`${key} is not set: run eval "$(pnpm -s auditflow stack env)" or set it to your cluster`);
-    process.exit(2);
-  }
-}
-const config = resolveGatewayConfig(gatewayConfigFromEnv(env));
-const registry = new Registry();
-const producer = createAuditProducer(
-  {
-    brokers: (env.KAFKA_BROKERS as string).split(','),
-    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL as string,
-    clientId: 'auditflow-gateway',
-    security: kafkaSecurityFromEnv(env),
-    spool: { dir: env.AUDITFLOW_SPOOL_DIR ?? join(homedir(), '.cache', 'auditflow', 'spool', 'gateway') },
+await runService({
+  name: 'auditflow-gateway',
+  settings: () => ({
+    base: stageEnv(),
+    gateway: resolveGatewayConfig(gatewayConfigFromEnv(process.env)),
+    spoolDir: process.env.AUDITFLOW_SPOOL_DIR ?? join(homedir(), '.cache', 'auditflow', 'spool', 'gateway'),
+  }),
+  // No health port of the shell's: /healthz, /readyz and /metrics are on the gateway's own port.
+  create: ({ settings: { base, gateway: config, spoolDir }, logger, registry }) => {
+    const producer = createAuditProducer(
+      {
+        brokers: base.KAFKA_BROKERS.split(','),
+        schemaRegistryUrl: base.SCHEMA_REGISTRY_URL,
+        clientId: 'auditflow-gateway',
+        security: kafkaSecurityFromEnv(),
+        spool: { dir: spoolDir },
+      },
+      { logger: logger.child({ component: 'producer' }), metricsRegistry: registry },
+    );
+    const gateway = createGateway({ config, producer, logger, registry });
+    return {
+      // Its own /readyz answers for it (not ready while draining).
+      ready: true,
+      async start() {
+        const address = await gateway.listen();
+        logger.info(
+          { address: `${address.address}:${address.port}`, clients: config.clients.length },
+          'gateway listening',
+        );
+      },
+      async stop() {
+        // Requests in flight are answered; what was accepted is in the spool and goes on sending.
+        await gateway.close();
+        await producer.close();
+      },
+    };
   },
-  { logger: logger.child({ component: 'producer' }), metricsRegistry: registry },
-);
-const gateway = createGateway({ config, producer, logger, registry });
-const address = await gateway.listen();
-logger.info(
-  { address: `${address.address}:${address.port}`, clients: config.clients.length },
-  'gateway listening',
-);
-
-let stopping = false;
-const shutdown = async (signal: string): Promise<void> => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'draining');
-  await gateway.close();
-  await producer.close();
-  logger.info('stopped');
-  process.exit(0);
-};
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+});
