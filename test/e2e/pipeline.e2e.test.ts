@@ -76,7 +76,6 @@ function serviceEnv(): NodeJS.ProcessEnv {
     AUDITFLOW_ARCHIVE_ROLL_SECONDS: '3',
     // The SDK's own limit: anything bigger came from a foreign producer and is dead-lettered.
     AUDITFLOW_MAX_EVENT_BYTES: '900000',
-    AUDITFLOW_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'e2e-spool-')),
   };
 }
 
@@ -86,7 +85,13 @@ async function startServices(): Promise<void> {
     const log = openSync(join(logs, `${s.name}.log`), 'a');
     const child = spawn(process.execPath, [s.entry], {
       cwd: REPO,
-      env: { ...env, [s.portEnv]: String(s.port), AUDITFLOW_INSTANCE_ID: `e2e-${s.name}` },
+      env: {
+        ...env,
+        [s.portEnv]: String(s.port),
+        AUDITFLOW_INSTANCE_ID: `e2e-${s.name}`,
+        // A spool is one process's (it holds a lock): the gateway's and the archiver's heads'.
+        AUDITFLOW_SPOOL_DIR: mkdtempSync(join(tmpdir(), `e2e-spool-${s.name}-`)),
+      },
       stdio: ['ignore', log, log],
     });
     closeSync(log);

@@ -39,7 +39,6 @@ const env: NodeJS.ProcessEnv = {
   AUDITFLOW_ARCHIVE_SIGNING_KEY: ARCHIVE_SIGNING_KEY_ENV,
   AUDITFLOW_ARCHIVE_PREFIX: archivePrefix,
   AUDITFLOW_ARCHIVE_ROLL_SECONDS: '3',
-  AUDITFLOW_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'redaction-e2e-spool-')),
 };
 /**
  * Ports of their own (usual port + 18000): `auditflow up`, pnpm chaos (+20000), the chaos (+13000)
@@ -47,7 +46,11 @@ const env: NodeJS.ProcessEnv = {
  * a listener could find its port taken by some client connection's local end (EADDRINUSE).
  */
 const specs = pipelineOnPorts(18_000).filter((s) => s.name !== 'gateway');
-const services = specs.map((spec) => new ServiceProcess(spec, { logDir: logs, env: () => env }));
+// A spool of its own per service: a spool is one process's (it holds a lock).
+const services = specs.map((spec) => {
+  const spool = mkdtempSync(join(tmpdir(), `redaction-e2e-spool-${spec.name}-`));
+  return new ServiceProcess(spec, { logDir: logs, env: () => ({ ...env, AUDITFLOW_SPOOL_DIR: spool }) });
+});
 const portOf = (name: string): number => specs.find((s) => s.name === name)?.port as number;
 
 /** A 300 KB event made of the shapes that make backtracking regexes quadratic, a secret at the end. */

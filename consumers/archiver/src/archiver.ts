@@ -10,6 +10,9 @@ import {
   type Digest,
   digestHash,
   digestKey,
+  digestTree,
+  HEAD_EVENT_ACTION,
+  headEvent,
   KEYS_PREFIX,
   keyId,
   type LegalHold,
@@ -24,6 +27,7 @@ import {
   rollRecord,
   type SignedDigest,
   signDigest,
+  storeDigest,
 } from '@auditflow/archive';
 import { classifyFailure, deadLetter, kafkaWithLogger, WireCodec } from '@auditflow/kafka';
 import { DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow, toJsonForm } from '@auditflow/schemas';
@@ -62,6 +66,16 @@ export interface ArchiverConfig {
   readonly maxBackoffMs?: number;
   /** Records larger than this go to the DLQ as `oversized` (AUDITFLOW_MAX_EVENT_BYTES, 1 MiB). */
   readonly maxMessageBytes?: number;
+  /**
+   * Where each published head is also announced as an `audit.archive.digest` event (issue 19):
+   * the pipeline's own tenant, the bucket named in the event.
+   */
+  readonly heads?: { readonly tenant: string; readonly bucket: string; readonly instance?: string };
+}
+
+/** What the archiver emits its head events through (the SDK's producer; tests may pass another). */
+export interface HeadEvents {
+  emit(event: ReturnType<typeof headEvent>, options: { pipeline: true }): unknown;
 }
 
 /** Attempts per S3 request within one try of a roll, before the partition pauses and backs off. */
@@ -82,6 +96,12 @@ interface PartitionState {
   /** End of a roll an earlier run started: this roll must end exactly there. */
   boundary: bigint | undefined;
   roll: OpenRoll;
+  /**
+   * Whether the open roll holds an event other than a head announcement: a roll of nothing but
+   * head events announces no head of its own, or each head event, once archived, would make the
+   * next and the pipeline would never be idle.
+   */
+  announce: boolean;
   /** Hash of the newest digest in this partition's chain; undefined until looked up. */
   previousDigest: string | null | undefined;
   /** Serialises the fetch loop and the quiet-partition timer on one partition. */
@@ -147,6 +167,8 @@ export class Archiver implements Sink {
       registry: Registry;
       onFatal?: (err: Error) => void;
       progress?: ProgressReporter;
+      /** Announces published heads through the pipeline; none: heads are objects only. */
+      headEvents?: HeadEvents;
     },
   ) {
     this.kafka = kafkaWithLogger('auditflow-archiver', config.brokers, deps.logger);
@@ -196,6 +218,12 @@ export class Archiver implements Sink {
       backoffs: new Counter({
         name: 'auditflow_archiver_backoffs_total',
         help: 'Times a partition paused because its roll could not be written for now',
+        registers,
+      }),
+      heads: new Counter({
+        name: 'auditflow_archiver_head_events_total',
+        help: 'Published digest heads by announcement: announced (an audit.archive.digest event spooled), not_announced (the spool refused it; the head object stands)',
+        labelNames: ['result'],
         registers,
       }),
       rollSeconds: new Histogram({
@@ -337,6 +365,7 @@ export class Archiver implements Sink {
       lastSeen: undefined,
       boundary,
       roll: { records: [], bytes: 0, openedAt: 0 },
+      announce: false,
       previousDigest: undefined,
       busy: Promise.resolve(),
     };
@@ -386,6 +415,7 @@ export class Archiver implements Sink {
       if (state.roll.records.length === 0) state.roll.openedAt = Date.now();
       state.roll.records.push({ ...record, source: message });
       state.roll.bytes += line.length + 1;
+      if (event.action !== HEAD_EVENT_ACTION) state.announce = true;
       return;
     } catch (err) {
       failure = classifyFailure(err);
@@ -558,6 +588,8 @@ export class Archiver implements Sink {
         state.boundary = end;
       }
       const objects: ArchivedObject[] = [];
+      /** The written objects' NDJSON bodies, in the digest's order: the leaves of its Merkle tree. */
+      const bodies: string[] = [];
       const dead: Message[] = [];
       let retainUntil = 0;
       const plan = planRoll(
@@ -572,6 +604,7 @@ export class Archiver implements Sink {
         dead.push(...written.dead);
         if (!written.object) continue;
         objects.push(written.object);
+        bodies.push(planned.body);
         retainUntil = Math.max(retainUntil, planned.retainUntil);
       }
       // The refused events are in the DLQ before the offset moves past them.
@@ -588,9 +621,11 @@ export class Archiver implements Sink {
             to: new Date(lastRecord.timestamp).toISOString(),
             previous: null,
             objects,
+            tree: digestTree(bodies),
           },
           retainUntil,
           heartbeat,
+          state.announce,
         );
       }
       const kept = plan.reduce((n, planned) => n + planned.events, 0);
@@ -601,16 +636,22 @@ export class Archiver implements Sink {
     state.next = end + 1n;
     state.boundary = undefined;
     state.roll = { records: [], bytes: 0, openedAt: 0 };
+    state.announce = false;
     this.metrics.rollSeconds.observe((performance.now() - started) / 1000);
   }
 
-  /** Signs the roll's digest, chained to the partition's previous one, and stores it create-only. */
+  /**
+   * Signs the roll's digest, chained to the partition's previous one, stores it create-only and
+   * publishes its head (issue 19): a COMPLIANCE-locked copy under `_heads/`, and, where
+   * `announce`, an `audit.archive.digest` event through the pipeline.
+   */
   private async writeDigest(
     partition: number,
     state: PartitionState,
     unchained: Digest,
     retainUntil: number,
     heartbeat: (() => Promise<void>) | undefined,
+    announce: boolean,
   ): Promise<void> {
     const first = unchained.objects[0] as ArchivedObject;
     const key = digestKey(this.config.topic, partition, first.firstOffset, first.lastOffset);
@@ -618,19 +659,27 @@ export class Archiver implements Sink {
       state.previousDigest = await this.s3(() => this.previousDigestHash(partition, key), heartbeat);
     }
     const signed = signDigest({ ...unchained, previous: state.previousDigest }, this.signingKey);
+    // An earlier attempt's digest stands; its head is published and the chain continues from it.
     const stored = await this.s3(
-      () =>
-        this.store.putOnce(key, Buffer.from(`${JSON.stringify(signed)}\n`), {
-          contentType: 'application/json',
-          retainUntil,
-          lockMode: this.config.lockMode,
-        }),
+      () => storeDigest(this.store, key, signed, { retainUntil, lockMode: this.config.lockMode }),
       heartbeat,
     );
-    // An earlier attempt's digest stands; the chain continues from what is stored.
-    state.previousDigest = stored.created
-      ? digestHash(signed.digest)
-      : digestHash((await this.s3(() => this.store.getJson<SignedDigest>(key), heartbeat)).digest);
+    state.previousDigest = stored.hash;
+    const heads = this.config.heads;
+    if (announce && heads && this.deps.headEvents) {
+      // Spooled by the SDK (durable, delivered once Kafka takes it). A full spool must not stop
+      // archiving: the head object is published already; the announcement is counted as lost.
+      try {
+        this.deps.headEvents.emit(headEvent(key, stored.stored, heads), { pipeline: true });
+        this.metrics.heads.inc({ result: 'announced' });
+      } catch (err) {
+        this.metrics.heads.inc({ result: 'not_announced' });
+        this.deps.logger.warn(
+          { err: (err as Error).message, digest: key },
+          'head published as an object; its audit.archive.digest event could not be spooled',
+        );
+      }
+    }
   }
 
   /** Hash of the newest digest of the partition's chain written before `key`; null when none. */

@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import {
   ArchiveStore,
   archiverSettings,
@@ -6,7 +8,13 @@ import {
   s3Settings,
   signingKey,
 } from '@auditflow/archive';
-import { loadRetentionPolicy, occurredAtWindowFromEnv, TOPICS } from '@auditflow/schemas';
+import { createAuditProducer } from '@auditflow/producer';
+import {
+  loadRetentionPolicy,
+  occurredAtWindowFromEnv,
+  systemTenantFromEnv,
+  TOPICS,
+} from '@auditflow/schemas';
 import { runService, stageEnv } from '@auditflow/service';
 import { GetObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
 import { Archiver } from './archiver.ts';
@@ -39,13 +47,17 @@ await runService({
       s3: s3Settings(),
       key: signingKey(),
       policy: loadRetentionPolicy(archiver.AUDITFLOW_RETENTION_FILE),
+      systemTenant: systemTenantFromEnv(),
+      // Head announcements wait here until Kafka takes them.
+      spoolDir:
+        process.env.AUDITFLOW_SPOOL_DIR ?? join(homedir(), '.cache', 'auditflow', 'spool', 'archiver'),
     };
   },
   healthPort: ({ archiver }) => archiver.AUDITFLOW_HEALTH_PORT,
   // Open rolls get their drain timeout; the watchdog leaves them that and a margin to leave the group.
   drainTimeoutMs: ({ archiver }) => archiver.AUDITFLOW_ARCHIVE_DRAIN_SECONDS * 1000 + 15_000,
   create: async ({
-    settings: { base, archiver: settings, s3, key, policy },
+    settings: { base, archiver: settings, s3, key, policy, systemTenant, spoolDir },
     logger,
     registry,
     progress,
@@ -57,7 +69,16 @@ await runService({
       settings.AUDITFLOW_ARCHIVE_MULTIPART_MB * 1_048_576,
       settings.AUDITFLOW_ARCHIVE_PREFIX,
     );
-    return new Archiver(
+    const headEvents = createAuditProducer(
+      {
+        brokers: base.KAFKA_BROKERS.split(','),
+        schemaRegistryUrl: base.SCHEMA_REGISTRY_URL,
+        clientId: 'auditflow-archiver',
+        spool: { dir: spoolDir },
+      },
+      { logger: logger.child({ component: 'head-events' }), metricsRegistry: registry },
+    );
+    const archiver = new Archiver(
       {
         brokers: base.KAFKA_BROKERS.split(','),
         registryUrl: base.SCHEMA_REGISTRY_URL,
@@ -79,10 +100,21 @@ await runService({
         timeWindow: occurredAtWindowFromEnv(),
         policyHolds: policyHoldsOf(policy.legalHolds),
         maxMessageBytes: base.AUDITFLOW_MAX_EVENT_BYTES,
+        heads: { tenant: systemTenant, bucket: s3.bucket, instance: base.AUDITFLOW_INSTANCE_ID },
       },
       store,
       key,
-      { logger, registry, onFatal, progress },
+      { logger, registry, onFatal, progress, headEvents },
     );
+    return {
+      get ready() {
+        return archiver.ready;
+      },
+      start: () => archiver.start(),
+      async stop() {
+        await archiver.stop();
+        await headEvents.close();
+      },
+    };
   },
 });
