@@ -92,6 +92,9 @@ export function upCommands(): Command[] {
         }
         say(`
 Auditflow is running (${((Date.now() - started) / 1000).toFixed(0)}s). Where to look:
+  http://127.0.0.1:8080/console#token=${env.AUDITFLOW_QUERY_TOKEN}
+                                             the audit console, every tenant (the local operator's token)
+  pnpm auditflow viewer-token --tenant acme --url   a console link for one tenant, valid 15 minutes
   pnpm auditflow tail [--action 'git.*']      follow events live (streamer on :8090)
   pnpm auditflow search --from 1h            events as analysts see them (query API on :8080)
   pnpm auditflow summary --from 1h           counts, failure rate, top actors
