@@ -26,6 +26,13 @@ export interface StackCredentials {
 }
 
 const token = (prefix: string): string => `${prefix}_${randomBytes(24).toString('base64url')}`;
+/**
+ * An S3 secret: hex, never base64url, whose `-` can lead the value and a command line tool
+ * (MinIO's mc, given the secrets as arguments) then reads it as a flag.
+ */
+const s3Secret = (): string => randomBytes(24).toString('hex');
+/** Secrets an earlier version made that mc misreads as a flag: made again (mc updates the user). */
+const S3_ROLE_SECRETS = ['s3ArchiverSecret', 's3SweeperSecret', 's3CliSecret'] as const;
 
 const KEYS = [
   's3AccessKey',
@@ -50,14 +57,15 @@ export function loadCredentials(paths: StackPaths): StackCredentials {
   const existing = existsSync(file)
     ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<StackCredentials>)
     : {};
+  for (const key of S3_ROLE_SECRETS) if (existing[key]?.startsWith('-')) delete existing[key];
   if (isComplete(existing)) return existing;
   // Keys added by a newer version are made once and kept alongside the old ones.
   const credentials: StackCredentials = {
     s3AccessKey: `auditflow${randomBytes(6).toString('hex')}`,
     s3SecretKey: randomBytes(24).toString('base64url'),
-    s3ArchiverSecret: randomBytes(24).toString('base64url'),
-    s3SweeperSecret: randomBytes(24).toString('base64url'),
-    s3CliSecret: randomBytes(24).toString('base64url'),
+    s3ArchiverSecret: s3Secret(),
+    s3SweeperSecret: s3Secret(),
+    s3CliSecret: s3Secret(),
     gatewayToken: token('afgw'),
     streamToken: token('afst'),
     queryToken: token('afq'),
