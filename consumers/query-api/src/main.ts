@@ -2,80 +2,102 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditProducer } from '@auditflow/producer';
 import { systemTenantFromEnv } from '@auditflow/schemas';
+import { readSettings, runService, secretSetting } from '@auditflow/service';
 import { Client } from '@elastic/elasticsearch';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { queryClientsFromEnv } from './clients.ts';
 import { OperatorPolicy } from './masking.ts';
 import { createQueryApi } from './server.ts';
-import { viewerKeyFromEnv } from './viewer.ts';
+import { VIEWER_KEY_ENV, viewerKeyFromEnv } from './viewer.ts';
 
-const logger = pino({ name: 'auditflow-query-api' });
-const env = z
-  .object({
-    ELASTICSEARCH_URL: z.url('set it to the Elasticsearch URL'),
-    KAFKA_BROKERS: z.string().min(1, 'needed to audit exports'),
-    SCHEMA_REGISTRY_URL: z.url(),
-    AUDITFLOW_QUERY_TOKEN: z.string().min(16).optional(),
-    AUDITFLOW_QUERY_CLIENTS_FILE: z.string().optional(),
-    AUDITFLOW_QUERY_PORT: z.coerce.number().int().min(0).default(8080),
-    AUDITFLOW_QUERY_HOST: z.string().default('127.0.0.1'),
-    AUDITFLOW_EXPORT_CAP: z.coerce.number().int().positive().default(10_000),
-    /** Rows one client may read page by page (within 15 minutes of its last page) before the walk is audited as an export. */
-    AUDITFLOW_PAGING_AUDIT_ROWS: z.coerce.number().int().positive().default(5000),
-    AUDITFLOW_SPOOL_DIR: z.string().default(join(homedir(), '.cache', 'auditflow', 'spool', 'query-api')),
-    /** The streamer the console's Live page reads (through this API, with the viewer's scope). */
-    AUDITFLOW_STREAM_URL: z
-      .url('the streamer URL, e.g. http://127.0.0.1:8090')
-      .default('http://127.0.0.1:8090'),
-    AUDITFLOW_STREAM_TOKEN: z.string().min(16).optional(),
-  })
-  .parse(process.env);
-
-// Validated once at start (issue 19): a bad clients file or viewer key stops the service here.
-const clients = queryClientsFromEnv();
-const viewerKey = viewerKeyFromEnv();
-if (!viewerKey) logger.warn('viewer tokens are off: set AUDITFLOW_VIEWER_KEY (or AUDITFLOW_QUERY_TOKEN)');
-
-const registry = new Registry();
-const producer = createAuditProducer(
-  {
-    brokers: env.KAFKA_BROKERS.split(','),
-    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL,
-    clientId: 'auditflow-query-api',
-    spool: { dir: env.AUDITFLOW_SPOOL_DIR },
-  },
-  { logger: logger.child({ component: 'producer' }), metricsRegistry: registry },
-);
-const es = new Client({ node: env.ELASTICSEARCH_URL });
-const api = createQueryApi({
-  config: {
-    host: env.AUDITFLOW_QUERY_HOST,
-    port: env.AUDITFLOW_QUERY_PORT,
-    index: 'audit-events*',
-    exportCap: env.AUDITFLOW_EXPORT_CAP,
-    clients,
-    selfTenant: systemTenantFromEnv(),
-    pagingAuditRows: env.AUDITFLOW_PAGING_AUDIT_ROWS,
-    ...(viewerKey ? { viewerKey } : {}),
-    operators: OperatorPolicy.fromEnv(),
-    ...(env.AUDITFLOW_STREAM_TOKEN
-      ? { live: { url: env.AUDITFLOW_STREAM_URL.replace(/\/+$/, ''), token: env.AUDITFLOW_STREAM_TOKEN } }
-      : {}),
-  },
-  es,
-  producer,
-  logger,
-  registry,
+const querySettings = z.object({
+  ELASTICSEARCH_URL: z.url('set it to the Elasticsearch URL'),
+  KAFKA_BROKERS: z.string().min(1, 'needed to audit exports'),
+  SCHEMA_REGISTRY_URL: z.url(),
+  AUDITFLOW_QUERY_TOKEN: z.string().min(16).optional(),
+  AUDITFLOW_QUERY_CLIENTS_FILE: z.string().optional(),
+  AUDITFLOW_QUERY_PORT: z.coerce.number().int().min(0).default(8080),
+  AUDITFLOW_QUERY_HOST: z.string().default('127.0.0.1'),
+  AUDITFLOW_EXPORT_CAP: z.coerce.number().int().positive().default(10_000),
+  /** Rows one client may read page by page (within 15 minutes of its last page) before the walk is audited as an export. */
+  AUDITFLOW_PAGING_AUDIT_ROWS: z.coerce.number().int().positive().default(5000),
+  AUDITFLOW_SPOOL_DIR: z.string().default(join(homedir(), '.cache', 'auditflow', 'spool', 'query-api')),
+  /** The streamer the console's Live page reads (through this API, with the viewer's scope). */
+  AUDITFLOW_STREAM_URL: z
+    .url('the streamer URL, e.g. http://127.0.0.1:8090')
+    .default('http://127.0.0.1:8090'),
 });
-const address = await api.listen();
-logger.info({ address: `${address.address}:${address.port}` }, 'query API listening');
-const stop = async (): Promise<void> => {
-  await api.close();
-  await producer.close();
-  await es.close();
-  process.exit(0);
-};
-process.on('SIGTERM', () => void stop());
-process.on('SIGINT', () => void stop());
+
+const streamToken = z.string().min(16, 'at least 16 characters');
+
+await runService({
+  name: 'auditflow-query-api',
+  // Validated once at start (issue 19): a bad clients file, viewer key or stream token stops it here.
+  settings: () => {
+    const env = readSettings(querySettings);
+    const token = secretSetting('AUDITFLOW_STREAM_TOKEN');
+    const viewerKey = secretSetting(VIEWER_KEY_ENV);
+    return {
+      env,
+      clients: queryClientsFromEnv(),
+      viewerKey: viewerKeyFromEnv({ ...process.env, [VIEWER_KEY_ENV]: viewerKey }),
+      streamToken:
+        token === undefined
+          ? undefined
+          : readSettings(z.object({ AUDITFLOW_STREAM_TOKEN: streamToken }), { AUDITFLOW_STREAM_TOKEN: token })
+              .AUDITFLOW_STREAM_TOKEN,
+      operators: OperatorPolicy.fromEnv(),
+      selfTenant: systemTenantFromEnv(),
+    };
+  },
+  // No health port of the shell's: /healthz, /readyz and /metrics are on the API's own port.
+  create: ({
+    settings: { env, clients, viewerKey, streamToken, operators, selfTenant },
+    logger,
+    registry,
+  }) => {
+    if (!viewerKey) logger.warn('viewer tokens are off: set AUDITFLOW_VIEWER_KEY (or AUDITFLOW_QUERY_TOKEN)');
+    const producer = createAuditProducer(
+      {
+        brokers: env.KAFKA_BROKERS.split(','),
+        schemaRegistryUrl: env.SCHEMA_REGISTRY_URL,
+        clientId: 'auditflow-query-api',
+        spool: { dir: env.AUDITFLOW_SPOOL_DIR },
+      },
+      { logger: logger.child({ component: 'producer' }), metricsRegistry: registry },
+    );
+    const es = new Client({ node: env.ELASTICSEARCH_URL });
+    const api = createQueryApi({
+      config: {
+        host: env.AUDITFLOW_QUERY_HOST,
+        port: env.AUDITFLOW_QUERY_PORT,
+        index: 'audit-events*',
+        exportCap: env.AUDITFLOW_EXPORT_CAP,
+        clients,
+        selfTenant,
+        pagingAuditRows: env.AUDITFLOW_PAGING_AUDIT_ROWS,
+        ...(viewerKey ? { viewerKey } : {}),
+        operators,
+        ...(streamToken
+          ? { live: { url: env.AUDITFLOW_STREAM_URL.replace(/\/+$/, ''), token: streamToken } }
+          : {}),
+      },
+      es,
+      producer,
+      logger,
+      registry,
+    });
+    return {
+      ready: true,
+      async start() {
+        const address = await api.listen();
+        logger.info({ address: `${address.address}:${address.port}` }, 'query API listening');
+      },
+      async stop() {
+        await api.close();
+        await producer.close();
+        await es.close();
+      },
+    };
+  },
+});

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError, kafkaSecurityFromEnv } from '@auditflow/kafka';
 import { z } from 'zod';
 
@@ -40,4 +41,24 @@ export function stageEnv(env: NodeJS.ProcessEnv = process.env): z.output<typeof 
   // Kafka's TLS/SASL settings are read where clients are made; checked here so a mistake stops the start.
   kafkaSecurityFromEnv(env);
   return settings;
+}
+
+/**
+ * A secret setting given as `NAME` or as `NAME_FILE` (a path, as compose's secrets volume and
+ * Kubernetes mount them): the value, trimmed, or undefined when neither is set. Both set, or an
+ * unreadable file, is a ConfigError naming the setting (never the value).
+ */
+export function secretSetting(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name];
+  const file = env[`${name}_FILE`];
+  if (value && file) throw new ConfigError(`set ${name} or ${name}_FILE, not both`);
+  if (value) return value;
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(
+      `${name}_FILE=${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
 }

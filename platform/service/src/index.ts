@@ -1,4 +1,4 @@
-export { readSettings, stageEnv } from './env.ts';
+export { readSettings, secretSetting, stageEnv } from './env.ts';
 export { serveHealth } from './health.ts';
 export {
   type ProgressReporter,

@@ -31,7 +31,7 @@ export interface ServiceContext<S> {
 export interface ServiceOptions<S> {
   /** The logger's name, e.g. `auditflow-indexer`. */
   readonly name: string;
-  /** Reads and checks the settings (e.g. with `readSettings`); a ConfigError ends the start with its message. */
+  /** Reads and checks the settings (e.g. with `readSettings`); whatever it throws ends the start with its message. */
   readonly settings: () => S;
   /** Port of /healthz /readyz /metrics; omitted when the service serves them itself (the streamer). */
   readonly healthPort?: (settings: S) => number;
@@ -59,9 +59,19 @@ export async function runService<S>(options: ServiceOptions<S>): Promise<void> {
     logger.fatal({ err: err.message }, 'cannot go on; exiting for the supervisor to restart');
     process.exit(1);
   };
-  let health: Awaited<ReturnType<typeof serveHealth>> | undefined;
+  /** Plain text for the operator starting it; the message names the setting and the fix. */
+  const refuse = (err: unknown): never => {
+    process.stderr.write(`${options.name}: ${(err as Error).message}\n`);
+    process.exit(1);
+  };
   try {
     settings = options.settings();
+  } catch (err) {
+    // Whatever reading the settings throws is a settings problem (files, keys, values).
+    return refuse(err);
+  }
+  let health: Awaited<ReturnType<typeof serveHealth>> | undefined;
+  try {
     if (options.healthPort) {
       const port = options.healthPort(settings);
       health = await serveHealth({ port, registry, ready: () => service?.ready ?? false });
@@ -70,9 +80,7 @@ export async function runService<S>(options: ServiceOptions<S>): Promise<void> {
   } catch (err) {
     // By name too: a package may still have its own ConfigError class.
     if (!(err instanceof ConfigError) && (err as Error).name !== 'ConfigError') throw err;
-    // Plain text for the operator starting it; the message names the setting and the fix.
-    process.stderr.write(`${options.name}: ${(err as Error).message}\n`);
-    process.exit(1);
+    return refuse(err);
   }
   await service.start();
   logger.info({ health: health?.port }, 'started');
