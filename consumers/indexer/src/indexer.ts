@@ -113,6 +113,7 @@ export class Indexer implements Sink {
   private readonly indexed: Counter<'result'>;
   private readonly retries: Counter<'partition'>;
   private readonly bulkSeconds: Histogram;
+  private readonly emitToIndexed: Histogram;
   /** Indices known to exist: using them never counts against the per-batch cap. */
   private readonly knownIndices = new Set<string>();
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -151,6 +152,12 @@ export class Indexer implements Sink {
       name: 'auditflow_indexer_backoffs_total',
       help: 'Times a partition paused because Elasticsearch could not take its documents for now',
       labelNames: ['partition'],
+      registers: [deps.registry],
+    });
+    this.emitToIndexed = new Histogram({
+      name: 'auditflow_indexer_emit_to_indexed_seconds',
+      help: "From an event's receipt (SDK emit or gateway) to Elasticsearch acknowledging its document (searchable after the next refresh, 1 s)",
+      buckets: [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60],
       registers: [deps.registry],
     });
     this.bulkSeconds = new Histogram({
@@ -340,6 +347,8 @@ export class Indexer implements Sink {
       const status = result?.status ?? 500;
       if (status === 201 || status === 200) {
         this.indexed.inc({ result: 'created' });
+        const receivedAt = receivedAtOf(p.event);
+        if (receivedAt !== null) this.emitToIndexed.observe((Date.now() - receivedAt) / 1000);
         this.knownIndices.add(result?._index ?? p.index);
         outcomes.set(p.position, { kind: 'done' });
       } else if (status === 409) {

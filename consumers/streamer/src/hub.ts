@@ -3,7 +3,7 @@ import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/prom
 import { kafkaWithLogger, WireCodec } from '@auditflow/kafka';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { DeadLetters } from './dead-letters.ts';
 import type { Framer } from './frames.ts';
 import type { Since } from './position.ts';
@@ -47,6 +47,7 @@ export interface HubMetrics {
   readonly lag: Gauge<'partition'>;
   readonly undecodable: Counter<'feed'>;
   readonly renderFailures: Counter<'transport'>;
+  readonly emitToSubscriber: Histogram;
 }
 
 /**
@@ -109,6 +110,12 @@ export class StreamHub {
         labelNames: ['feed'],
         registers,
       }),
+      emitToSubscriber: new Histogram({
+        name: 'auditflow_streamer_emit_to_subscriber_seconds',
+        help: "From an event's receipt (SDK emit or gateway) to the live feed handing it to the subscribers",
+        buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+        registers,
+      }),
       renderFailures: new Counter({
         name: 'auditflow_streamer_render_failures_total',
         help: 'Events skipped for one subscriber because its filter or frame threw (the others still got them)',
@@ -153,6 +160,9 @@ export class StreamHub {
             if (offer.offset < (this.liveNext.get(partition) ?? 0)) continue;
             this.liveNext.set(partition, offer.offset + 1);
             fanOut(this.subscribers.keys(), (s) => s.offerLive(offer), this.dropBroken);
+            const receivedAt = offer.event?.ingest?.received_at;
+            if (receivedAt)
+              this.metrics.emitToSubscriber.observe((Date.now() - Date.parse(receivedAt)) / 1000);
           }
           this.metrics.lag.set(
             { partition: String(partition) },
