@@ -72,6 +72,23 @@ describe('verifyArchive', () => {
     });
   });
 
+  it("counts an object past its chain's newest digest as in flight, one inside the chain as extra", () => {
+    const { digests, stored } = archive();
+    // The chain of audit.clean.v1 partition 0 covers offsets 0-29.
+    const past =
+      'tenant=acme/date=2026-11-24/hour=12/audit.clean.v1+0+00000000000000000030-00000000000000000031.ndjson.gz';
+    const inside =
+      'tenant=acme/date=2026-11-24/hour=12/audit.clean.v1+0+00000000000000000012-00000000000000000013.ndjson.gz';
+    const otherPartition =
+      'tenant=acme/date=2026-11-24/hour=12/audit.clean.v1+3+00000000000000000000-00000000000000000001.ndjson.gz';
+    for (const key of [past, inside, otherPartition]) stored.set(key, { sha256: sha256Hex('x'), size: 1 });
+    expect(verifyArchive([digests], stored, publicKey)).toMatchObject({
+      ok: false,
+      extra: [inside],
+      inFlight: [past, otherPartition],
+    });
+  });
+
   it('catches a broken chain and a digest edited after signing', () => {
     const { digests, stored } = archive();
     const [first, second] = digests as [(typeof digests)[number], (typeof digests)[number]];

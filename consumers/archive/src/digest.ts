@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 import { canonicalJson } from '@auditflow/schemas';
+import { parseObjectKey } from './keys.ts';
 
 /**
  * Tamper evidence for the archive (SPEC A3): a digest lists every object written in a period with
@@ -89,6 +90,11 @@ export interface VerifyReport {
   readonly missing: string[];
   readonly altered: string[];
   readonly extra: string[];
+  /**
+   * Objects in no digest that lie past the end of their partition's chain: a roll being written
+   * while verify read (its digest comes last). Not a problem; listed so a later verify can tell.
+   */
+  readonly inFlight: string[];
   /** Chains that end before their newest published head (digests deleted from the end), described. */
   readonly truncated: string[];
 }
@@ -129,6 +135,8 @@ export function verifyArchive(
     truncated: [] as string[],
   };
   const listed = new Set<string>();
+  /** Per topic/partition: the last offset the chain's digests cover. */
+  const chainEnds = new Map<string, bigint>();
   let digests = 0;
   for (const chain of chains) {
     let previous: string | null = null;
@@ -139,6 +147,9 @@ export function verifyArchive(
       previous = digestHash(signed.digest);
       for (const object of signed.digest.objects) {
         listed.add(object.key);
+        const chainKey = `${object.topic}/${object.partition}`;
+        const end = BigInt(object.lastOffset);
+        if (end > (chainEnds.get(chainKey) ?? -1n)) chainEnds.set(chainKey, end);
         if (!inScope(object.key)) continue;
         const now = stored.get(object.key);
         if (!now) {
@@ -153,9 +164,16 @@ export function verifyArchive(
       }
     }
   }
-  for (const key of stored.keys()) if (!listed.has(key) && inScope(key)) report.extra.push(key);
+  const inFlight: string[] = [];
+  for (const key of stored.keys()) {
+    if (listed.has(key) || !inScope(key)) continue;
+    const at = parseObjectKey(key);
+    const end = at ? chainEnds.get(`${at.topic}/${at.partition}`) : undefined;
+    if (at && BigInt(at.firstOffset) > (end ?? -1n)) inFlight.push(key);
+    else report.extra.push(key);
+  }
   const problems = Object.values(report).reduce((n, list) => n + list.length, 0);
-  return { ok: problems === 0, digests, objects: listed.size, ...report };
+  return { ok: problems === 0, digests, objects: listed.size, ...report, inFlight };
 }
 
 /** A record of objects the retention sweeper deleted, signed like a digest so `verify` can trust it. */

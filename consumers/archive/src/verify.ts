@@ -58,6 +58,10 @@ export async function verifyStore(
     return (segment === undefined || at.segment === segment) && keyInRange(at, from, to);
   };
 
+  // Heads first: a head is published only once its digest is stored, so every head listed now
+  // has its digest in the listing below, while the archiver goes on writing (a head read after
+  // the digests could name a digest written in between, and read as a truncation).
+  const heads = await listHeads(store);
   const chains = new Map<string, { key: string; signed: SignedDigest }[]>();
   for (const { key } of await store.list(DIGEST_PREFIX)) {
     if (key.startsWith(KEYS_PREFIX)) continue;
@@ -91,7 +95,7 @@ export async function verifyStore(
     stored.set(key, { sha256: sha256Of(body), size: body.length, events: count });
   }
   const report = verifyArchive([...chains.values()], stored, publicKey, { deleted, inScope });
-  const truncated = await checkHeads(store, chains, publicKey);
+  const truncated = await checkHeads(store, chains, heads, publicKey);
   return {
     ...report,
     truncated,
@@ -108,9 +112,9 @@ export async function verifyStore(
 async function checkHeads(
   store: ArchiveStore,
   chains: ReadonlyMap<string, readonly { key: string; signed: SignedDigest }[]>,
+  heads: ReadonlyMap<string, readonly string[]>,
   publicKey: KeyObject,
 ): Promise<string[]> {
-  const heads = await listHeads(store);
   const digestKeys = new Map<string, string[]>();
   const byKey = new Map<string, SignedDigest>();
   for (const list of chains.values()) {
