@@ -88,6 +88,12 @@ describe('audit console in Chromium under a viewer token', () => {
     await page.select('form.filters select[name=outcome]', 'failure');
     await page.click('form.filters button[type=submit]');
     await page.waitForFunction(() => location.search.includes('action=agent.flow.*'), WAIT);
+    // The URL changes before the new results arrive, and 'Loading…' may not show yet: wait for
+    // the filtered rows themselves (a CI run under load read the previous page's rows).
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll('table.results tbody td:nth-child(2)')];
+      return cells.length > 0 && cells.every((c) => c.textContent === 'agent.flow.failed');
+    }, WAIT);
     await loaded();
     expect(page.url()).toContain('outcome=failure');
     const actions = await texts(page, 'table.results tbody td:nth-child(2)');
@@ -96,6 +102,8 @@ describe('audit console in Chromium under a viewer token', () => {
     // Back to an unfiltered search: the form shows the URL's query, not the previous one.
     await page.click('header nav a[href="/console/search"]');
     await page.waitForFunction(() => location.search === '', WAIT);
+    // As above: the unfiltered page's rows, not the filtered ones still shown (12 of them, once).
+    await page.waitForFunction(() => document.querySelectorAll('table.results tbody tr').length === 50, WAIT);
     await loaded();
     expect(
       await page.$eval('form.filters input[name=action]', (e) => (e as unknown as { value: string }).value),
