@@ -104,11 +104,16 @@ async function get(url: string, headers?: Record<string, string>): Promise<Respo
 /** The registry answers, and the AuditEvent schema is registered for each topic that carries it. */
 async function registryChecks(url: string): Promise<CheckResult[]> {
   const base = url.replace(/\/+$/, '');
-  let subjects: string[];
+  const wanted = [TOPICS.raw, TOPICS.sanitized, TOPICS.clean].map((t) => `${t}-value`);
+  // Each subject asked by name: the list of all subjects is paged (1,000 per page at most), and a
+  // registry other producers share can hold more, so the audit subjects need not be on page one.
+  const missing: string[] = [];
   try {
-    const res = await get(`${base}/subjects`);
-    if (!res.ok) throw new Error(`GET /subjects answered ${res.status}`);
-    subjects = (await res.json()) as string[];
+    for (const subject of wanted) {
+      const res = await get(`${base}/subjects/${encodeURIComponent(subject)}/versions`);
+      if (res.status === 404) missing.push(subject);
+      else if (!res.ok) throw new Error(`GET /subjects/${subject}/versions answered ${res.status}`);
+    }
   } catch (err) {
     return [
       {
@@ -120,10 +125,8 @@ async function registryChecks(url: string): Promise<CheckResult[]> {
       skip('schema subjects', 'registry unreachable'),
     ];
   }
-  const wanted = [TOPICS.raw, TOPICS.sanitized, TOPICS.clean].map((t) => `${t}-value`);
-  const missing = wanted.filter((s) => !subjects.includes(s));
   return [
-    { name: 'schema registry', level: 'ok', detail: `${base} answers (${subjects.length} subjects)` },
+    { name: 'schema registry', level: 'ok', detail: `${base} answers` },
     missing.length > 0
       ? {
           name: 'schema subjects',
