@@ -219,8 +219,15 @@ export class ConsumeLoop {
       this.admin = this.options.kafka.admin();
       this.adminConnecting = this.admin.connect();
     }
-    await this.adminConnecting;
-    return this.admin;
+    const admin = this.admin;
+    try {
+      await this.adminConnecting;
+    } catch (err) {
+      // A connect that failed (the broker was away) is not kept: the next call tries again.
+      if (this.admin === admin) this.admin = undefined;
+      throw err;
+    }
+    return admin;
   }
 
   /**
