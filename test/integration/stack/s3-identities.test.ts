@@ -4,11 +4,11 @@ import {
   GetObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { endpoints, s3Client, unique } from '../../support/endpoints.ts';
+import { endpoints, s3Client, s3ClientFor, unique } from '../../support/endpoints.ts';
 
 /** Object Lock's refusal (MinIO: 400 "Object is WORM protected"); the policies' refusals are 403. */
 const OBJECT_LOCKED = 400;
@@ -19,15 +19,7 @@ function clientAs(role: 'archiver' | 'sweeper' | 'cli'): S3Client {
   const secret = process.env[`AUDITFLOW_S3_${role.toUpperCase()}_SECRET_ACCESS_KEY`];
   if (!id || !secret)
     throw new Error(`the ${role}'s S3 identity is not in the environment (stack env exports it)`);
-  const e = endpoints();
-  return new S3Client({
-    endpoint: e.S3_ENDPOINT,
-    region: e.AWS_REGION,
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    credentials: { accessKeyId: id, secretAccessKey: secret },
-  });
+  return s3ClientFor({ ...endpoints(), AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret });
 }
 
 /** The HTTP status a request ends with (200 when it succeeds). */
