@@ -1,7 +1,20 @@
-export { createSanitizerContext, SANITIZER_SETTINGS, sanitizerContextFromEnv } from './context.ts';
-export { KeyNames, keyWords, loadKeyNames } from './keys.ts';
-export { PairScanner } from './pairs.ts';
-export { loadPiiPolicy, type PiiPolicy, pseudonymise } from './policy.ts';
-export { redactText } from './redact.ts';
-export { loadRuleset, type Ruleset } from './rules.ts';
-export { SanitizeBudgetError, type SanitizerContext, sanitizeEvent } from './sanitize.ts';
+// The pure core lives in @auditflow/redaction (the SDK's local sinks run it too); this package is
+// the processor that plugs it into the runtime. Re-exported so existing importers keep working.
+export {
+  createSanitizerContext,
+  KeyNames,
+  keyWords,
+  loadKeyNames,
+  loadPiiPolicy,
+  loadRuleset,
+  PairScanner,
+  type PiiPolicy,
+  pseudonymise,
+  type Ruleset,
+  redactText,
+  SANITIZER_SETTINGS,
+  SanitizeBudgetError,
+  type SanitizerContext,
+  sanitizeEvent,
+  sanitizerContextFromEnv,
+} from '@auditflow/redaction';

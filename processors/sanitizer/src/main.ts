@@ -1,7 +1,6 @@
 import { resendWindowFromEnv, runProcessorService } from '@auditflow/processor-runtime';
+import { sanitizeEvent, sanitizerContextFromEnv } from '@auditflow/redaction';
 import { TOPICS } from '@auditflow/schemas';
-import { sanitizerContextFromEnv } from './context.ts';
-import { sanitizeEvent } from './sanitize.ts';
 
 await runProcessorService({
   name: 'sanitizer',

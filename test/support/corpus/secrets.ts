@@ -6,7 +6,7 @@ import { textCases } from './secrets-text.ts';
 
 /**
  * The redaction corpus (issue 13, part 6): a few hundred events with secrets planted the way real
- * services send them. Run through the pure transform by processors/sanitizer/src/corpus.test.ts;
+ * services send them. Run through the pure transform by platform/redaction/src/corpus.test.ts;
  * exported so the pipeline tests can send the same events through real Kafka.
  */
 

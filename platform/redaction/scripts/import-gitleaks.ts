@@ -1,7 +1,7 @@
 /**
  * Translates the vendored gitleaks rule set (rules/vendor/gitleaks/gitleaks.toml, unchanged
  * upstream) into our rule format (rules/gitleaks.json). Run after updating the vendored file:
- *   pnpm --filter @auditflow/sanitizer import-gitleaks
+ *   pnpm --filter @auditflow/redaction import-gitleaks
  * A rule that cannot be translated is dropped and listed with the reason in the output.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
