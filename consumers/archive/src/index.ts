@@ -61,6 +61,20 @@ export {
   sweep,
 } from './retention.ts';
 export {
+  type ClassPolicy,
+  type ClassReport,
+  classPolicies,
+  holdInPeriod,
+  inferClass,
+  type LifecycleState,
+  lifecycleStateOf,
+  type RetentionReport,
+  type RetentionReportOptions,
+  retentionReport,
+  type SweepRecord,
+  summariseClass,
+} from './retention-report.ts';
+export {
   DEFAULT_MAX_PREFIXES_PER_ROLL,
   InvalidRecordError,
   type LegalHold,

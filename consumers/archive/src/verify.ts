@@ -33,7 +33,8 @@ export interface ArchiveVerification extends VerifyReport {
   readonly events: number;
 }
 
-const countLines = (gz: Buffer): number => {
+/** Events (NDJSON lines) in a gzipped data object. */
+export const countLines = (gz: Buffer): number => {
   const text = gunzipSync(gz);
   let lines = 0;
   for (const byte of text) if (byte === 10) lines++;
