@@ -1,0 +1,72 @@
+import type { EvidenceQuery, EvidenceReport, SectionId } from '../model.ts';
+
+/** What every rendering shares: titles, number formats, the query text and the verdicts. */
+
+export const SECTION_TITLES: Readonly<Record<SectionId, string>> = {
+  activity: 'Activity',
+  completeness: 'Content completeness (AU-3)',
+  integrity: 'Integrity',
+  retention: 'Retention',
+  loss: 'Loss accounting',
+};
+
+export const CONTROLS_TITLE = 'Controls and their evidence';
+export const QUERIES_TITLE = 'Evidence queries';
+
+export const formatNumber = (n: number): string => n.toLocaleString('en-US');
+export const formatShare = (share: number): string => `${(Math.floor(share * 10_000) / 100).toFixed(2)} %`;
+
+export function reportTitle(report: EvidenceReport): string {
+  return `${report.frameworkName}: audit log evidence`;
+}
+
+export function periodText(report: EvidenceReport): string {
+  return `${report.period.from} to ${report.period.to}`;
+}
+
+export const scopeText = (report: EvidenceReport): string =>
+  report.tenant === null ? 'all tenants' : `tenant ${report.tenant}`;
+
+/** The query as an auditor types it: an Elasticsearch request, or a command. */
+export function queryText(query: EvidenceQuery): string {
+  if (query.kind === 'cli') return query.command;
+  return `${query.method} ${query.path}\n${JSON.stringify(query.body, null, 2)}`;
+}
+
+/** One line per section: whether it found a problem. */
+export function verdicts(report: EvidenceReport): { section: SectionId; ok: boolean; text: string }[] {
+  const c = report.completeness;
+  const i = report.integrity;
+  return [
+    { section: 'activity', ok: true, text: `${formatNumber(report.activity.total)} events logged` },
+    {
+      section: 'completeness',
+      ok: c.incompleteTotal === 0,
+      text: `${formatShare(c.share)} of events complete; ${formatNumber(c.incompleteTotal)} lack a field`,
+    },
+    {
+      section: 'integrity',
+      ok: i.ok,
+      text: i.ok
+        ? `archive verified: ${formatNumber(i.objects)} objects in ${formatNumber(i.digests)} signed digests; every hour with events digested`
+        : `${i.problems.length} archive problems; ${i.coverage.hoursWithoutDigest.length} hours with events and no digest`,
+    },
+    {
+      section: 'retention',
+      ok: true,
+      text: `${report.retention.classes.length} classes in force; ${report.retention.holds.length} legal holds; ${report.retention.sweeps.length} sweeps in the period`,
+    },
+    {
+      section: 'loss',
+      ok: report.loss.ok,
+      text: report.loss.ok
+        ? `no gaps: every emitted event accounted for (${formatNumber(report.loss.inFlight)} in flight)`
+        : `${report.loss.gaps.length} gaps`,
+    },
+  ];
+}
+
+/** The figure an id names in the report, with its control's label. */
+export function figureById(report: EvidenceReport, id: string) {
+  return report.activity.figures.find((f) => f.id === id);
+}
