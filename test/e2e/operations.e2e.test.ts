@@ -20,6 +20,7 @@ import {
   resolvePaths,
   runningPid,
   SCRAPE_TARGETS,
+  SERVER_SCRAPE_TARGETS,
   type StackPaths,
   startServer,
   stopServer,
@@ -162,6 +163,12 @@ describe('operations: Prometheus, rules, dashboard and status against the runnin
     const exposed = new Set<string>(PROMETHEUS_SERIES);
     for (const spec of specs) {
       const text = await (await fetch(`http://127.0.0.1:${spec.port}/metrics`)).text();
+      for (const name of declaredMetricNames(text)) exposed.add(name);
+    }
+    // The servers' (the shared stack's broker agent, registry and Elasticsearch exporter, which
+    // this test's Prometheus scrapes too).
+    for (const target of SERVER_SCRAPE_TARGETS) {
+      const text = await (await fetch(`http://127.0.0.1:${target.port}/metrics`)).text();
       for (const name of declaredMetricNames(text)) exposed.add(name);
     }
     const recording = readFileSync(join(PROMETHEUS_CONFIG_DIR, 'rules/recording.yml'), 'utf8');

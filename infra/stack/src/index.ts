@@ -21,7 +21,14 @@ export {
   s3User,
 } from './s3-identities.ts';
 export { createElasticsearchServer, ELASTICSEARCH_VERSION } from './servers/elasticsearch.ts';
-export { createKafkaServer, KAFKA_VERSION, kafkaClasspath, type SaslListener } from './servers/kafka.ts';
+export { createElasticsearchExporter, ES_EXPORTER_VERSION } from './servers/elasticsearch-exporter.ts';
+export {
+  createKafkaServer,
+  KAFKA_METRICS_PORT,
+  KAFKA_VERSION,
+  kafkaClasspath,
+  type SaslListener,
+} from './servers/kafka.ts';
 export {
   createPrometheusServer,
   installPrometheus,
@@ -31,6 +38,7 @@ export {
   PROMETHEUS_VERSION,
   SCRAPE_TARGETS,
   type ScrapeTarget,
+  SERVER_SCRAPE_TARGETS,
 } from './servers/prometheus.ts';
 export { createRegistryServer } from './servers/registry.ts';
 export { createS3Server, localS3Client } from './servers/s3.ts';

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { selectServers } from './stack.ts';
 
 describe('selectServers', () => {
-  it('selects all five servers by default, in order', () => {
+  it('selects all six servers by default, in order', () => {
     expect(selectServers(undefined).map((s) => s.name)).toEqual([
       'kafka',
       'registry',
       'elasticsearch',
+      'es-exporter',
       's3',
       'prometheus',
     ]);

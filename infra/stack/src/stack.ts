@@ -12,6 +12,7 @@ import {
   tail,
 } from './process.ts';
 import { elasticsearch } from './servers/elasticsearch.ts';
+import { esExporter } from './servers/elasticsearch-exporter.ts';
 import { kafka } from './servers/kafka.ts';
 import { prometheus } from './servers/prometheus.ts';
 import { registry } from './servers/registry.ts';
@@ -19,7 +20,7 @@ import { s3 } from './servers/s3.ts';
 import { type LocalServer, type ServerName, serverDirs } from './servers/server.ts';
 
 /** Start order matters only for readability of output; servers start in parallel. */
-export const SERVERS: readonly LocalServer[] = [kafka, registry, elasticsearch, s3, prometheus];
+export const SERVERS: readonly LocalServer[] = [kafka, registry, elasticsearch, esExporter, s3, prometheus];
 
 export type Reporter = (line: string) => void;
 

@@ -5,6 +5,7 @@ import { run } from '../exec.ts';
 import { installMavenClasspath } from '../install.ts';
 import { pickJdk } from '../jdk.ts';
 import type { StackPaths } from '../paths.ts';
+import { installJmxAgent, jmxAgentConfig, jmxAgentOption } from './jmx-agent.ts';
 import type { LocalServer, ServerDirs } from './server.ts';
 
 export const KAFKA_VERSION = '4.3.1';
@@ -12,6 +13,8 @@ export const KAFKA_VERSION = '4.3.1';
 const LOG4J_VERSION = '2.25.4';
 export const KAFKA_PORT = 9092;
 const CONTROLLER_PORT = 9093;
+/** The JMX exporter agent's metrics port of the stack's broker (infra/prometheus/jmx/kafka.yml). */
+export const KAFKA_METRICS_PORT = 9404;
 
 export function kafkaHome(paths: StackPaths): string {
   return join(paths.cache, 'dist', `kafka-${KAFKA_VERSION}`);
@@ -89,26 +92,30 @@ function java(): string {
 
 /**
  * A single-node KRaft broker on `port` (controller on `controllerPort`). The stack runs one on
- * the SPEC's 9092; tests that must stop a broker start their own on other ports.
+ * the SPEC's 9092, with the JMX exporter agent serving its metrics on `metricsPort`; tests that
+ * must stop a broker start their own on other ports, without the agent unless they give a port.
  */
 export function createKafkaServer(
   port = KAFKA_PORT,
   controllerPort = CONTROLLER_PORT,
   sasl?: SaslListener,
+  metricsPort?: number,
 ): LocalServer {
   return {
     name: 'kafka',
     title: 'Apache Kafka (KRaft)',
     version: KAFKA_VERSION,
-    ports: sasl ? [port, controllerPort, sasl.port] : [port, controllerPort],
+    ports: [port, controllerPort, ...(sasl ? [sasl.port] : []), ...(metricsPort ? [metricsPort] : [])],
     startTimeoutS: 90,
 
-    install: (paths) =>
-      installMavenClasspath(kafkaHome(paths), [
+    async install(paths) {
+      await installMavenClasspath(kafkaHome(paths), [
         { groupId: 'org.apache.kafka', artifactId: 'kafka_2.13', version: KAFKA_VERSION },
         { groupId: 'org.apache.kafka', artifactId: 'kafka-tools', version: KAFKA_VERSION },
         { groupId: 'org.apache.logging.log4j', artifactId: 'log4j-slf4j-impl', version: LOG4J_VERSION },
-      ]),
+      ]);
+      if (metricsPort) await installJmxAgent(paths);
+    },
 
     async prepare(paths: StackPaths, dirs: ServerDirs) {
       mkdirSync(dirs.data, { recursive: true });
@@ -136,6 +143,7 @@ export function createKafkaServer(
         '-XX:MaxGCPauseMillis=20',
         '-Djava.awt.headless=true',
         `-Dlog4j2.configurationFile=${join(dirs.root, 'log4j2.yaml')}`,
+        ...(metricsPort ? [jmxAgentOption(paths, metricsPort, jmxAgentConfig('kafka'))] : []),
         '-cp',
         kafkaClasspath(paths),
         'kafka.Kafka',
@@ -153,7 +161,12 @@ export function createKafkaServer(
   };
 }
 
-export const kafka: LocalServer = createKafkaServer();
+export const kafka: LocalServer = createKafkaServer(
+  KAFKA_PORT,
+  CONTROLLER_PORT,
+  undefined,
+  KAFKA_METRICS_PORT,
+);
 
 /** Sends an ApiVersions v0 request and checks for a well-formed response with error code 0. */
 function apiVersionsAnswers(port: number): Promise<boolean> {

@@ -24,6 +24,15 @@ describe('local Prometheus configuration', () => {
       "  - job_name: prometheus\n    static_configs:\n      - targets: ['127.0.0.1:9090']",
     );
     expect(config).toContain('credentials_file: "/run/token"');
+    // The servers: the broker's JMX agent, the registry's management port, the ES exporter.
+    for (const [job, port] of [
+      ['kafka', 9404],
+      ['registry', 8085],
+      ['elasticsearch', 9114],
+    ] as const)
+      expect(config).toContain(
+        `  - job_name: ${job}\n    static_configs:\n      - targets: ['127.0.0.1:${port}']`,
+      );
     for (const file of RULE_FILES) {
       expect(config).toContain(JSON.stringify(join(PROMETHEUS_CONFIG_DIR, file)));
       expect(existsSync(join(PROMETHEUS_CONFIG_DIR, file))).toBe(true);

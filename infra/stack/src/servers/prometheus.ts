@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { loadCredentials } from '../credentials.ts';
 import { buildGoModule } from '../install.ts';
 import type { StackPaths } from '../paths.ts';
+import { ES_EXPORTER_PORT } from './elasticsearch-exporter.ts';
+import { KAFKA_METRICS_PORT } from './kafka.ts';
+import { REGISTRY_MANAGEMENT_PORT } from './registry.ts';
 import { S3_PORT } from './s3.ts';
-import { type LocalServer, probe } from './server.ts';
+import { type LocalServer, probe, type ServerDirs, serverDirs } from './server.ts';
 
 /**
  * Prometheus and promtool, built from the Go module proxy like Docker Compose (`buildGoModule`):
@@ -45,6 +48,17 @@ export const SCRAPE_TARGETS: readonly ScrapeTarget[] = [
   { job: 'archiver', port: 8074 },
   { job: 'query-api', port: 8080 },
   { job: 'streamer', port: 8090 },
+];
+
+/**
+ * The servers under the pipeline, scraped by job = server: the broker's JMX exporter agent
+ * (infra/prometheus/jmx/kafka.yml), the registry's own Micrometer endpoint on its management
+ * port, and the Elasticsearch exporter. MinIO is scraped with its token (below).
+ */
+export const SERVER_SCRAPE_TARGETS: readonly ScrapeTarget[] = [
+  { job: 'kafka', port: KAFKA_METRICS_PORT },
+  { job: 'registry', port: REGISTRY_MANAGEMENT_PORT },
+  { job: 'elasticsearch', port: ES_EXPORTER_PORT },
 ];
 
 function distDir(paths: StackPaths, binary: 'prometheus' | 'promtool'): string {
@@ -101,11 +115,12 @@ export function localPrometheusConfig(options: {
   tokenFile: string;
   s3Port?: number;
   targets?: readonly ScrapeTarget[];
+  servers?: readonly ScrapeTarget[];
 }): string {
   const rules = RULE_FILES.map((file) => `  - ${JSON.stringify(join(PROMETHEUS_CONFIG_DIR, file))}`).join(
     '\n',
   );
-  const jobs = (options.targets ?? SCRAPE_TARGETS)
+  const jobs = [...(options.targets ?? SCRAPE_TARGETS), ...(options.servers ?? SERVER_SCRAPE_TARGETS)]
     .map(
       (t) => `  - job_name: ${t.job}
     static_configs:
@@ -143,6 +158,17 @@ export function createPrometheusServer(
 ): LocalServer {
   const port = options.port ?? PROMETHEUS_PORT;
   const url = `http://127.0.0.1:${port}`;
+  const writeConfig = (paths: StackPaths, dirs: ServerDirs): void => {
+    const credentials = loadCredentials(paths);
+    const tokenFile = join(dirs.root, 'minio-metrics.token');
+    writeFileSync(tokenFile, minioMetricsToken(credentials.s3AccessKey, credentials.s3SecretKey), {
+      mode: 0o600,
+    });
+    writeFileSync(
+      join(dirs.root, 'prometheus.yml'),
+      localPrometheusConfig({ port, tokenFile, targets: options.targets, s3Port: options.s3Port }),
+    );
+  };
   return {
     name: 'prometheus',
     title: 'Prometheus (scrapes the pipeline, evaluates infra/prometheus rules)',
@@ -156,15 +182,16 @@ export function createPrometheusServer(
 
     async prepare(paths, dirs) {
       mkdirSync(dirs.data, { recursive: true });
-      const credentials = loadCredentials(paths);
-      const tokenFile = join(dirs.root, 'minio-metrics.token');
-      writeFileSync(tokenFile, minioMetricsToken(credentials.s3AccessKey, credentials.s3SecretKey), {
-        mode: 0o600,
-      });
-      writeFileSync(
-        join(dirs.root, 'prometheus.yml'),
-        localPrometheusConfig({ port, tokenFile, targets: options.targets, s3Port: options.s3Port }),
-      );
+      writeConfig(paths, dirs);
+    },
+
+    // `stack up` on a running Prometheus: the configuration of this version (new scrape jobs),
+    // re-read without a restart along with edited rules.
+    async afterReady(paths) {
+      writeConfig(paths, serverDirs(paths, 'prometheus'));
+      const res = await fetch(`${url}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+      if (!res.ok)
+        throw new Error(`Prometheus refused to reload its configuration: ${res.status} ${await res.text()}`);
     },
 
     launch(paths, dirs) {

@@ -7,8 +7,12 @@ import { type LocalServer, probe } from './server.ts';
 
 export const REGISTRY_VERSION = '3.3.3';
 export const REGISTRY_PORT = 8081;
-/** Quarkus' management interface defaults to 0.0.0.0:9000, which is the S3 port. */
-const MANAGEMENT_PORT = 8085;
+/**
+ * Quarkus' management interface defaults to 0.0.0.0:9000, which is the S3 port. It also serves
+ * the registry's Prometheus metrics (Micrometer, at /metrics), which the stack's Prometheus reads.
+ */
+export const REGISTRY_MANAGEMENT_PORT = 8085;
+const MANAGEMENT_PORT = REGISTRY_MANAGEMENT_PORT;
 export const REGISTRY_URL = `http://127.0.0.1:${REGISTRY_PORT}/apis/ccompat/v7`;
 
 function appDir(paths: StackPaths): string {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { StackPaths } from '../paths.ts';
 import type { LaunchSpec } from '../process.ts';
 
-export type ServerName = 'kafka' | 'registry' | 'elasticsearch' | 's3' | 'prometheus';
+export type ServerName = 'kafka' | 'registry' | 'elasticsearch' | 'es-exporter' | 's3' | 'prometheus';
 
 /** Where one server keeps its files inside the stack's run directory. */
 export interface ServerDirs {
