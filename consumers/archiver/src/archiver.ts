@@ -157,6 +157,13 @@ export class Archiver implements Sink {
   private draining = false;
   private readonly publicKeyId: string;
   private readonly metrics;
+  /**
+   * When the newest digest of this archiver's partitions was published (ms): the last one it
+   * stored, or the newest one a partition's chain held when first looked up; its start time
+   * until either is known (a lower bound of the real age, never an alarm on an idle start).
+   */
+  private lastDigestMs = Date.now();
+  private digestSeen = false;
 
   constructor(
     private readonly config: ArchiverConfig,
@@ -231,6 +238,17 @@ export class Archiver implements Sink {
         help: 'Time to write one roll: objects, digest and commit',
         buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
         registers,
+      }),
+      // Its own gauge rather than the roll's age: a roll whose digest cannot be stored is retried
+      // and never counted, and after a restart the chain's newest digest in the store is the one
+      // that counts. The AuditflowDigestOverdue alert reads it.
+      digestAge: new Gauge({
+        name: 'auditflow_archiver_digest_age_seconds',
+        help: "Seconds since the newest digest of this archiver's partitions was published (since its start until one is known)",
+        registers,
+        collect: () => {
+          this.metrics.digestAge.set(Math.max(0, (Date.now() - this.lastDigestMs) / 1000));
+        },
       }),
       open: new Gauge({
         name: 'auditflow_archiver_open_roll_bytes',
@@ -665,6 +683,7 @@ export class Archiver implements Sink {
       heartbeat,
     );
     state.previousDigest = stored.hash;
+    this.digestPublished(Date.now());
     const heads = this.config.heads;
     if (announce && heads && this.deps.headEvents) {
       // Spooled by the SDK (durable, delivered once Kafka takes it). A full spool must not stop
@@ -682,6 +701,12 @@ export class Archiver implements Sink {
     }
   }
 
+  /** Keeps the newest digest time (the first one known replaces the start time). */
+  private digestPublished(ms: number): void {
+    if (!this.digestSeen || ms > this.lastDigestMs) this.lastDigestMs = ms;
+    this.digestSeen = true;
+  }
+
   /** Hash of the newest digest of the partition's chain written before `key`; null when none. */
   private async previousDigestHash(partition: number, key: string): Promise<string | null> {
     const chain = (await this.store.list(chainPrefix(this.config.topic, partition))).filter(
@@ -689,6 +714,7 @@ export class Archiver implements Sink {
     );
     const last = chain[chain.length - 1];
     if (!last) return null;
+    if (last.lastModified > 0) this.digestPublished(last.lastModified);
     return digestHash((await this.store.getJson<SignedDigest>(last.key)).digest);
   }
 }

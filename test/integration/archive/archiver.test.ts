@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ArchiveStore, parseObjectKey, verifyStore } from '@auditflow/archive';
+import { type ArchiveStore, DIGEST_PREFIX, parseObjectKey, verifyStore } from '@auditflow/archive';
 import { GetObjectRetentionCommand } from '@aws-sdk/client-s3';
+import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   ARCHIVE_KEYS,
@@ -43,12 +44,22 @@ describe('archiver (real Kafka and S3 store)', () => {
   it('archives every event exactly once in tenant/hour objects with signed, chained digests and Object Lock', async () => {
     const topics = await createPipelineTopics('arch-basic');
     const store = testArchiveStore();
-    const archiver = testArchiver(topics, store);
+    const registry = new Registry();
+    const archiver = testArchiver(topics, store, {}, { registry });
     await archiver.start();
     const ids = await emit(topics.clean, 900);
     const archived = await archivedWhen(store, ids.length);
     await archiver.stop();
     expectExactlyOnce(archived, ids);
+
+    // The digest age gauge dates the newest digest the store holds (the alert's input), not the
+    // archiver's start.
+    const age = (await registry.getSingleMetric('auditflow_archiver_digest_age_seconds')?.get())?.values[0]
+      ?.value;
+    const readAt = Date.now();
+    const newest = Math.max(...(await store.list(DIGEST_PREFIX)).map((o) => o.lastModified));
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(Math.abs(readAt - (age ?? 0) * 1000 - newest)).toBeLessThan(3_000);
 
     for (const { key, event } of archived) {
       const at = parseObjectKey(key);
