@@ -1,4 +1,5 @@
 import { ConfigError, type KafkaSecurity } from '@auditflow/kafka';
+import type { SanitizerContext } from '@auditflow/redaction';
 import {
   occurredAtWindowFromEnv,
   systemTenantFromEnv,
@@ -6,6 +7,7 @@ import {
   TENANT_ID_RULE,
 } from '@auditflow/schemas';
 import { z } from 'zod';
+import { fileSinkSchema } from './sink-config.ts';
 
 export const producerConfigSchema = z.strictObject({
   /** Kafka bootstrap servers, e.g. ['127.0.0.1:9092']. */
@@ -81,13 +83,52 @@ export { ConfigError };
 
 /** Validates once at start, naming each bad setting. */
 export function resolveProducerConfig(config: AuditProducerConfig): ResolvedProducerConfig {
-  const parsed = producerConfigSchema.safeParse(config);
+  return resolveWith(producerConfigSchema, config);
+}
+
+/**
+ * A producer writing to a local sink (stdout, a rotating JSONL file): the same settings less what
+ * only Kafka needs (brokers, registry and spool may be given, e.g. by a program that picks its
+ * sink from the environment, and are unused), plus the sink and the redaction context.
+ */
+export const localProducerConfigSchema = producerConfigSchema
+  .partial({ brokers: true, schemaRegistryUrl: true, spool: true })
+  .extend({
+    sink: z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('stdout') }), fileSinkSchema]),
+    /**
+     * The sanitizer's rules, PII policy and keys (`createSanitizerContext`). Default: read from
+     * the environment as the sanitizer reads it (`AUDITFLOW_PSEUDONYM_KEY`, `AUDITFLOW_REDACTION_KEY`, ...).
+     */
+    redaction: z
+      .custom<SanitizerContext>(
+        (v) => typeof v === 'object' && v !== null && 'ruleset' in v,
+        'a context from createSanitizerContext()',
+      )
+      .optional(),
+  });
+
+export type LocalProducerConfig = z.input<typeof localProducerConfigSchema>;
+export type ResolvedLocalProducerConfig = z.output<typeof localProducerConfigSchema> & {
+  readonly systemTenant: string;
+  readonly occurredAtWindow: { readonly aheadMs: number; readonly behindMs: number };
+};
+
+export function resolveLocalProducerConfig(config: LocalProducerConfig): ResolvedLocalProducerConfig {
+  return resolveWith(localProducerConfigSchema, config);
+}
+
+function resolveWith<S extends typeof producerConfigSchema | typeof localProducerConfigSchema>(
+  schema: S,
+  config: z.input<S>,
+): z.output<S> & Pick<ResolvedProducerConfig, 'systemTenant' | 'occurredAtWindow'> {
+  const parsed = schema.safeParse(config);
   if (parsed.success) {
     try {
+      const data = parsed.data as z.output<S>;
       return {
-        ...parsed.data,
-        systemTenant: parsed.data.systemTenant ?? systemTenantFromEnv(process.env),
-        occurredAtWindow: parsed.data.occurredAtWindow ?? occurredAtWindowFromEnv(process.env),
+        ...data,
+        systemTenant: data.systemTenant ?? systemTenantFromEnv(process.env),
+        occurredAtWindow: data.occurredAtWindow ?? occurredAtWindowFromEnv(process.env),
       };
     } catch (err) {
       throw new ConfigError(`invalid audit producer configuration: ${(err as Error).message}`);

@@ -1,6 +1,6 @@
 import type { AuditEventInput } from '@auditflow/schemas';
 import { classifyError } from './classify.ts';
-import type { AuditProducer } from './producer.ts';
+import type { AuditEmitter } from './emitter.ts';
 
 export type InstrumentedEvent = Omit<AuditEventInput, 'outcome' | 'duration_ms' | 'error'>;
 
@@ -9,7 +9,7 @@ export type InstrumentedEvent = Omit<AuditEventInput, 'outcome' | 'duration_ms' 
  * error class filled in (P4). The call's result or error passes through unchanged.
  */
 export async function instrument<T>(
-  producer: AuditProducer,
+  producer: AuditEmitter,
   event: InstrumentedEvent,
   call: () => Promise<T>,
 ): Promise<T> {

@@ -5,21 +5,18 @@ import {
   type AuditEventInput,
   auditEventType,
   decodeAnyVersion,
-  EventValidationError,
   HEADERS,
-  type IngestStampInput,
-  reservedOriginIssues,
-  toAuditEvent,
 } from '@auditflow/schemas';
 import { CompressionTypes, Kafka, type LogEntry, logLevel, type Message, type Producer } from 'kafkajs';
 import { type Logger, pino } from 'pino';
 import type { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
 import { type AuditProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from './config.ts';
-import { currentCorrelation, formatTraceparent } from './correlation.ts';
+import { formatTraceparent } from './correlation.ts';
 import { ProducerMetrics } from './metrics.ts';
 import { brokerRefusal } from './refusal.ts';
 import { Spool, type SpooledRecord, SpoolFullError } from './spool.ts';
+import { type EmitOptions, EventStamper } from './stamp.ts';
 
 export interface EmitReceipt {
   readonly id: string;
@@ -35,21 +32,6 @@ export class FlushTimeoutError extends Error {
   override readonly name = 'FlushTimeoutError';
   /** The events are safe in the spool; a later flush or the next start delivers them. */
   readonly retriable = true;
-}
-
-/** How one emit() call is stamped. */
-export interface EmitOptions {
-  /**
-   * The pipeline's own event: only then may it carry the system tenant
-   * (`AUDITFLOW_SYSTEM_TENANT`) or an `audit.*` action. Auditflow's own code sets it (the
-   * gateway's auth audit, the query API's export audit, the retention sweeper); nothing else should.
-   */
-  readonly pipeline?: boolean;
-  /**
-   * Where the event entered, for a door in front of the SDK: the gateway passes its
-   * authenticated client. Default: `via: 'sdk'`, this producer's id, the time of the call.
-   */
-  readonly origin?: IngestStampInput;
 }
 
 /** A spooled record on its way; `undeliverable` says why it can never be sent (it is set aside). */
@@ -82,6 +64,7 @@ export class AuditProducer {
   private readonly kafka: Kafka;
   /** The platform's wire codec: registers the schema and gives the Confluent header. */
   private readonly codec: WireCodec;
+  private readonly stamper: EventStamper;
   private queue: PendingRecord[] = [];
   /** Send one record at a time up to this sequence: a batch held a record the broker refuses. */
   private isolateThrough = 0;
@@ -109,6 +92,7 @@ export class AuditProducer {
     const recovered = this.spool.recover();
     this.producerId = recovered.producerId ?? uuidv7();
     this.spool.setProducerId(this.producerId);
+    this.stamper = new EventStamper(this.config, this.producerId, this.metrics);
     this.queue = recovered.pending.map((record) => this.current(record));
     this.nextSequence = recovered.lastSequence + 1;
     this.ackedSequence = recovered.ackedSequence;
@@ -192,18 +176,8 @@ export class AuditProducer {
 
   /** Stamps, validates and encodes one event for the spool; throws EventValidationError. */
   private prepare(event: AuditEventInput, sequence: number, options: EmitOptions) {
-    const record = this.build(event, sequence, options);
-    const body = auditEventType.toBuffer(record);
-    if (body.length > this.config.maxEventBytes) {
-      this.metrics.invalid.inc({ rule: 'max_size' });
-      throw new EventValidationError([
-        {
-          field: '',
-          rule: 'max_size',
-          message: `encoded event is ${body.length} bytes, over ${this.config.maxEventBytes}`,
-        },
-      ]);
-    }
+    const record = this.stamper.build(event, sequence, options);
+    const body = this.stamper.encode(record);
     const meta = {
       key: record.correlation_id ?? record.id,
       eventId: record.id,
@@ -314,41 +288,6 @@ export class AuditProducer {
     if (!decoded) return { ...record, undeliverable: 'undecodable' };
     if (decoded.version === AUDIT_EVENT_SCHEMA_VERSION) return record;
     return { ...record, body: auditEventType.toBuffer(decoded.event) };
-  }
-
-  private build(event: AuditEventInput, sequence: number, options: EmitOptions) {
-    const defaults = this.config.defaults;
-    const correlation = currentCorrelation();
-    // Only keys with values: a key holding `undefined` costs the validator its fast path.
-    const input: AuditEventInput = { ...event };
-    if (input.tenant_id === undefined && defaults.tenant_id !== undefined)
-      input.tenant_id = defaults.tenant_id;
-    if (input.service === undefined && defaults.service !== undefined) input.service = defaults.service;
-    if (correlation) {
-      if (input.correlation_id == null && correlation.correlationId)
-        input.correlation_id = correlation.correlationId;
-      if (input.trace_id == null && correlation.traceId) input.trace_id = correlation.traceId;
-      if (input.span_id == null && correlation.spanId) input.span_id = correlation.spanId;
-    }
-    try {
-      if (!options.pipeline) {
-        const reserved = reservedOriginIssues(input, this.config.systemTenant);
-        if (reserved.length > 0) throw new EventValidationError(reserved);
-      }
-      const now = Date.now();
-      return toAuditEvent(input, {
-        id: uuidv7(),
-        occurredAt: now,
-        producerId: this.producerId,
-        sequence,
-        ingest: options.origin ?? { via: 'sdk', clientId: this.producerId, receivedAt: now },
-        window: this.config.occurredAtWindow,
-      });
-    } catch (err) {
-      if (err instanceof EventValidationError)
-        this.metrics.invalid.inc({ rule: err.issues[0]?.rule ?? 'unknown' });
-      throw err;
-    }
   }
 
   private delivered(sequence: number): Promise<void> {
@@ -490,11 +429,4 @@ export class AuditProducer {
     }
     for (const wake of this.roomWaiters.splice(0)) wake();
   }
-}
-
-export function createAuditProducer(
-  config: AuditProducerConfig,
-  options?: AuditProducerOptions,
-): AuditProducer {
-  return new AuditProducer(config, options);
 }
