@@ -43,6 +43,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/kafka-codecs.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           // Two cores: more parallel files only contend with the servers under test.
@@ -56,6 +57,7 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/kafka-codecs.ts'],
           testTimeout: 120_000,
           hookTimeout: 360_000,
           // Every pipeline service runs as a process: after the integration files, alone.

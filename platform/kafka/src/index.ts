@@ -1,4 +1,5 @@
 export { PartitionBackoff } from './backoff.ts';
+export { PIPELINE_COMPRESSION, registerZstd } from './compression.ts';
 export { deadLetter } from './dead-letter.ts';
 export { AuditflowError, ConfigError } from './errors.ts';
 export { classifyBulkItem, classifyFailure, type FailureClass, retriableStatus } from './failure.ts';

@@ -4,6 +4,7 @@ import {
   DecodeError,
   deadLetter,
   kafkaWithLogger,
+  PIPELINE_COMPRESSION,
   RegistryUnavailableError,
   resendKey,
   StableOffsetReader,
@@ -13,7 +14,7 @@ import {
 import { type AuditEvent, HEADERS } from '@auditflow/schemas';
 import type { ProgressReporter } from '@auditflow/service';
 import { ConsumeLoop, type Stage, type StageBatch, type Transform } from '@auditflow/stage';
-import { CompressionTypes, type Kafka, type KafkaMessage, type Message, type Transaction } from 'kafkajs';
+import type { Kafka, KafkaMessage, Message, Transaction } from 'kafkajs';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { PartitionWindows } from './dedup.ts';
@@ -294,7 +295,7 @@ export class Processor implements Stage {
         // One request per chunk: a whole fetched batch re-encoded can exceed the broker's
         // max.message.bytes for a record batch.
         for (const chunk of chunks(messages, SEND_CHUNK_BYTES)) {
-          await transaction.send({ topic, messages: chunk, acks: -1, compression: CompressionTypes.GZIP });
+          await transaction.send({ topic, messages: chunk, acks: -1, compression: PIPELINE_COMPRESSION });
         }
       }
       await transaction.sendOffsets({
