@@ -144,8 +144,18 @@ function attribute(faults: readonly (FaultResult & { start: number; until: numbe
 }
 
 /** A whole chaos (or soak) run: start, inject, drain, account, stop. */
+const DOUBLED_IDS_LOGGED = 5;
+
 export async function runChaos(options: RunOptions): Promise<ChaosResult> {
   const h = new Harness(options);
+  // Ctrl-C or a kill stops the services and dedicated servers too: they run detached (their own
+  // process groups, see pipeline-services.ts) and would outlive the harness.
+  const interrupted = (signal: NodeJS.Signals) => {
+    options.log(`${signal}: stopping the services and servers`);
+    void h.shutdown({ keepWorkDir: options.keepWorkDir }).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const loadBefore = loadavg()[0] as number;
   const started = Date.now();
   try {
@@ -198,6 +208,8 @@ export async function runChaos(options: RunOptions): Promise<ChaosResult> {
         f.duplicated++;
         const from = order.find(([, c]) => (c.get(id) ?? 0) > 1)?.[0] ?? '?';
         f.doubled_from[from] = (f.doubled_from[from] ?? 0) + 1;
+        // A few ids to look up in the services' logs (kept with --keep).
+        if (f.duplicated <= DOUBLED_IDS_LOGGED) options.log(`fault ${f.name}: ${id} doubled at ${from}`);
       }
     }
     let duplicatedRaw = 0;
@@ -305,6 +317,8 @@ export async function runChaos(options: RunOptions): Promise<ChaosResult> {
       fault_results: perFault.map(({ start, until, ...f }) => f),
     };
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
     await h.shutdown({ keepWorkDir: options.keepWorkDir });
   }
 }

@@ -113,6 +113,10 @@ export class ServiceProcess {
       cwd: REPO,
       env: { ...this.options.env(), ...this.spec.env, ...extraEnv },
       stdio: ['ignore', log, log],
+      // Its own process group: when the group of a stopped (SIGSTOP) process becomes orphaned, as
+      // it does when some other member exits under a shell without job control, the kernel
+      // sends it SIGHUP and the "zombie" of a fault dies instead of thawing with its batch.
+      detached: true,
     });
     closeSync(log);
     this.child = child;
