@@ -6,6 +6,7 @@ import { readSettings, runService, secretSetting } from '@auditflow/service';
 import { Client } from '@elastic/elasticsearch';
 import { z } from 'zod';
 import { queryClientsFromEnv } from './clients.ts';
+import { pseudonymKeyFromEnv } from './erasure.ts';
 import { OperatorPolicy } from './masking.ts';
 import { createQueryApi } from './server.ts';
 import { VIEWER_KEY_ENV, viewerKeyFromEnv } from './viewer.ts';
@@ -48,11 +49,16 @@ await runService({
               .AUDITFLOW_STREAM_TOKEN,
       operators: OperatorPolicy.fromEnv(),
       selfTenant: systemTenantFromEnv(),
+      // Erasure (POST /v1/erasures) needs the sanitizer's key; without one it is off.
+      pseudonymKey:
+        process.env.AUDITFLOW_PSEUDONYM_KEY || process.env.AUDITFLOW_PSEUDONYM_KEY_FILE
+          ? pseudonymKeyFromEnv(process.env)
+          : undefined,
     };
   },
   // No health port of the shell's: /healthz, /readyz and /metrics are on the API's own port.
   create: ({
-    settings: { env, clients, viewerKey, streamToken, operators, selfTenant },
+    settings: { env, clients, viewerKey, streamToken, operators, selfTenant, pseudonymKey },
     logger,
     registry,
   }) => {
@@ -78,6 +84,7 @@ await runService({
         pagingAuditRows: env.AUDITFLOW_PAGING_AUDIT_ROWS,
         ...(viewerKey ? { viewerKey } : {}),
         operators,
+        ...(pseudonymKey ? { pseudonymKey } : {}),
         ...(streamToken
           ? { live: { url: env.AUDITFLOW_STREAM_URL.replace(/\/+$/, ''), token: streamToken } }
           : {}),

@@ -6,6 +6,8 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { auditedFilters, ReadAudit, type Reader } from './audit.ts';
+import { ERASURES_PATH } from './erasure.ts';
+import { erasureRoute } from './erasure-route.ts';
 import { type ExportProgress, streamExport } from './export.ts';
 import { type LiveFilters, type LiveSource, liveFiltersSchema, relayLive } from './live.ts';
 import { OperatorPolicy } from './masking.ts';
@@ -58,6 +60,8 @@ export interface QueryApiConfig {
   readonly consoleDir?: string;
   /** The streamer the console's Live page reads; without it `/v1/live` answers 503. */
   readonly live?: LiveSource;
+  /** The sanitizer's pseudonym key; without it `POST /v1/erasures` answers 503. */
+  readonly pseudonymKey?: Buffer;
 }
 
 /** A caller: a query client, or someone holding a viewer token (one tenant, maybe one actor). */
@@ -129,6 +133,14 @@ export function createQueryApi(options: {
   const operators = config.operators ?? new OperatorPolicy();
   const consoleFile = loadConsole(config.consoleDir ?? DEFAULT_CONSOLE_DIR);
   const shuttingDown = new AbortController();
+  const erasures = erasureRoute({
+    es,
+    producer,
+    logger,
+    readBody,
+    index: config.index,
+    pseudonymKey: config.pseudonymKey,
+  });
 
   const authenticate = async (req: IncomingMessage): Promise<Principal> => {
     const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
@@ -517,6 +529,11 @@ export function createQueryApi(options: {
         route = 'viewer_tokens';
         send(res, 201, await issueViewerToken(await authenticate(req), req));
         status = 201;
+        return;
+      }
+      if (req.method === 'POST' && url.pathname === ERASURES_PATH) {
+        route = 'erasures';
+        status = await erasures(await authenticate(req), req, res);
         return;
       }
       const consoleRoute = url.pathname === CONSOLE_PATH || url.pathname.startsWith(`${CONSOLE_PATH}/`);

@@ -1,6 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import {
   ArchiveStore,
   applyLifecycle,
@@ -31,12 +29,12 @@ import {
   verifyStore,
 } from '@auditflow/archive';
 import { WireCodec } from '@auditflow/kafka';
-import { createAuditProducer, kafkaSecurityFromEnv } from '@auditflow/producer';
+import { kafkaSecurityFromEnv } from '@auditflow/producer';
 import { loadRetentionPolicy, occurredAtWindowFromEnv, TOPICS } from '@auditflow/schemas';
 import { Client } from '@elastic/elasticsearch';
 import { Command } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';
-import { pino } from 'pino';
+import { emitCliAudit } from '../audit.ts';
 import { commandEnv } from '../env.ts';
 
 /**
@@ -45,7 +43,7 @@ import { commandEnv } from '../env.ts';
  */
 
 /** The process environment over the local stack's, with a key file taking over from the stack's key. */
-function archiveEnv(): NodeJS.ProcessEnv {
+export function archiveEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...commandEnv() };
   if (process.env.AUDITFLOW_ARCHIVE_SIGNING_KEY_FILE && !process.env.AUDITFLOW_ARCHIVE_SIGNING_KEY) {
     delete env.AUDITFLOW_ARCHIVE_SIGNING_KEY;
@@ -134,36 +132,16 @@ function replayCommand(): Command {
 }
 
 /** One audit event per deletion batch, through the SDK like any other producer. */
-async function auditDeletion(
-  env: NodeJS.ProcessEnv,
-  deleted: readonly string[],
-  recordKey: string,
-): Promise<void> {
-  const producer = createAuditProducer(
-    {
-      brokers: (env.KAFKA_BROKERS ?? '').split(','),
-      schemaRegistryUrl: env.SCHEMA_REGISTRY_URL ?? '',
-      topic: env.AUDITFLOW_AUDIT_TOPIC ?? TOPICS.raw,
-      security: kafkaSecurityFromEnv(env),
-      spool: { dir: mkdtempSync(join(tmpdir(), 'auditflow-retention-')) },
-    },
-    { logger: pino({ level: 'warn' }, process.stderr) },
-  );
-  producer.emit(
-    {
-      action: 'audit.archive.deleted',
-      category: 'security_tool',
-      actor: { type: 'system', id: 'auditflow-retention-sweeper' },
-      target: { type: 'archive', id: recordKey, name: env.S3_BUCKET ?? 'audit-archive' },
-      outcome: 'success',
-      tenant_id: env.AUDITFLOW_SYSTEM_TENANT ?? 'auditflow',
-      service: { name: 'auditflow-cli', instance: process.env.HOSTNAME ?? null },
-      details: { objects: deleted.length, keys: deleted.slice(0, 100), deletion_record: recordKey },
-    },
-    // The system tenant and audit.* are the pipeline's own (issue 14).
-    { pipeline: true },
-  );
-  await producer.close(30_000);
+function auditDeletion(env: NodeJS.ProcessEnv, deleted: readonly string[], recordKey: string): Promise<void> {
+  return emitCliAudit(env, {
+    action: 'audit.archive.deleted',
+    category: 'security_tool',
+    actor: { type: 'system', id: 'auditflow-retention-sweeper' },
+    target: { type: 'archive', id: recordKey, name: env.S3_BUCKET ?? 'audit-archive' },
+    outcome: 'success',
+    tenant_id: env.AUDITFLOW_SYSTEM_TENANT ?? 'auditflow',
+    details: { objects: deleted.length, keys: deleted.slice(0, 100), deletion_record: recordKey },
+  });
 }
 
 function retentionCommand(): Command {
@@ -377,13 +355,7 @@ function summaryTable(report: ReconcileReport): string[] {
     String(r.inFlight),
     String(r.gaps),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-  return [header, ...rows].map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] as number))
-      .join('  ')
-      .trimEnd(),
-  );
+  return table(header, rows);
 }
 
 function reconcileCommand(): Command {
