@@ -26,6 +26,7 @@ program.addCommand((await import('./commands/tail.ts')).tailCommand());
 for (const command of queryCommands()) program.addCommand(command);
 program.addCommand(viewerTokenCommand());
 for (const command of archiveCommands()) program.addCommand(command);
+program.addCommand((await import('./commands/erase.ts')).eraseCommand());
 program.addCommand(doctorCommand());
 program.addCommand(statusCommand());
 program.addCommand(composeCommand());
