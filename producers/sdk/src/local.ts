@@ -1,5 +1,4 @@
 import type { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AuditflowError, ConfigError } from '@auditflow/kafka';
 import { type SanitizerContext, sanitizeEvent, sanitizerContextFromEnv } from '@auditflow/redaction';
 import { type AuditEvent, type AuditEventInput, toJsonForm } from '@auditflow/schemas';
@@ -17,6 +16,7 @@ import {
   FlushTimeoutError,
   ProducerClosedError,
 } from './producer.ts';
+import { SequenceWaiters, within } from './progress.ts';
 import { type LineSink, RotatingFileSink, StdoutSink } from './sinks.ts';
 import { SpoolFullError } from './spool.ts';
 import { type EmitOptions, EventStamper } from './stamp.ts';
@@ -32,11 +32,6 @@ export class SanitizeFailedError extends AuditflowError {
 export interface LocalProducerOptions extends AuditProducerOptions {
   /** The stdout sink's stream (default `process.stdout`). */
   readonly stdout?: Writable;
-}
-
-interface Waiter {
-  readonly sequence: number;
-  readonly resolve: () => void;
 }
 
 /**
@@ -58,7 +53,7 @@ export class LocalAuditProducer {
   private nextSequence = 1;
   /** Every line up to this sequence has been written or has failed. */
   private doneThrough = 0;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new SequenceWaiters();
   private closed = false;
   private healthy = true;
   /** The last sequence whose line failed to be written (0: none). */
@@ -156,13 +151,8 @@ export class LocalAuditProducer {
   async flush(timeoutMs = 30_000): Promise<void> {
     const target = this.nextSequence - 1;
     if (this.doneThrough >= target) return;
-    const timer = new AbortController();
-    const timeout = sleep(timeoutMs, 'timeout' as const, { signal: timer.signal, ref: false }).catch(
-      () => 'done' as const,
-    );
-    const result = await Promise.race([this.written(target).then(() => 'done' as const), timeout]);
-    timer.abort();
-    if (result === 'timeout') {
+    const reached = await within(this.written(target), timeoutMs);
+    if (!reached) {
       throw new FlushTimeoutError(
         `the ${this.sink.destination} sink has not taken ${target - this.doneThrough} events within ${timeoutMs} ms`,
       );
@@ -250,18 +240,11 @@ export class LocalAuditProducer {
   /** Write callbacks come in order: everything up to `sequence` is done. */
   private settled(sequence: number): void {
     this.doneThrough = sequence;
-    if (this.waiters.length === 0) return;
-    const still: Waiter[] = [];
-    for (const waiter of this.waiters) {
-      if (waiter.sequence <= sequence) waiter.resolve();
-      else still.push(waiter);
-    }
-    this.waiters = still;
+    this.waiters.release(sequence);
   }
 
   private written(sequence: number): Promise<void> {
-    if (this.doneThrough >= sequence) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ sequence, resolve }));
+    return this.waiters.until(sequence, this.doneThrough);
   }
 
   /** Lines `first`..`last` written and synced; rejects when one of them failed (a later failure may also reject: retry). */

@@ -35,18 +35,18 @@ export class ProducerMetrics {
     });
     this.sinkErrors = new Counter({
       name: 'audit_log_sink_errors_total',
-      help: 'Failed deliveries by destination (the events stay spooled and are retried)',
+      help: 'Failed deliveries by destination: kafka (the events stay spooled and are retried), stdout or file (the line is lost; local sinks have no spool)',
       labelNames: ['destination'],
       registers,
     });
     this.delivered = new Counter({
       name: 'audit_events_delivered_total',
-      help: 'Events Kafka acknowledged (acks=all)',
+      help: 'Events the sink took: acknowledged by Kafka (acks=all), or written to stdout or the file',
       registers,
     });
     this.spoolDepth = new Gauge({
       name: 'audit_spool_depth_events',
-      help: 'Events spooled and not yet acknowledged by Kafka',
+      help: 'Events spooled and not yet acknowledged by Kafka (local sinks: handed to the sink, not yet written)',
       registers,
       collect() {
         this.set(spool.depth());
@@ -54,7 +54,7 @@ export class ProducerMetrics {
     });
     this.spoolBytes = new Gauge({
       name: 'audit_spool_bytes',
-      help: 'Bytes the spool holds on disk',
+      help: 'Bytes the spool holds on disk (local sinks: bytes not yet written)',
       registers,
       collect() {
         this.set(spool.bytes());
@@ -62,7 +62,7 @@ export class ProducerMetrics {
     });
     this.spoolRejected = new Counter({
       name: 'audit_spool_rejected_total',
-      help: 'Events refused because the spool was full (the caller got SpoolFullError)',
+      help: 'Events refused because the spool (a local sink: its write buffer) was full (the caller got SpoolFullError)',
       registers,
     });
     this.spoolCorruptFrames = new Counter({

@@ -14,6 +14,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { type AuditProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from './config.ts';
 import { formatTraceparent } from './correlation.ts';
 import { ProducerMetrics } from './metrics.ts';
+import { SequenceWaiters, within } from './progress.ts';
 import { brokerRefusal } from './refusal.ts';
 import { Spool, type SpooledRecord, SpoolFullError } from './spool.ts';
 import { type EmitOptions, EventStamper } from './stamp.ts';
@@ -36,11 +37,6 @@ export class FlushTimeoutError extends Error {
 
 /** A spooled record on its way; `undeliverable` says why it can never be sent (it is set aside). */
 type PendingRecord = SpooledRecord & { readonly undeliverable?: string };
-
-interface Waiter {
-  readonly sequence: number;
-  readonly resolve: () => void;
-}
 
 export interface AuditProducerOptions {
   readonly logger?: Logger;
@@ -71,7 +67,7 @@ export class AuditProducer {
   private head = 0;
   private nextSequence: number;
   private ackedSequence: number;
-  private waiters: Waiter[] = [];
+  private readonly waiters = new SequenceWaiters();
   private roomWaiters: (() => void)[] = [];
   private producer: Producer | undefined;
   private schemaHeader: Buffer | undefined;
@@ -236,14 +232,8 @@ export class AuditProducer {
   async flush(timeoutMs = 30_000): Promise<void> {
     const target = this.nextSequence - 1;
     if (this.ackedSequence >= target) return;
-    const timer = new AbortController();
-    // The timer must neither keep the process alive nor outlive a flush that succeeded.
-    const timeout = sleep(timeoutMs, 'timeout' as const, { signal: timer.signal, ref: false }).catch(
-      () => 'done' as const,
-    );
-    const result = await Promise.race([this.delivered(target).then(() => 'done' as const), timeout]);
-    timer.abort();
-    if (result === 'timeout') {
+    const reached = await within(this.delivered(target), timeoutMs);
+    if (!reached) {
       throw new FlushTimeoutError(
         `Kafka has not acknowledged ${target - this.ackedSequence} events within ${timeoutMs} ms; they stay spooled`,
       );
@@ -291,8 +281,7 @@ export class AuditProducer {
   }
 
   private delivered(sequence: number): Promise<void> {
-    if (this.ackedSequence >= sequence) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ sequence, resolve }));
+    return this.waiters.until(sequence, this.ackedSequence);
   }
 
   private schedule(): void {
@@ -419,14 +408,7 @@ export class AuditProducer {
     this.ackedSequence = last.sequence;
     this.spool.ack(last.sequence, this.producerId);
     if (delivered) this.metrics.delivered.inc(batch.length);
-    if (this.waiters.length > 0) {
-      const still: Waiter[] = [];
-      for (const waiter of this.waiters) {
-        if (waiter.sequence <= last.sequence) waiter.resolve();
-        else still.push(waiter);
-      }
-      this.waiters = still;
-    }
+    this.waiters.release(last.sequence);
     for (const wake of this.roomWaiters.splice(0)) wake();
   }
 }
