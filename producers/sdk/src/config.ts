@@ -46,7 +46,8 @@ export const producerConfigSchema = z.strictObject({
       maxEvents: z.number().int().positive().default(1000),
     })
     .default({ maxEvents: 1000 }),
-  compression: z.enum(['gzip', 'none']).default('gzip'),
+  /** zstd: a tenth of gzip's CPU at a smaller size on audit events (platform/kafka/src/compression.ts). */
+  compression: z.enum(['zstd', 'gzip', 'none']).default('zstd'),
   /** Larger encoded events are refused (Kafka's default message limit is 1 MB). */
   maxEventBytes: z.number().int().positive().default(900_000),
   retry: z

@@ -19,6 +19,12 @@ import { brokerRefusal } from './refusal.ts';
 import { Spool, type SpooledRecord, SpoolFullError } from './spool.ts';
 import { type EmitOptions, EventStamper } from './stamp.ts';
 
+const COMPRESSION = {
+  zstd: CompressionTypes.ZSTD, // its codec comes with @auditflow/kafka
+  gzip: CompressionTypes.GZIP,
+  none: CompressionTypes.None,
+} as const;
+
 export interface EmitReceipt {
   readonly id: string;
   readonly sequence: number;
@@ -311,7 +317,7 @@ export class AuditProducer {
         await (this.producer as Producer).send({
           topic: this.config.topic,
           acks: -1,
-          compression: this.config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+          compression: COMPRESSION[this.config.compression],
           messages: batch.map((r) => this.message(header, r)),
         });
         this.acknowledge(batch);
