@@ -71,7 +71,8 @@ export class LocalAuditProducer {
       bytes: () => this.sink.bufferedBytes,
     });
     this.stamper = new EventStamper(this.config, this.producerId, this.metrics);
-    const onError = (err: Error): void => this.failed(err);
+    // The stream's own error is logged; the lines it fails are counted one by one (write callbacks).
+    const onError = (err: Error): void => this.unhealthy(err);
     const sink = this.config.sink;
     this.sink =
       sink.kind === 'stdout'
@@ -217,7 +218,8 @@ export class LocalAuditProducer {
     this.sink.write(line, (err) => {
       if (err) {
         this.lastFailed = sequence;
-        this.failed(err);
+        this.metrics.sinkErrors.inc({ destination: this.sink.destination });
+        this.unhealthy(err);
       } else {
         this.metrics.delivered.inc();
         this.healthy = true;
@@ -227,9 +229,8 @@ export class LocalAuditProducer {
     return { id: record.id, sequence };
   }
 
-  /** A line failed (or the sink reported an error): counted, logged at most every 30 s, no values. */
-  private failed(err: Error): void {
-    this.metrics.sinkErrors.inc({ destination: this.sink.destination });
+  /** A write failed: logged at most every 30 s (the error, never a line). */
+  private unhealthy(err: Error): void {
     if (this.healthy || Date.now() - this.failureLogged > 30_000) {
       this.failureLogged = Date.now();
       this.log.error({ err: err.message, sink: this.sink.destination }, 'audit sink write failed');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +7,7 @@ import { createSanitizerContext } from '@auditflow/redaction';
 import type { AuditEventJson } from '@auditflow/schemas';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { forbiddenFragments, secretEvents } from '../../../test/support/secret-corpus.ts';
 import { LocalAuditProducer } from './local.ts';
 import { rotatedName } from './sinks.ts';
@@ -25,8 +25,18 @@ const event = (n: number) => ({
 
 type Config = { maxBytes?: number; maxAgeMs?: number; keep?: number };
 
-function fileProducer(config: Config = {}) {
+const dirs: string[] = [];
+const tempDir = (): string => {
   const dir = mkdtempSync(join(tmpdir(), 'auditflow-sink-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function fileProducer(config: Config = {}) {
+  const dir = tempDir();
   const path = join(dir, 'audit.jsonl');
   const registry = new Registry();
   const producer = new LocalAuditProducer(
@@ -121,7 +131,7 @@ describe('file sink', () => {
   });
 
   it('stops a program whose file cannot be written at start, naming the file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'auditflow-sink-'));
+    const dir = tempDir();
     expect(
       () =>
         new LocalAuditProducer(

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,5 +59,6 @@ describe('SDK file sink in a process stopped by SIGTERM', () => {
     expect(sequences).toEqual(Array.from({ length: emitted }, (_, i) => i + 1));
     expect(text).not.toContain(PLANTED_SECRETS.github);
     expect(text).toContain('[REDACTED:');
+    rmSync(dir, { recursive: true, force: true });
   });
 });
