@@ -243,6 +243,9 @@ export interface PlannedErasure {
   readonly plan: ErasurePlan;
   readonly query: object;
   readonly matched: number;
+  /** Of those, documents where the subject acts, and where they are the target. */
+  readonly asActor: number;
+  readonly asTarget: number;
 }
 
 /**
@@ -271,7 +274,10 @@ export async function planErasure(es: Client, key: Buffer, request: ErasureReque
     },
   });
   type Buckets = { buckets?: { key: string }[] };
-  const aggs = (result.aggregations ?? {}) as Record<string, Record<string, Buckets>>;
+  const aggs = (result.aggregations ?? {}) as Record<
+    string,
+    Record<string, Buckets> & { doc_count?: number }
+  >;
   const found = [aggs.actor?.name, aggs.actor?.email, aggs.actor?.agent, aggs.target?.name].flatMap((a) =>
     (a?.buckets ?? []).map((b) => String(b.key)),
   );
@@ -280,6 +286,8 @@ export async function planErasure(es: Client, key: Buffer, request: ErasureReque
     plan: erasurePlan(key, request.subject, [...(request.identifiers ?? []), ...found]),
     query,
     matched: typeof total === 'number' ? total : (total?.value ?? 0),
+    asActor: aggs.actor?.doc_count ?? 0,
+    asTarget: aggs.target?.doc_count ?? 0,
   };
 }
 

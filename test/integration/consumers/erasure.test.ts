@@ -113,6 +113,15 @@ describe('subject erasure (real Kafka, sanitizer, Elasticsearch, S3 store)', () 
     await es.close();
   });
 
+  /** The CLI with this run's sanitizer key, auditing to this test's raw topic. */
+  const cliEnv = () => ({
+    ...process.env,
+    AUDITFLOW_PSEUDONYM_KEY: PSEUDONYM_KEY.toString('hex'),
+    AUDITFLOW_AUDIT_TOPIC: topics.raw,
+    ELASTICSEARCH_URL: endpoints().ELASTICSEARCH_URL,
+  });
+  const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string);
+
   const all = async (): Promise<Hit[]> => {
     await es.indices.refresh({ index });
     const res = await es.search({ index, size: 1000, seq_no_primary_term: true, query: { match_all: {} } });
@@ -164,6 +173,31 @@ describe('subject erasure (real Kafka, sanitizer, Elasticsearch, S3 store)', () 
     const byEmailPseudonym = inAcme({ term: { 'user.email': p(ALICE.email) } });
     expect(await count(byEmailPseudonym)).toBe(6);
 
+    const preview = await runCli(
+      [
+        'erase',
+        '--subject',
+        ALICE.id,
+        '--tenant',
+        'acme',
+        '--reason',
+        'preview',
+        '--index',
+        index,
+        '--dry-run',
+        '--json',
+      ],
+      cliEnv(),
+    );
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(lastJson(preview.stdout)).toMatchObject({
+      matched: 8,
+      asActor: 6,
+      asTarget: 2,
+      pseudonym: p(ALICE.id),
+    });
+    expect(await count(inAcme({ term: { 'user.id': ALICE.id } }))).toBe(6);
+
     const erased = await runCli(
       [
         'erase',
@@ -179,15 +213,10 @@ describe('subject erasure (real Kafka, sanitizer, Elasticsearch, S3 store)', () 
         index,
         '--json',
       ],
-      {
-        ...process.env,
-        AUDITFLOW_PSEUDONYM_KEY: PSEUDONYM_KEY.toString('hex'),
-        AUDITFLOW_AUDIT_TOPIC: topics.raw,
-        ELASTICSEARCH_URL: endpoints().ELASTICSEARCH_URL,
-      },
+      cliEnv(),
     );
     expect(erased.code, erased.stderr).toBe(0);
-    const result = JSON.parse(erased.stdout.trim().split('\n').at(-1) as string);
+    const result = lastJson(erased.stdout);
     expect(result).toMatchObject({ matched: 8, erased: 8, asActor: 6, asTarget: 2, pseudonym: p(ALICE.id) });
 
     const after = await all();
@@ -254,15 +283,10 @@ describe('subject erasure (real Kafka, sanitizer, Elasticsearch, S3 store)', () 
     // Run again: nothing left to erase (an interrupted erasure is finished the same way).
     const again = await runCli(
       ['erase', '--subject', ALICE.id, '--tenant', 'acme', '--reason', 'repeat', '--index', index, '--json'],
-      {
-        ...process.env,
-        AUDITFLOW_PSEUDONYM_KEY: PSEUDONYM_KEY.toString('hex'),
-        AUDITFLOW_AUDIT_TOPIC: topics.raw,
-        ELASTICSEARCH_URL: endpoints().ELASTICSEARCH_URL,
-      },
+      cliEnv(),
     );
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout.trim().split('\n').at(-1) as string)).toMatchObject({
+    expect(lastJson(again.stdout)).toMatchObject({
       matched: 0,
       erased: 0,
     });

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { ERASURE_ACTION, eraseAndAudit, pseudonymKeyFromEnv } from '@auditflow/query-api';
+import { ERASURE_ACTION, eraseAndAudit, planErasure, pseudonymKeyFromEnv } from '@auditflow/query-api';
 import { Client } from '@elastic/elasticsearch';
 import { Command } from 'commander';
 import { emitCliAudit } from '../audit.ts';
@@ -24,6 +24,7 @@ export function eraseCommand(): Command {
       'other raw identifiers of the person (e-mail, phone, name) to replace in free text of their events',
     )
     .option('--index <pattern>', 'Elasticsearch indices', 'audit-events*')
+    .option('--dry-run', 'count what would be erased; change and audit nothing')
     .option('--json', 'print the result as JSON')
     .action(
       async (o: {
@@ -32,6 +33,7 @@ export function eraseCommand(): Command {
         reason: string;
         identifier?: string[];
         index: string;
+        dryRun?: boolean;
         json?: boolean;
       }) => {
         const env: NodeJS.ProcessEnv = { ...process.env, ...commandEnv() };
@@ -39,17 +41,35 @@ export function eraseCommand(): Command {
         const key = pseudonymKeyFromEnv(env);
         const es = new Client({ node: env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200' });
         const audits: Promise<void>[] = [];
+        const request = {
+          index: o.index,
+          tenant: o.tenant,
+          subject: o.subject,
+          identifiers: o.identifier ?? [],
+          reason: o.reason,
+        };
         try {
+          if (o.dryRun) {
+            const planned = await planErasure(es, key, request);
+            const preview = {
+              dryRun: true,
+              matched: planned.matched,
+              asActor: planned.asActor,
+              asTarget: planned.asTarget,
+              pseudonym: planned.plan.pseudonym,
+              identifiersScrubbed: planned.plan.replacements.size,
+            };
+            process.stdout.write(
+              o.json
+                ? `${JSON.stringify(preview)}\n`
+                : `would erase ${preview.matched} events in tenant ${o.tenant} (${preview.asActor} as actor, ${preview.asTarget} as target) under ${preview.pseudonym}; nothing changed\n`,
+            );
+            return;
+          }
           const result = await eraseAndAudit(
             es,
             key,
-            {
-              index: o.index,
-              tenant: o.tenant,
-              subject: o.subject,
-              identifiers: o.identifier ?? [],
-              reason: o.reason,
-            },
+            request,
             { type: 'admin_action', id: userInfo().username, via: 'cli' },
             (event) => audits.push(emitCliAudit(env, event)),
           );
