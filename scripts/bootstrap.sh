@@ -46,6 +46,17 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# poppler-utils (pdftoppm, pdftotext) check the PDF evidence reports in the integration tests.
+if ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing poppler-utils from Debian"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+  else
+    echo "bootstrap: pdftoppm is missing. Install it (apt-get install poppler-utils): the report tests use it." >&2
+    exit 1
+  fi
+fi
+
 # Corepack cannot verify pnpm's signature offline here, so pnpm comes from npm.
 if [ "$(pnpm --version 2>/dev/null || true)" != "$PNPM_VERSION" ]; then
   echo "bootstrap: installing pnpm $PNPM_VERSION with npm"

@@ -2,15 +2,13 @@ import type { KeyObject } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import {
   type ArchiveStore,
-  DELETIONS_PREFIX,
   DIGEST_PREFIX,
   KEYS_PREFIX,
   keyInRange,
-  loadHolds,
   parseObjectKey,
-  policyHoldsOf,
   type ReconcileReport,
   reconcile,
+  retentionReport,
   tenantSegment,
   verifyStore,
 } from '@auditflow/archive';
@@ -66,8 +64,6 @@ export interface EvidenceSources {
   readonly window?: OccurredAtWindow;
   readonly policy: RetentionPolicy;
   readonly catalog: ActionCatalog;
-  /** The archive's retention report (`auditflow retention report`), included as it is when given. */
-  readonly archiveRetention?: (scope: Scope) => Promise<unknown>;
 }
 
 export interface ReportRequest extends Scope {
@@ -329,45 +325,103 @@ async function retention(sources: EvidenceSources, scope: Scope, log: QueryLog):
         | { buckets: { key: string; doc_count: number; oldest: { value_as_string?: string } }[] }
         | undefined
     )?.buckets ?? [];
-  const held = new Map(buckets.map((b) => [b.key, b]));
-  const classes = Object.entries(sources.policy.classes).map(([name, c]) => ({
-    name,
-    days: c.days,
-    transitions: c.transitions,
-    oldestIndexed: held.get(name)?.oldest.value_as_string ?? null,
-    indexed: held.get(name)?.doc_count ?? 0,
-  }));
-  const holds = (await loadHolds(sources.store, policyHoldsOf(sources.policy.legalHolds)))
-    .filter((h) => scope.tenant === undefined || h.tenant === scope.tenant)
-    .map((h) => ({ id: h.id, tenant: h.tenant, from: h.from, to: h.to, reason: h.reason }));
-  const sweepsQuery = log.cli(
-    'auditflow retention holds; the signed sweeper records under _control/deletions/',
-  );
-  const sweeps = [];
-  for (const { key } of await sources.store.list(DELETIONS_PREFIX)) {
-    const record = await sources.store.getJson<{ deletion?: { deleted_at?: string; keys?: string[] } }>(key);
-    const at = Date.parse(record.deletion?.deleted_at ?? '');
-    if (!(at >= scope.from && at <= scope.to)) continue;
-    sweeps.push({ key, at: new Date(at).toISOString(), objects: record.deletion?.keys?.length ?? 0 });
-  }
-  const archive = sources.archiveRetention ? await sources.archiveRetention(scope) : undefined;
+  const indexed = new Map(buckets.map((b) => [b.key, b]));
+  const command = log.cli(`auditflow retention report ${scopeArgs(scope)}`);
+  // The archive's side (objects, events, locks, holds, signed sweeps): @auditflow/archive's retention report.
+  const archive = await retentionReport(sources.store, sources.policy, {
+    from: new Date(scope.from),
+    to: new Date(scope.to),
+    ...(scope.tenant === undefined ? {} : { tenant: scope.tenant }),
+    publicKey: sources.publicKey,
+  });
+  const archived = new Map(archive.classes.map((c) => [c.name, c]));
+  const names = [...new Set([...Object.keys(sources.policy.classes), ...archived.keys()])];
+  const classes = names.map((name) => {
+    const policy = sources.policy.classes[name];
+    const a = archived.get(name);
+    return {
+      name,
+      days: policy?.days ?? a?.policy?.days ?? 0,
+      transitions: policy?.transitions ?? [],
+      indexed: indexed.get(name)?.doc_count ?? 0,
+      oldestIndexed: indexed.get(name)?.oldest.value_as_string ?? null,
+      archivedObjects: a?.objects ?? 0,
+      archivedEvents: a?.events ?? 0,
+      oldestArchived: a?.oldestEvent?.occurredAt ?? null,
+      locked: (a?.locked.GOVERNANCE ?? 0) + (a?.locked.COMPLIANCE ?? 0),
+      legalHoldObjects: a?.legalHoldObjects ?? 0,
+      lifecycle: policy ? (a?.lifecycle.state ?? 'missing') : 'not in the policy',
+    };
+  });
+  const lock = archive.objectLock.defaultRetention;
   return {
     defaultClass: sources.policy.default,
     classes,
     oldestQuery,
-    holds,
-    sweeps,
-    sweepsQuery,
-    ...(archive === undefined ? {} : { archive }),
-    command: log.cli(
-      `auditflow retention report${scope.tenant === undefined ? '' : ` --tenant ${scope.tenant}`}`,
-    ),
+    objectLock: {
+      enabled: archive.objectLock.enabled,
+      ...(lock?.mode ? { mode: lock.mode } : {}),
+      ...(lock?.days !== undefined
+        ? { days: lock.days }
+        : lock?.years !== undefined
+          ? { days: lock.years * 365 }
+          : {}),
+    },
+    holds: archive.legalHolds.map((h) => ({
+      id: h.id,
+      tenant: h.tenant,
+      from: h.from,
+      to: h.to,
+      reason: h.reason,
+    })),
+    sweeps: archive.sweeps.map((w) => ({
+      key: w.key,
+      at: w.deletedAt,
+      objects: w.objects,
+      signature: w.signature,
+    })),
+    command,
   };
 }
 
-async function loss(sources: EvidenceSources, scope: Scope, log: QueryLog): Promise<LossSection> {
+async function loss(
+  sources: EvidenceSources,
+  scope: Scope,
+  listCap: number,
+  log: QueryLog,
+): Promise<LossSection> {
   const command = log.cli(`auditflow reconcile ${scopeArgs(scope)} --details --json`);
-  const report: ReconcileReport = await reconcile(
+  let report: ReconcileReport;
+  try {
+    report = await reconcileFor(sources, scope);
+  } catch (err) {
+    // An unreadable object or topic must not stop the report: it is the finding.
+    return {
+      ok: false,
+      counts: {},
+      deadLetterReasons: {},
+      gaps: [],
+      gapsTotal: 0,
+      inFlight: 0,
+      command,
+      error: (err as Error).message.slice(0, 500),
+    };
+  }
+  return {
+    ok: report.gaps.length === 0,
+    counts: { ...report.counts },
+    deadLetterReasons: report.deadLetterReasons,
+    gaps: report.gaps
+      .slice(0, listCap)
+      .map((g) => ({ stage: g.stage, detail: g.detail, ...(g.id ? { id: g.id } : {}) })),
+    gapsTotal: report.gaps.length,
+    inFlight: report.inFlight.length,
+    command,
+  };
+}
+
+function reconcileFor(sources: EvidenceSources, scope: Scope): Promise<ReconcileReport> {
+  return reconcile(
     { kafka: sources.kafka, codec: sources.codec, es: sources.es, store: sources.store },
     {
       from: scope.from,
@@ -381,14 +435,6 @@ async function loss(sources: EvidenceSources, scope: Scope, log: QueryLog): Prom
       ...(sources.window ? { window: sources.window } : {}),
     },
   );
-  return {
-    ok: report.gaps.length === 0,
-    counts: { ...report.counts },
-    deadLetterReasons: report.deadLetterReasons,
-    gaps: report.gaps.map((g) => ({ stage: g.stage, detail: g.detail, ...(g.id ? { id: g.id } : {}) })),
-    inFlight: report.inFlight.length,
-    command,
-  };
 }
 
 /** Reads the index, the archive and the topics for the period and builds the framework's report. */
@@ -406,16 +452,11 @@ export async function collectEvidence(
   const log = new QueryLog(sources.index);
   const definition = FRAMEWORK_DEFINITIONS[request.framework];
   const activitySection = await activity(sources, scope, request.framework, log);
-  const completenessSection = await completeness(
-    sources,
-    scope,
-    activitySection.total,
-    request.listCap ?? DEFAULT_LIST_CAP,
-    log,
-  );
+  const listCap = request.listCap ?? DEFAULT_LIST_CAP;
+  const completenessSection = await completeness(sources, scope, activitySection.total, listCap, log);
   const integritySection = await integrity(sources, scope, log);
   const retentionSection = await retention(sources, scope, log);
-  const lossSection = await loss(sources, scope, log);
+  const lossSection = await loss(sources, scope, listCap, log);
   return {
     format: REPORT_FORMAT,
     id: request.id ?? randomUUID(),

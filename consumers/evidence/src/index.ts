@@ -1,9 +1,11 @@
 export { collectEvidence, type EvidenceSources, type ReportRequest } from './collect.ts';
 export { digestCoverage } from './coverage.ts';
 export { FRAMEWORK_DEFINITIONS } from './frameworks.ts';
+export { type GeneratedReport, generateReport } from './generate.ts';
 export * from './model.ts';
 export {
   type ArchivedReport,
+  type AuditSink,
   archiveReport,
   publishReport,
   REPORTS_PREFIX,

@@ -120,11 +120,21 @@ export interface RetentionSection {
     readonly name: string;
     readonly days: number;
     readonly transitions: readonly { readonly afterDays: number; readonly storageClass: string }[];
-    /** Oldest event of the class in the index (its time), null when it holds none. */
-    readonly oldestIndexed: string | null;
+    /** Events of the class in the index, and the oldest one's time (null when it holds none). */
     readonly indexed: number;
+    readonly oldestIndexed: string | null;
+    /** Objects and events of the class in the archive (now), and the oldest event held. */
+    readonly archivedObjects: number;
+    readonly archivedEvents: number;
+    readonly oldestArchived: string | null;
+    /** Objects under Object Lock retention in force, and under a legal hold. */
+    readonly locked: number;
+    readonly legalHoldObjects: number;
+    /** How the bucket's lifecycle rule stands against the policy (`auditflow retention apply`). */
+    readonly lifecycle: string;
   }[];
   readonly oldestQuery: string;
+  readonly objectLock: { readonly enabled: boolean; readonly mode?: string; readonly days?: number };
   readonly holds: readonly {
     readonly id: string;
     readonly tenant: string;
@@ -132,11 +142,14 @@ export interface RetentionSection {
     readonly to: string;
     readonly reason: string;
   }[];
-  /** Deletion records the sweeper signed within the period. */
-  readonly sweeps: readonly { readonly key: string; readonly at: string; readonly objects: number }[];
-  readonly sweepsQuery: string;
-  /** The archive's own retention report (`auditflow retention report`), when the archive library has it. */
-  readonly archive?: unknown;
+  /** Deletion records the sweeper signed within the period, and whether their signature holds. */
+  readonly sweeps: readonly {
+    readonly key: string;
+    readonly at: string;
+    readonly objects: number;
+    readonly signature: string;
+  }[];
+  /** `auditflow retention report` for the period: where the archive's figures come from. */
   readonly command: string;
 }
 
@@ -144,9 +157,13 @@ export interface LossSection {
   readonly ok: boolean;
   readonly counts: Record<string, number>;
   readonly deadLetterReasons: Record<string, number>;
+  /** The gaps reconcile named, at most the report's list cap; `gapsTotal` counts them all. */
   readonly gaps: readonly { readonly stage: string; readonly detail: string; readonly id?: string }[];
+  readonly gapsTotal: number;
   readonly inFlight: number;
   readonly command: string;
+  /** Why reconcile could not run (a topic or the store unreadable): the section proves nothing then. */
+  readonly error?: string;
 }
 
 export interface ControlEvidence {

@@ -1,5 +1,4 @@
 import type { ArchiveStore } from '@auditflow/archive';
-import type { AuditProducer } from '@auditflow/producer';
 import type { AuditEventInput } from '@auditflow/schemas';
 import type { EvidenceReport, ReportFormat } from './model.ts';
 import { REPORT_ACTION } from './queries.ts';
@@ -79,9 +78,12 @@ export function reportAuditEvent(
   };
 }
 
+/** How the caller audits: the CLI waits for Kafka's acknowledgement, the query API emits as its reads do. */
+export type AuditSink = (event: AuditEventInput) => void | Promise<void>;
+
 /** Archives the rendered report, then audits it (the pipeline's own event, as the query API's reads are). */
 export async function publishReport(
-  deps: { store: ArchiveStore; producer: AuditProducer; systemTenant: string },
+  deps: { store: ArchiveStore; audit: AuditSink; systemTenant: string },
   report: EvidenceReport,
   format: ReportFormat,
   body: Buffer,
@@ -89,8 +91,6 @@ export async function publishReport(
   requester: Requester,
 ): Promise<ArchivedReport> {
   const archived = await archiveReport(deps.store, report, format, body, contentType);
-  deps.producer.emit(reportAuditEvent(report, format, archived, requester, deps.systemTenant), {
-    pipeline: true,
-  });
+  await deps.audit(reportAuditEvent(report, format, archived, requester, deps.systemTenant));
   return archived;
 }

@@ -30,6 +30,7 @@ program.addCommand((await import('./commands/erase.ts')).eraseCommand());
 program.addCommand(doctorCommand());
 program.addCommand(statusCommand());
 program.addCommand(composeCommand());
+program.addCommand((await import('./commands/report.ts')).reportCommand());
 
 try {
   await program.parseAsync(process.argv);

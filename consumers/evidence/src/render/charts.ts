@@ -1,4 +1,5 @@
 import type { Count } from '../model.ts';
+import { printable } from './view.ts';
 
 /**
  * Charts as inline SVG written here: the report is one self-contained file (no script, no CDN),
@@ -6,7 +7,7 @@ import type { Count } from '../model.ts';
  */
 
 export const escapeXml = (text: string): string =>
-  text
+  printable(text)
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')

@@ -5,10 +5,12 @@ import {
   figureById,
   formatNumber,
   formatShare,
+  objectLockText,
   periodText,
   QUERIES_TITLE,
   queryText,
   reportTitle,
+  retentionTable,
   SECTION_TITLES,
   scopeText,
   verdicts,
@@ -25,18 +27,19 @@ body { font-family: "DejaVu Sans", Arial, sans-serif; color: #1a1a1a; margin: 0 
 h1 { font-size: 24pt; margin: 0 0 1rem; } h2 { font-size: 16pt; border-bottom: 2px solid #1565c0; padding-bottom: .2rem; margin-top: 2rem; }
 h3 { font-size: 12.5pt; margin-top: 1.4rem; }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0; font-size: 9.5pt; }
-th, td { border: 1px solid #ccc; padding: .25rem .4rem; text-align: left; vertical-align: top; word-break: break-word; }
+th, td { border: 1px solid #ccc; padding: .25rem .4rem; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+td:first-child { min-width: 8rem; }
 th { background: #eef3fb; }
 td.n { text-align: right; white-space: nowrap; }
 .cover { min-height: 90vh; display: flex; flex-direction: column; justify-content: center; border-left: 8px solid #1565c0; padding-left: 2rem; }
 .cover dl { display: grid; grid-template-columns: max-content auto; gap: .3rem 1rem; }
 .cover dt { font-weight: bold; }
 .ok { color: #2e7d32; font-weight: bold; } .problem { color: #c62828; font-weight: bold; }
-.q { font-family: monospace; font-size: 9pt; color: #1565c0; }
+.q { font-family: monospace; font-size: 9pt; color: #1565c0; white-space: nowrap; }
 pre { background: #f5f5f5; border: 1px solid #ddd; padding: .5rem; font-size: 8.5pt; white-space: pre-wrap; word-break: break-all; }
 nav ol { line-height: 1.8; }
 svg { display: block; margin: .8rem 0; max-width: 100%; height: auto; }
-section { break-before: page; }
+section, nav { break-before: page; }
 @media print { body { max-width: none; padding: 0; } a { color: inherit; text-decoration: none; } }
 `;
 
@@ -192,19 +195,14 @@ export function renderHtml(report: EvidenceReport): string {
   );
 
   const r = report.retention;
+  const classes = retentionTable(r);
   parts.push(
     `<section id="retention"><h2>${esc(SECTION_TITLES.retention)}</h2>`,
-    `<p>Classes in force (default <b>${esc(r.defaultClass)}</b>); oldest event held in the index per class ${q(r.oldestQuery)}:</p>`,
+    `<p>Classes in force, what the index ${q(r.oldestQuery)} and the archive ${q(r.command)} hold of each. ${esc(objectLockText(r))}.</p>`,
     table(
-      ['class', 'days', 'transitions', 'events indexed', 'oldest indexed'],
-      r.classes.map((k) => [
-        esc(k.name),
-        String(k.days),
-        esc(k.transitions.map((t) => `${t.storageClass} after ${t.afterDays} d`).join(', ') || 'none'),
-        formatNumber(k.indexed),
-        esc(k.oldestIndexed ?? 'none'),
-      ]),
-      [1, 3],
+      classes.header,
+      classes.rows.map((row) => row.map(esc)),
+      [1, 3, 5, 7, 8],
     ),
     '<h3>Legal holds</h3>',
     r.holds.length === 0
@@ -213,23 +211,20 @@ export function renderHtml(report: EvidenceReport): string {
           ['hold', 'tenant', 'from', 'to', 'reason'],
           r.holds.map((h) => [h.id, h.tenant, h.from, h.to, h.reason].map(esc)),
         ),
-    `<h3>Sweeps in the period ${q(r.sweepsQuery)}</h3>`,
+    '<h3>Sweeps in the period</h3>',
     r.sweeps.length === 0
       ? '<p>None.</p>'
       : table(
-          ['deletion record', 'at', 'objects'],
-          r.sweeps.map((s) => [esc(s.key), esc(s.at), String(s.objects)]),
+          ['deletion record', 'at', 'objects', 'signature'],
+          r.sweeps.map((w) => [esc(w.key), esc(w.at), String(w.objects), esc(w.signature)]),
         ),
-    r.archive === undefined
-      ? ''
-      : `<h3>Archive retention report ${q(r.command)}</h3><pre>${esc(JSON.stringify(r.archive, null, 2))}</pre>`,
     '</section>',
   );
 
   const l = report.loss;
   parts.push(
     `<section id="loss"><h2>${esc(SECTION_TITLES.loss)}</h2>`,
-    `<p>reconcile ${q(l.command)}: ${l.ok ? '<span class="ok">no gaps</span>' : `<span class="problem">${l.gaps.length} GAPS</span>`}</p>`,
+    `<p>reconcile ${q(l.command)}: ${l.error ? `<span class="problem">could not run: ${esc(l.error)}</span>` : l.ok ? '<span class="ok">no gaps</span>' : `<span class="problem">${formatNumber(l.gapsTotal)} GAPS</span>`}</p>`,
     table(
       ['count', 'events'],
       Object.entries(l.counts).map(([k, v]) => [esc(k), formatNumber(v)]),
@@ -247,6 +242,9 @@ export function renderHtml(report: EvidenceReport): string {
           ['stage', 'gap'],
           l.gaps.map((g) => [esc(g.stage), esc(g.detail)]),
         )}`
+      : '',
+    l.gapsTotal > l.gaps.length
+      ? `<p>${formatNumber(l.gapsTotal - l.gaps.length)} more: run ${q(l.command)} to list them all.</p>`
       : '',
     '</section>',
   );

@@ -4,10 +4,13 @@ import {
   figureById,
   formatNumber,
   formatShare,
+  objectLockText,
   periodText,
+  printable,
   QUERIES_TITLE,
   queryText,
   reportTitle,
+  retentionTable,
   SECTION_TITLES,
   scopeText,
   verdicts,
@@ -15,7 +18,7 @@ import {
 
 /** Table cells: pipes and line breaks would end the cell (values come from events). */
 const cell = (text: string | number): string =>
-  String(text)
+  printable(String(text))
     .replaceAll('\\', '\\\\')
     .replaceAll('|', '\\|')
     .replaceAll(/[\r\n]+/g, ' ');
@@ -42,7 +45,7 @@ export function renderMarkdown(report: EvidenceReport): string {
     `# ${reportTitle(report)}`,
     '',
     `- Period: ${periodText(report)}`,
-    `- Scope: ${scopeText(report)}; index \`${report.index}\``,
+    `- Scope: ${cell(scopeText(report))}; index \`${report.index}\``,
     `- Generated: ${report.generatedAt}; report id \`${report.id}\``,
     '',
     '## Summary',
@@ -155,21 +158,13 @@ export function renderMarkdown(report: EvidenceReport): string {
     push('Hours with events and no digest:', '', ...i.coverage.hoursWithoutDigest.map((h) => `- ${h}`), '');
 
   const r = report.retention;
+  const classes = retentionTable(r);
   push(
     `## ${SECTION_TITLES.retention}`,
     '',
-    `Classes in force (default \`${r.defaultClass}\`); oldest event held in the index per class [${r.oldestQuery}]:`,
+    `Classes in force, what the index [${r.oldestQuery}] and the archive [${r.command}] hold of each. ${objectLockText(r)}.`,
     '',
-    ...table(
-      ['class', 'days', 'transitions', 'events indexed', 'oldest indexed'],
-      r.classes.map((k) => [
-        k.name,
-        k.days,
-        k.transitions.map((t) => `${t.storageClass} after ${t.afterDays} d`).join(', ') || 'none',
-        formatNumber(k.indexed),
-        k.oldestIndexed ?? 'none',
-      ]),
-    ),
+    ...table(classes.header, classes.rows),
     '',
     `Legal holds: ${r.holds.length === 0 ? 'none' : ''}`,
     '',
@@ -182,22 +177,13 @@ export function renderMarkdown(report: EvidenceReport): string {
       ),
       '',
     );
-  push(`Sweeps in the period [${r.sweepsQuery}]: ${r.sweeps.length === 0 ? 'none' : ''}`, '');
+  push(`Sweeps in the period: ${r.sweeps.length === 0 ? 'none' : ''}`, '');
   if (r.sweeps.length)
     push(
       ...table(
-        ['deletion record', 'at', 'objects'],
-        r.sweeps.map((s) => [s.key, s.at, s.objects]),
+        ['deletion record', 'at', 'objects', 'signature'],
+        r.sweeps.map((w) => [w.key, w.at, w.objects, w.signature]),
       ),
-      '',
-    );
-  if (r.archive !== undefined)
-    push(
-      `Archive retention report [${r.command}]:`,
-      '',
-      '```json',
-      JSON.stringify(r.archive, null, 2),
-      '```',
       '',
     );
 
@@ -205,7 +191,7 @@ export function renderMarkdown(report: EvidenceReport): string {
   push(
     `## ${SECTION_TITLES.loss}`,
     '',
-    `reconcile [${l.command}]: ${l.ok ? 'no gaps' : `${l.gaps.length} GAPS`}.`,
+    `reconcile [${l.command}]: ${l.error ? `could not run: ${l.error}` : l.ok ? 'no gaps' : `${formatNumber(l.gapsTotal)} GAPS`}.`,
     '',
     ...table(
       ['count', 'events'],
@@ -230,6 +216,8 @@ export function renderMarkdown(report: EvidenceReport): string {
       ),
       '',
     );
+  if (l.gapsTotal > l.gaps.length)
+    push(`(${formatNumber(l.gapsTotal - l.gaps.length)} more: run ${l.command} to list them all)`, '');
 
   push(
     `## ${QUERIES_TITLE}`,
@@ -242,5 +230,5 @@ export function renderMarkdown(report: EvidenceReport): string {
     if (q.kind === 'elasticsearch' && q.queryApi) push(`Query API: \`${q.queryApi}\``, '');
     push(q.kind === 'cli' ? '```sh' : '```', queryText(q), '```', '');
   }
-  return `${out.join('\n').trimEnd()}\n`;
+  return `${printable(out.join('\n')).trimEnd()}\n`;
 }

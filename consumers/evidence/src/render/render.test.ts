@@ -92,14 +92,22 @@ function fixture(overrides: Partial<EvidenceReport> = {}): EvidenceReport {
           name: 'standard',
           days: 365,
           transitions: [],
-          oldestIndexed: '2026-03-01T10:00:00.000Z',
           indexed: 12,
+          oldestIndexed: '2026-03-01T10:00:00.000Z',
+          archivedObjects: 5,
+          archivedEvents: 12,
+          oldestArchived: '2026-03-01T10:00:00.000Z',
+          locked: 5,
+          legalHoldObjects: 0,
+          lifecycle: 'applied',
         },
       ],
       oldestQuery: 'Q10',
+      objectLock: { enabled: true, mode: 'GOVERNANCE', days: 1 },
       holds: [],
-      sweeps: [],
-      sweepsQuery: 'Q11',
+      sweeps: [
+        { key: '_control/deletions/x.json', at: '2026-03-01T12:00:00.000Z', objects: 2, signature: 'valid' },
+      ],
       command: 'Q12',
     },
     loss: {
@@ -113,6 +121,7 @@ function fixture(overrides: Partial<EvidenceReport> = {}): EvidenceReport {
           id: 'ev-9',
         },
       ],
+      gapsTotal: 3,
       inFlight: 0,
       command: 'Q13',
     },
@@ -142,9 +151,20 @@ describe('Markdown', () => {
     expect(md).toContain('event ev-9 (tenant acme) is in the clean topic but not in the index');
     expect(md).toContain('### Q1\n\n```\nPOST /audit-events*/_count');
     expect(md).toContain('| ev-1 |');
+    expect(md).toContain('3 GAPS');
+    expect(md).toContain('| standard (default) | 365 | none | 12 | 2026-03-01T10:00:00.000Z | 5 / 12 |');
+    expect(md).toContain('Object Lock: enabled, default GOVERNANCE for 1 days');
+    expect(md).toContain('| _control/deletions/x.json | 2026-03-01T12:00:00.000Z | 2 | valid |');
+    expect(md).toContain('(2 more: run Q13 to list them all)');
+    expect(md).toContain('3 GAPS');
+    expect(md).toContain('| standard (default) | 365 | none | 12 | 2026-03-01T10:00:00.000Z | 5 / 12 |');
+    expect(md).toContain('Object Lock: enabled, default GOVERNANCE for 1 days');
+    expect(md).toContain('| _control/deletions/x.json | 2026-03-01T12:00:00.000Z | 2 | valid |');
+    expect(md).toContain('(2 more: run Q13 to list them all)');
   });
 
-  it('keeps event values inside their table cell', () => {
+  it('keeps event values inside their table cell, control characters made visible', () => {
+    expect(renderMarkdown(fixture({ tenant: 'a\u0000b\nc' }))).toContain('Scope: tenant a\uFFFDb');
     expect(md).toContain('<script>alert(1)</script>\\|pipe');
     expect(md).not.toContain('</script>|pipe');
   });
