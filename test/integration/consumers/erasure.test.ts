@@ -120,6 +120,24 @@ describe('subject erasure (real Kafka, sanitizer, Elasticsearch, S3 store)', () 
     AUDITFLOW_AUDIT_TOPIC: topics.raw,
     ELASTICSEARCH_URL: endpoints().ELASTICSEARCH_URL,
   });
+  /** `auditflow erase` of Alice in acme over this test's index, as JSON. */
+  const eraseAlice = (reason: string, ...more: string[]) =>
+    runCli(
+      [
+        'erase',
+        '--subject',
+        ALICE.id,
+        '--tenant',
+        'acme',
+        '--reason',
+        reason,
+        '--index',
+        index,
+        '--json',
+        ...more,
+      ],
+      cliEnv(),
+    );
   const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string);
 
   const all = async (): Promise<Hit[]> => {
@@ -173,22 +191,7 @@ describe('subject erasure (real Kafka, sanitizer, Elasticsearch, S3 store)', () 
     const byEmailPseudonym = inAcme({ term: { 'user.email': p(ALICE.email) } });
     expect(await count(byEmailPseudonym)).toBe(6);
 
-    const preview = await runCli(
-      [
-        'erase',
-        '--subject',
-        ALICE.id,
-        '--tenant',
-        'acme',
-        '--reason',
-        'preview',
-        '--index',
-        index,
-        '--dry-run',
-        '--json',
-      ],
-      cliEnv(),
-    );
+    const preview = await eraseAlice('preview', '--dry-run');
     expect(preview.code, preview.stderr).toBe(0);
     expect(lastJson(preview.stdout)).toMatchObject({
       matched: 8,
@@ -198,23 +201,7 @@ describe('subject erasure (real Kafka, sanitizer, Elasticsearch, S3 store)', () 
     });
     expect(await count(inAcme({ term: { 'user.id': ALICE.id } }))).toBe(6);
 
-    const erased = await runCli(
-      [
-        'erase',
-        '--subject',
-        ALICE.id,
-        '--tenant',
-        'acme',
-        '--reason',
-        `GDPR Art. 17 request 42 from ${ALICE.id}`,
-        '--identifier',
-        PHONE,
-        '--index',
-        index,
-        '--json',
-      ],
-      cliEnv(),
-    );
+    const erased = await eraseAlice(`GDPR Art. 17 request 42 from ${ALICE.id}`, '--identifier', PHONE);
     expect(erased.code, erased.stderr).toBe(0);
     const result = lastJson(erased.stdout);
     expect(result).toMatchObject({ matched: 8, erased: 8, asActor: 6, asTarget: 2, pseudonym: p(ALICE.id) });
@@ -281,10 +268,7 @@ describe('subject erasure (real Kafka, sanitizer, Elasticsearch, S3 store)', () 
     expect(JSON.stringify(source)).not.toContain(ALICE.id);
 
     // Run again: nothing left to erase (an interrupted erasure is finished the same way).
-    const again = await runCli(
-      ['erase', '--subject', ALICE.id, '--tenant', 'acme', '--reason', 'repeat', '--index', index, '--json'],
-      cliEnv(),
-    );
+    const again = await eraseAlice('repeat');
     expect(again.code, again.stderr).toBe(0);
     expect(lastJson(again.stdout)).toMatchObject({
       matched: 0,
