@@ -22,6 +22,7 @@ import {
   SORT,
   tenantScope,
 } from './query.ts';
+import { REPORTS_PATH, type ReportSources, reportRoute } from './report-route.ts';
 import {
   countAggs,
   lifecycleAggs,
@@ -62,6 +63,8 @@ export interface QueryApiConfig {
   readonly live?: LiveSource;
   /** The sanitizer's pseudonym key; without it `POST /v1/erasures` answers 503. */
   readonly pseudonymKey?: Buffer;
+  /** What `GET /v1/reports` reads; from the archive commands' settings in the environment when unset. */
+  readonly reportSources?: ReportSources;
 }
 
 /** A caller: a query client, or someone holding a viewer token (one tenant, maybe one actor). */
@@ -140,6 +143,15 @@ export function createQueryApi(options: {
     readBody,
     index: config.index,
     pseudonymKey: config.pseudonymKey,
+  });
+
+  const reports = reportRoute({
+    es,
+    producer,
+    logger,
+    index: config.index,
+    selfTenant: config.selfTenant,
+    sources: config.reportSources,
   });
 
   const authenticate = async (req: IncomingMessage): Promise<Principal> => {
@@ -588,6 +600,9 @@ export function createQueryApi(options: {
       } else if (url.pathname === '/v1/export') {
         route = 'export';
         status = await exportEvents(await authenticate(req), filtersOf(url), res);
+      } else if (url.pathname === REPORTS_PATH) {
+        route = 'reports';
+        status = await reports(await authenticate(req), url, res);
       } else if (url.pathname === '/v1/summary') {
         route = 'summary';
         send(res, 200, await summary(await authenticate(req), filtersOf(url), page));

@@ -15,8 +15,12 @@ import {
 } from '@auditflow/evidence';
 import { createTopicsReady, WireCodec } from '@auditflow/kafka';
 import type { Processor } from '@auditflow/processor-runtime';
+import { createAuditProducer } from '@auditflow/producer';
+import { createQueryApi } from '@auditflow/query-api';
 import { type AuditEventInput, loadCatalog, loadRetentionPolicy } from '@auditflow/schemas';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARCHIVE_KEYS,
@@ -346,6 +350,86 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
         expect(report.activity.tagged.find((t) => t.id === 'tag:GDPR:Art30')?.value).toBe(
           expected.personal_data_access,
         );
+    }
+  }, 120_000);
+
+  it("GET /v1/reports answers the same report, archived and audited, within the token's tenants", async () => {
+    const producer = createAuditProducer(
+      {
+        brokers: endpoints().KAFKA_BROKERS.split(','),
+        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
+        topic: auditTopic,
+        spool: { dir: mkdtempSync(join(tmpdir(), 'evidence-api-spool-')) },
+      },
+      { logger: pino({ level: 'silent' }) },
+    );
+    const api = createQueryApi({
+      config: {
+        host: '127.0.0.1',
+        port: 0,
+        index: `${indexPrefix}-*`,
+        exportCap: 100,
+        selfTenant: 'auditflow',
+        clients: [
+          { id: 'auditor', token: 'tok_evidence_auditor_0123456789', tenants: ['*'] },
+          { id: 'other-reader', token: 'tok_evidence_other_0123456789', tenants: [other] },
+        ],
+        reportSources: sources,
+      },
+      es,
+      producer,
+      logger: pino({ level: 'silent' }),
+      registry: new Registry(),
+    });
+    const base = `http://127.0.0.1:${(await api.listen()).port}/v1/reports`;
+    const get = (query: string, token: string) =>
+      fetch(`${base}?${query}`, { headers: { authorization: `Bearer ${token}` } });
+    const period = `from=${new Date(from).toISOString()}&to=${new Date(to()).toISOString()}`;
+    try {
+      const res = await get(
+        `framework=gdpr&${period}&tenant_id=${tenant}&format=md`,
+        'tok_evidence_auditor_0123456789',
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/markdown/);
+      const body = Buffer.from(await res.arrayBuffer());
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      expect(res.headers.get('x-auditflow-report-sha256')).toBe(sha256);
+      const key = res.headers.get('x-auditflow-report-key') as string;
+      expect(
+        createHash('sha256')
+          .update(await store.get(key))
+          .digest('hex'),
+      ).toBe(sha256);
+      const text = body.toString();
+      expect(text).toContain('### Art. 30 Records of processing activities');
+      expect(text).toContain(`| Events logged | ${expected.events} |`);
+      expect(text).toContain(`| Access to personal data | ${expected.personal_data_access} |`);
+      for (const title of Object.values(SECTION_TITLES)) expect(text).toContain(`## ${title}`);
+
+      await producer.flush(30_000);
+      const codec = new WireCodec(endpoints().SCHEMA_REGISTRY_URL);
+      const audited = await Promise.all(
+        (await consumeAll(auditTopic)).map((c) => codec.decode(c.message.value)),
+      );
+      const event = audited.find((e) => e.target?.id === res.headers.get('x-auditflow-report-id'));
+      expect(event).toMatchObject({
+        action: 'audit.report.generated',
+        actor: { id: 'auditor' },
+        tenant_id: tenant,
+      });
+      expect(JSON.parse(event?.details ?? '{}')).toMatchObject({ framework: 'gdpr', format: 'md', sha256 });
+
+      // Another tenant's token may not ask for this tenant; parameters are checked.
+      expect(
+        (await get(`framework=soc2&${period}&tenant_id=${tenant}`, 'tok_evidence_other_0123456789')).status,
+      ).toBe(403);
+      const bad = await get(`framework=pci&${period}`, 'tok_evidence_auditor_0123456789');
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { message: string }).message).toMatch(/^framework: /);
+    } finally {
+      await api.close();
+      await producer.close();
     }
   }, 120_000);
 
