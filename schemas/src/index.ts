@@ -80,4 +80,27 @@ export {
   readSchema,
 } from './schema.ts';
 export { fieldTags, SENSITIVITIES, type Sensitivity, sensitivityMap, untaggedFields } from './sensitivity.ts';
+export {
+  archiveKeySettingsShape,
+  archiverServiceSettings,
+  archiverSettingsShape,
+  DEFAULT_STREAM_BUFFER_BYTES,
+  enricherSettings,
+  fusedSettings,
+  gatewaySettings,
+  indexerSettings,
+  presentSettings,
+  queryApiSettings,
+  SERVICE_SETTINGS,
+  type ServiceSettings,
+  type SettingMeta,
+  s3SettingsShape,
+  sanitizerSettings,
+  settingMeta,
+  settingMetaOf,
+  settingRules,
+  stageSettings,
+  stageSettingsShape,
+  streamerSettings,
+} from './settings.ts';
 export { HEADERS, TOPICS, type TopicName } from './topics.ts';

@@ -1,51 +1,25 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import {
+  archiveKeySettingsShape,
+  archiverSettingsShape,
+  presentSettings,
+  s3SettingsShape,
+} from '@auditflow/schemas';
 import { z } from 'zod';
 import type { S3Settings } from './store.ts';
 
-const s3Schema = z.object({
-  S3_ENDPOINT: z.url('set it to the S3 endpoint, e.g. http://127.0.0.1:9000 (unset for AWS)').optional(),
-  S3_BUCKET: z.string().min(3, 'set it to the archive bucket, e.g. audit-archive').default('audit-archive'),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
-  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-});
-
-const keySchema = z.object({
-  AUDITFLOW_ARCHIVE_SIGNING_KEY: z.string().min(1).optional(),
-  AUDITFLOW_ARCHIVE_SIGNING_KEY_FILE: z.string().min(1).optional(),
-  AUDITFLOW_ARCHIVE_PUBLIC_KEY_FILE: z.string().min(1).optional(),
-});
-
-const archiverSchema = z.object({
-  AUDITFLOW_ARCHIVE_ROLL_SECONDS: z.coerce.number().positive().default(30),
-  AUDITFLOW_ARCHIVE_ROLL_MB: z.coerce.number().positive().default(64),
-  AUDITFLOW_ARCHIVE_MULTIPART_MB: z.coerce.number().min(5, 'S3 parts are at least 5 MB').default(16),
-  AUDITFLOW_ARCHIVE_LOCK_MODE: z.enum(['GOVERNANCE', 'COMPLIANCE', 'none', 'auto']).default('auto'),
-  AUDITFLOW_ARCHIVE_DEFAULT_RETENTION_DAYS: z.coerce.number().int().positive().default(365),
-  AUDITFLOW_RETENTION_FILE: z.string().min(1).optional(),
-  AUDITFLOW_HEALTH_PORT: z.coerce.number().int().min(0).default(8074),
-  /** How long a stop may spend writing open rolls; what is left is read again on restart. */
-  AUDITFLOW_ARCHIVE_DRAIN_SECONDS: z.coerce.number().positive().default(15),
-  /** Everything under one folder of the bucket (e.g. `prod/`); empty: the bucket root. */
-  AUDITFLOW_ARCHIVE_PREFIX: z
-    .string()
-    // Data keys below it take at most ~480 bytes: 512 keeps every key within S3's 1,024.
-    .max(512, 'must be at most 512 characters (keys under it must stay within 1,024 bytes)')
-    .regex(/^$|^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*\/$/, 'must be empty or folder names ending in /')
-    // S3 keys with . or .. segments are refused by some stores: every object would be.
-    .refine((prefix) => !prefix.split('/').some((part) => part === '.' || part === '..'), {
-      message: 'must not contain . or .. folders',
-    })
-    .default(''),
-});
+// Declared with every service's settings in @auditflow/schemas (doctor checks the same rules).
+const s3Schema = z.object(s3SettingsShape);
+const keySchema = z.object(archiveKeySettingsShape);
+const archiverSchema = z.object(archiverSettingsShape);
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
 function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
-  const parsed = schema.safeParse(env);
+  const parsed = schema.safeParse(presentSettings(env));
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   throw new ConfigError(

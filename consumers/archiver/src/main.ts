@@ -10,12 +10,13 @@ import {
 } from '@auditflow/archive';
 import { createAuditProducer } from '@auditflow/producer';
 import {
+  archiverServiceSettings,
   loadRetentionPolicy,
   occurredAtWindowFromEnv,
   systemTenantFromEnv,
   TOPICS,
 } from '@auditflow/schemas';
-import { runService, stageEnv } from '@auditflow/service';
+import { readSettings, runService, stageEnv } from '@auditflow/service';
 import { GetObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
 import { Archiver } from './archiver.ts';
 
@@ -40,6 +41,8 @@ async function lockMode(
 await runService({
   name: 'auditflow-archiver',
   settings: () => {
+    // Every variable against the archiver's declared rules (the ones doctor checks), then read.
+    readSettings(archiverServiceSettings);
     const archiver = archiverSettings();
     return {
       base: stageEnv(),

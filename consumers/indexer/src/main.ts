@@ -1,18 +1,7 @@
-import { occurredAtWindowFromEnv, TOPICS } from '@auditflow/schemas';
+import { indexerSettings, occurredAtWindowFromEnv, TOPICS } from '@auditflow/schemas';
 import { readSettings, runService, stageEnv } from '@auditflow/service';
 import { Client } from '@elastic/elasticsearch';
-import { z } from 'zod';
 import { Indexer } from './indexer.ts';
-
-const indexerSettings = z.object({
-  ELASTICSEARCH_URL: z.url('set it to the Elasticsearch URL, e.g. http://127.0.0.1:9200'),
-  AUDITFLOW_INDEX_PREFIX: z
-    .string()
-    .regex(/^audit-events[a-z0-9-]*$/, 'must start with audit-events')
-    .default('audit-events'),
-  AUDITFLOW_SEARCH_RETENTION_DAYS: z.coerce.number().int().positive().default(365),
-  AUDITFLOW_HEALTH_PORT: z.coerce.number().int().min(0).default(8073),
-});
 
 /** Daily indices past the search retention are deleted this often (where ILM does not). */
 const SWEEP_EVERY_MS = 3_600_000;

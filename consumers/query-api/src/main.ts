@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditProducer } from '@auditflow/producer';
-import { systemTenantFromEnv } from '@auditflow/schemas';
+import { queryApiSettings, systemTenantFromEnv } from '@auditflow/schemas';
 import { readSettings, runService, secretSetting } from '@auditflow/service';
 import { Client } from '@elastic/elasticsearch';
 import { z } from 'zod';
@@ -11,23 +11,8 @@ import { OperatorPolicy } from './masking.ts';
 import { createQueryApi } from './server.ts';
 import { VIEWER_KEY_ENV, viewerKeyFromEnv } from './viewer.ts';
 
-const querySettings = z.object({
-  ELASTICSEARCH_URL: z.url('set it to the Elasticsearch URL'),
-  KAFKA_BROKERS: z.string().min(1, 'needed to audit exports'),
-  SCHEMA_REGISTRY_URL: z.url(),
-  AUDITFLOW_QUERY_TOKEN: z.string().min(16).optional(),
-  AUDITFLOW_QUERY_CLIENTS_FILE: z.string().optional(),
-  AUDITFLOW_QUERY_PORT: z.coerce.number().int().min(0).default(8080),
-  AUDITFLOW_QUERY_HOST: z.string().default('127.0.0.1'),
-  AUDITFLOW_EXPORT_CAP: z.coerce.number().int().positive().default(10_000),
-  /** Rows one client may read page by page (within 15 minutes of its last page) before the walk is audited as an export. */
-  AUDITFLOW_PAGING_AUDIT_ROWS: z.coerce.number().int().positive().default(5000),
-  AUDITFLOW_SPOOL_DIR: z.string().default(join(homedir(), '.cache', 'auditflow', 'spool', 'query-api')),
-  /** The streamer the console's Live page reads (through this API, with the viewer's scope). */
-  AUDITFLOW_STREAM_URL: z
-    .url('the streamer URL, e.g. http://127.0.0.1:8090')
-    .default('http://127.0.0.1:8090'),
-});
+/** Declared with every service's settings in @auditflow/schemas (doctor checks the same rules). */
+const querySettings = queryApiSettings;
 
 const streamToken = z.string().min(16, 'at least 16 characters');
 
@@ -68,7 +53,9 @@ await runService({
         brokers: env.KAFKA_BROKERS.split(','),
         schemaRegistryUrl: env.SCHEMA_REGISTRY_URL,
         clientId: 'auditflow-query-api',
-        spool: { dir: env.AUDITFLOW_SPOOL_DIR },
+        spool: {
+          dir: env.AUDITFLOW_SPOOL_DIR ?? join(homedir(), '.cache', 'auditflow', 'spool', 'query-api'),
+        },
       },
       { logger: logger.child({ component: 'producer' }), metricsRegistry: registry },
     );

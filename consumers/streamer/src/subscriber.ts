@@ -1,4 +1,4 @@
-import type { AuditEventJson } from '@auditflow/schemas';
+import { type AuditEventJson, DEFAULT_STREAM_BUFFER_BYTES } from '@auditflow/schemas';
 import type { KafkaMessage } from 'kafkajs';
 import type { Framer } from './frames.ts';
 import { encodePosition } from './position.ts';
@@ -50,7 +50,7 @@ export interface SubscriberOptions {
 }
 
 /** What one subscriber may queue by default (L3, R3): 1000 frames of 8 KB. */
-export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED_BYTES = DEFAULT_STREAM_BUFFER_BYTES;
 
 /**
  * Delivery state of one subscriber (L2, L3). Every record offered, matching or not, moves the

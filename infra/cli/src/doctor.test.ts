@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkConfig, formatResult, serviceResult, usable, verdict } from './doctor.ts';
+import { z } from 'zod';
+import { checkConfig, formatResult, serviceResult, settingProblems, usable, verdict } from './doctor.ts';
 
 const good = {
   KAFKA_BROKERS: '127.0.0.1:9092,10.0.0.2:9092',
@@ -147,5 +148,54 @@ describe('formatResult', () => {
     const line = formatResult({ name: 'kafka', level: 'fail', detail: 'unreachable', fix: 'start it' }, 8);
     expect(line).toBe('fail  kafka     unreachable  -> start it');
     expect(line).not.toContain('\n');
+  });
+});
+
+describe("checkConfig reads the services' own settings schemas", () => {
+  it('names the service, the variable and the rule of each problem', () => {
+    const problems = settingProblems({
+      ...good,
+      AUDITFLOW_HEALTH_PORT: 'eighty',
+      AUDITFLOW_STREAM_BUFFER: '3',
+    });
+    // Every service with a health port of the shell's refuses it; only the streamer reads the buffer.
+    expect(problems.filter((p) => p.variable === 'AUDITFLOW_HEALTH_PORT').map((p) => p.service)).toEqual([
+      'sanitizer',
+      'enricher',
+      'fused',
+      'indexer',
+      'archiver',
+    ]);
+    expect(problems.find((p) => p.variable === 'AUDITFLOW_STREAM_BUFFER')).toEqual({
+      service: 'streamer',
+      variable: 'AUDITFLOW_STREAM_BUFFER',
+      rule: 'at least 10 events',
+      missing: false,
+    });
+    const [buffer] = checkConfig({ ...good, AUDITFLOW_STREAM_BUFFER: '3' }, noFiles);
+    expect(buffer).toMatchObject({ name: 'config AUDITFLOW_STREAM_BUFFER', level: 'fail' });
+    expect(buffer?.detail).toBe("'3' at least 10 events (read by streamer)");
+  });
+
+  it("reports a service's rule as that service declares it, not a list of doctor's own", () => {
+    const services = [
+      { service: 'one', schema: z.object({ ONE_LIMIT: z.coerce.number().max(5, 'at most 5') }) },
+      { service: 'two', schema: z.object({ ONE_LIMIT: z.string().optional(), TWO_URL: z.url('a URL') }) },
+    ];
+    const results = checkConfig({ ONE_LIMIT: '9', TWO_URL: 'nope' }, noFiles, new Set(), services);
+    expect(results.map((r) => [r.name, r.detail])).toEqual([
+      ['config ONE_LIMIT', "'9' at most 5 (read by one)"],
+      ['config TWO_URL', "'nope' a URL (read by two)"],
+    ]);
+    expect(checkConfig({ ONE_LIMIT: '4', TWO_URL: 'http://x' }, noFiles, new Set(), services)).toEqual([
+      { name: 'config', level: 'ok', detail: '2 settings valid' },
+    ]);
+  });
+
+  it('reads an empty variable as unset, as the services do', () => {
+    expect(checkConfig({ ...good, AUDITFLOW_INDEX_PREFIX: '' }, noFiles)[0]?.level).toBe('ok');
+    const [missing] = checkConfig({ ...good, ELASTICSEARCH_URL: '' }, noFiles);
+    expect(missing).toMatchObject({ name: 'config ELASTICSEARCH_URL', level: 'fail' });
+    expect(missing?.detail).toBe('not set (needed by indexer, query-api)');
   });
 });

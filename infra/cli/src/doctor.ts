@@ -1,9 +1,10 @@
 /**
- * The pure half of `auditflow doctor`: which settings the services read and what makes each
- * valid, how check results add up to a verdict, and how they are printed. The probes (network
- * I/O) live in commands/doctor.ts.
+ * The pure half of `auditflow doctor`: the environment checked against every service's own
+ * settings schema (declared once in @auditflow/schemas, read by each service at start), how
+ * check results add up to a verdict, and how they are printed. The probes (network I/O) live in
+ * commands/doctor.ts.
  */
-import { parseDuration, TENANT_ID_PATTERN, TENANT_ID_RULE } from '@auditflow/schemas';
+import { presentSettings, SERVICE_SETTINGS, type ServiceSettings, settingMetaOf } from '@auditflow/schemas';
 import { z } from 'zod';
 
 /** skip: not tried because what it depends on failed (the failure is reported on its own line). */
@@ -17,256 +18,112 @@ export interface CheckResult {
   readonly fix?: string;
 }
 
-interface Setting {
-  readonly name: string;
-  /** Who reads it, for the message. */
-  readonly usedBy: string;
-  readonly schema: z.ZodType;
-  readonly fix: string;
-  /** Required unless this other setting is set (a file alternative). */
-  readonly unlessSet?: string;
-  readonly optional?: boolean;
-  /** The value names a file that must exist. */
-  readonly file?: boolean;
+/** One variable a service's declared schema refuses: the service, the variable, the rule. */
+export interface SettingProblem {
+  readonly service: string;
+  readonly variable: string;
+  readonly rule: string;
+  /** The variable is not set (or empty). */
+  readonly missing: boolean;
 }
 
-const hostPorts = z
-  .string()
-  .regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, 'must be comma-separated host:port pairs');
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
-const token = z.string().min(16, 'must be at least 16 characters');
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
-const path = z.string().min(1);
-const duration = z
-  .string()
-  .refine((v) => (parseDuration(v) ?? 0) > 0, 'must be a duration such as 90s, 15m, 24h or 30d');
-
-/** Every setting a pipeline service reads at start (see each service's main.ts). */
-export const SETTINGS: readonly Setting[] = [
-  {
-    name: 'KAFKA_BROKERS',
-    usedBy: 'every service',
-    schema: hostPorts,
-    fix: 'set it to the bootstrap servers, e.g. 127.0.0.1:9092',
-  },
-  {
-    name: 'SCHEMA_REGISTRY_URL',
-    usedBy: 'every service',
-    schema: httpUrl,
-    fix: 'set it to the Confluent-compatible registry, e.g. http://127.0.0.1:8081/apis/ccompat/v7',
-  },
-  {
-    name: 'ELASTICSEARCH_URL',
-    usedBy: 'indexer, query-api',
-    schema: httpUrl,
-    fix: 'set it to Elasticsearch, e.g. http://127.0.0.1:9200',
-  },
-  {
-    name: 'S3_ENDPOINT',
-    usedBy: 'archiver',
-    schema: httpUrl,
-    fix: 'set it to the S3 endpoint, e.g. http://127.0.0.1:9000',
-  },
-  {
-    name: 'S3_BUCKET',
-    usedBy: 'archiver',
-    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'is not a valid S3 bucket name'),
-    fix: 'set it to the archive bucket, audit-archive',
-  },
-  {
-    name: 'AWS_ACCESS_KEY_ID',
-    usedBy: 'archiver',
-    schema: z.string().min(3, 'is too short'),
-    fix: 'set the S3 access key (local stack: pnpm auditflow stack env)',
-  },
-  {
-    name: 'AWS_SECRET_ACCESS_KEY',
-    usedBy: 'archiver',
-    schema: z.string().min(8, 'is too short'),
-    fix: 'set the S3 secret key (local stack: pnpm auditflow stack env)',
-  },
-  {
-    name: 'AWS_REGION',
-    usedBy: 'archiver',
-    schema: z.string().min(1),
-    fix: 'set the S3 region, e.g. us-east-1',
-  },
-  {
-    name: 'AUDITFLOW_GATEWAY_TOKEN',
-    usedBy: 'gateway',
-    schema: token,
-    unlessSet: 'AUDITFLOW_GATEWAY_CLIENTS_FILE',
-    fix: 'set a token of 16+ characters (openssl rand -base64 24) or AUDITFLOW_GATEWAY_CLIENTS_FILE',
-  },
-  {
-    name: 'AUDITFLOW_QUERY_TOKEN',
-    usedBy: 'query-api',
-    schema: token,
-    unlessSet: 'AUDITFLOW_QUERY_CLIENTS_FILE',
-    fix: 'set a token of 16+ characters (openssl rand -base64 24) or AUDITFLOW_QUERY_CLIENTS_FILE',
-  },
-  {
-    name: 'AUDITFLOW_STREAM_TOKEN',
-    usedBy: 'streamer',
-    schema: token,
-    optional: true,
-    fix: 'set a token of 16+ characters (openssl rand -base64 24)',
-  },
-  {
-    name: 'AUDITFLOW_PSEUDONYM_KEY',
-    usedBy: 'sanitizer',
-    schema: z.string().regex(/^[0-9a-f]{64,}$/i, 'must hold at least 32 bytes as hex'),
-    unlessSet: 'AUDITFLOW_PSEUDONYM_KEY_FILE',
-    fix: 'generate one with `openssl rand -hex 32`, or point AUDITFLOW_PSEUDONYM_KEY_FILE at a file holding it',
-  },
-  {
-    name: 'AUDITFLOW_REDACTION_KEY',
-    usedBy: 'sanitizer',
-    schema: z.string().regex(/^[0-9a-f]{64,}$/i, 'must hold at least 32 bytes as hex'),
-    unlessSet: 'AUDITFLOW_REDACTION_KEY_FILE',
-    fix: 'generate one with `openssl rand -hex 32` (a key of its own, not the pseudonym key), or point AUDITFLOW_REDACTION_KEY_FILE at a file holding it',
-  },
-  ...(
-    [
-      ['AUDITFLOW_PSEUDONYM_KEY_FILE', 'sanitizer'],
-      ['AUDITFLOW_REDACTION_KEY_FILE', 'sanitizer'],
-      ['AUDITFLOW_SANITIZER_KEY_NAMES', 'sanitizer'],
-      ['AUDITFLOW_SANITIZER_RULES', 'sanitizer'],
-      ['AUDITFLOW_PII_POLICY', 'sanitizer'],
-      ['AUDITFLOW_ACTION_CATALOG', 'enricher'],
-      ['AUDITFLOW_RETENTION_POLICY', 'enricher'],
-      ['AUDITFLOW_METADATA', 'enricher'],
-      ['AUDITFLOW_GATEWAY_CLIENTS_FILE', 'gateway'],
-      ['AUDITFLOW_QUERY_CLIENTS_FILE', 'query-api'],
-    ] as const
-  ).map(
-    ([name, usedBy]): Setting => ({
-      name,
-      usedBy,
-      schema: path,
-      optional: true,
-      file: true,
-      fix: 'point it at an existing file, or unset it to use the built-in default',
-    }),
-  ),
-  ...(
-    [
-      ['AUDITFLOW_GATEWAY_PORT', 'gateway'],
-      ['AUDITFLOW_QUERY_PORT', 'query-api'],
-    ] as const
-  ).map(
-    ([name, usedBy]): Setting => ({
-      name,
-      usedBy,
-      schema: port,
-      optional: true,
-      fix: 'set a port number 0-65535 or unset it for the default',
-    }),
-  ),
-  ...(
-    [
-      ['AUDITFLOW_OCCURRED_AT_MAX_AHEAD', 'sdk, gateway', '24h'],
-      ['AUDITFLOW_OCCURRED_AT_MAX_BEHIND', 'sdk, gateway', '30d'],
-      ['AUDITFLOW_GATEWAY_AUTH_FAILURE_INTERVAL', 'gateway', '60s'],
-    ] as const
-  ).map(
-    ([name, usedBy, fallback]): Setting => ({
-      name,
-      usedBy,
-      schema: duration,
-      optional: true,
-      fix: `set a duration such as 90s, 15m, 24h or 30d, or unset it (default ${fallback})`,
-    }),
-  ),
-  {
-    name: 'AUDITFLOW_SYSTEM_TENANT',
-    usedBy: 'every service (the pipeline audits itself under it)',
-    schema: z.string().regex(TENANT_ID_PATTERN, TENANT_ID_RULE),
-    optional: true,
-    fix: 'set a tenant id (lower-case letters, digits, - _ .) or unset it (default auditflow)',
-  },
-  {
-    name: 'AUDITFLOW_SANITIZER_EVENT_BUDGET_MS',
-    usedBy: 'sanitizer',
-    schema: z.coerce.number().int().min(10),
-    optional: true,
-    fix: 'set a whole number of milliseconds >= 10, or unset it (default 2000)',
-  },
-  {
-    name: 'AUDITFLOW_EXPORT_CAP',
-    usedBy: 'query-api',
-    schema: positiveInt,
-    optional: true,
-    fix: 'set a whole number > 0 or unset it (default 10000)',
-  },
-  {
-    name: 'AUDITFLOW_SEARCH_RETENTION_DAYS',
-    usedBy: 'indexer',
-    schema: positiveInt,
-    optional: true,
-    fix: 'set a whole number of days > 0 or unset it (default 365)',
-  },
-  {
-    name: 'AUDITFLOW_INDEX_PREFIX',
-    usedBy: 'indexer',
-    schema: z.string().regex(/^audit-events[a-z0-9-]*$/, 'must start with audit-events'),
-    optional: true,
-    fix: 'use audit-events or audit-events-<suffix> (lower case) so Kibana and the query API find it',
-  },
-];
+const unset = (value: string | undefined): boolean => value === undefined || value === '';
 
 /**
- * Validates the environment the services will see. One result per bad setting (named, with
- * the fix), or one ok line when all are good.
+ * Every problem each service's own settings schema (@auditflow/schemas' SERVICE_SETTINGS, the
+ * schemas the services read at start) finds in `env`, in pipeline order and the schemas' order.
+ */
+export function settingProblems(
+  env: Readonly<Record<string, string | undefined>>,
+  services: readonly ServiceSettings[] = SERVICE_SETTINGS,
+): SettingProblem[] {
+  const read = presentSettings(env);
+  return services.flatMap(({ service, schema }) => {
+    const parsed = schema.safeParse(read);
+    if (parsed.success) return [];
+    return parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '(settings)');
+      return { service, variable, rule: issue.message, missing: unset(read[variable]) };
+    });
+  });
+}
+
+/** The declared field of `variable` in the first service schema that has it. */
+function fieldOf(variable: string, services: readonly ServiceSettings[]): z.ZodType | undefined {
+  for (const { schema } of services) {
+    const field = (schema.shape as Record<string, z.ZodType>)[variable];
+    if (field) return field;
+  }
+  return undefined;
+}
+
+/** "every service", or the services by name. */
+function readers(names: readonly string[], services: readonly ServiceSettings[]): string {
+  const unique = [...new Set(names)];
+  return unique.length === services.length ? 'every service' : unique.join(', ');
+}
+
+/** A rule's "not set: <fix>" or "not set (nor X): <fix>" without the fix (printed after the arrow). */
+const missingText = (rule: string): string => /^not set(?: \(nor [A-Z0-9_]+\))?/.exec(rule)?.[0] ?? 'not set';
+
+/**
+ * Validates the environment the services will see against every service's own settings schema.
+ * One result per bad variable (the services that refuse it, the rule, the fix), then a check that
+ * each file a setting names exists; or one ok line when all are good.
  */
 export function checkConfig(
   env: Readonly<Record<string, string | undefined>>,
   fileExists: (path: string) => boolean,
   /** Settings whose value came from the local stack's defaults, not the environment. */
   fromStack: ReadonlySet<string> = new Set(),
+  services: readonly ServiceSettings[] = SERVICE_SETTINGS,
 ): CheckResult[] {
+  const byVariable = new Map<string, SettingProblem[]>();
+  for (const problem of settingProblems(env, services)) {
+    byVariable.set(problem.variable, [...(byVariable.get(problem.variable) ?? []), problem]);
+  }
   const problems: CheckResult[] = [];
-  let valid = 0;
-  for (const setting of SETTINGS) {
-    const value = env[setting.name];
-    const name = `config ${setting.name}`;
-    if (value === undefined || value === '') {
-      if (setting.optional || (setting.unlessSet && env[setting.unlessSet])) continue;
+  for (const [variable, found] of byVariable) {
+    const first = found[0] as SettingProblem;
+    const meta = settingMetaOf(fieldOf(variable, services) ?? z.never());
+    const who = readers(
+      found.map((p) => p.service),
+      services,
+    );
+    const value = env[variable] ?? '';
+    // Secrets are never echoed back, only their length.
+    const shown =
+      meta?.secret || /TOKEN|SECRET|KEY$/.test(variable) ? `(${value.length} characters)` : `'${value}'`;
+    problems.push({
+      name: `config ${variable}`,
+      level: 'fail',
+      detail: first.missing
+        ? `${missingText(first.rule)} (needed by ${who})`
+        : `${shown} ${first.rule} (read by ${who})`,
+      fix: meta?.fix ?? first.rule,
+    });
+  }
+  // Settings naming a file: the file must be there (the service reads it at start).
+  const declared = new Map<string, string[]>();
+  for (const { service, schema } of services)
+    for (const variable of Object.keys(schema.shape))
+      declared.set(variable, [...(declared.get(variable) ?? []), service]);
+  for (const [variable, names] of declared) {
+    const value = env[variable];
+    if (unset(value) || byVariable.has(variable)) continue;
+    const meta = settingMetaOf(fieldOf(variable, services) ?? z.never());
+    if (meta?.file && !fileExists(value as string)) {
       problems.push({
-        name,
+        name: `config ${variable}`,
         level: 'fail',
-        detail: `not set (needed by ${setting.usedBy})`,
-        fix: setting.fix,
+        detail: `file ${value} does not exist (read by ${readers(names, services)})`,
+        fix: meta.fix,
       });
-      continue;
     }
-    const parsed = setting.schema.safeParse(value);
-    if (!parsed.success) {
-      const reason = parsed.error.issues[0]?.message ?? 'is invalid';
-      // Secrets are never echoed back, only their length.
-      const shown = /TOKEN|SECRET|KEY$/.test(setting.name) ? `(${value.length} characters)` : `'${value}'`;
-      problems.push({
-        name,
-        level: 'fail',
-        detail: `${shown} ${reason} (read by ${setting.usedBy})`,
-        fix: setting.fix,
-      });
-      continue;
-    }
-    if (setting.file && !fileExists(value)) {
-      problems.push({
-        name,
-        level: 'fail',
-        detail: `file ${value} does not exist (read by ${setting.usedBy})`,
-        fix: setting.fix,
-      });
-      continue;
-    }
-    valid++;
   }
   if (problems.length > 0) return problems;
-  const defaults = SETTINGS.filter((s) => fromStack.has(s.name)).length;
+  const valid = [...declared.keys()].filter((v) => !unset(env[v])).length;
+  const defaults = [...declared.keys()].filter((v) => fromStack.has(v)).length;
   return [
     {
       name: 'config',

@@ -1,30 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, kafkaSecurityFromEnv } from '@auditflow/kafka';
-import { z } from 'zod';
-
-const envSchema = z.object({
-  KAFKA_BROKERS: z
-    .string('set it to the Kafka bootstrap servers, e.g. 127.0.0.1:9092')
-    .min(1, 'set it to the Kafka bootstrap servers, e.g. 127.0.0.1:9092'),
-  SCHEMA_REGISTRY_URL: z.url('set it to the Confluent-compatible registry URL'),
-  AUDITFLOW_INSTANCE_ID: z.string().min(1).optional(),
-  /** Records larger than this go to the DLQ as `oversized` (the SDK refuses events over 900,000 bytes). */
-  AUDITFLOW_MAX_EVENT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024, "at least 1024 bytes; the default is 1048576 (Kafka's default message size)")
-    .default(1_048_576),
-});
+import { presentSettings, stageSettings } from '@auditflow/schemas';
+import type { z } from 'zod';
 
 /**
  * A service's settings from the environment, checked once at start against `schema`: a
  * ConfigError names every bad variable and its rule (and where the local stack's values are).
+ * An empty variable is an unset one (as doctor reads it).
  */
 export function readSettings<S extends z.ZodType>(
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
 ): z.output<S> {
-  const parsed = schema.safeParse(env);
+  const parsed = schema.safeParse(presentSettings(env));
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   throw new ConfigError(
@@ -34,10 +22,11 @@ export function readSettings<S extends z.ZodType>(
 
 /**
  * The settings every stage reads (processors, indexer, archiver), checked once at start; each
- * error names the variable and the fix.
+ * error names the variable and the fix. The schema is the one `auditflow doctor` checks
+ * (@auditflow/schemas' service settings).
  */
-export function stageEnv(env: NodeJS.ProcessEnv = process.env): z.output<typeof envSchema> {
-  const settings = readSettings(envSchema, env);
+export function stageEnv(env: NodeJS.ProcessEnv = process.env): z.output<typeof stageSettings> {
+  const settings = readSettings(stageSettings, env);
   // Kafka's TLS/SASL settings are read where clients are made; checked here so a mistake stops the start.
   kafkaSecurityFromEnv(env);
   return settings;

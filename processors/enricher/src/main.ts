@@ -1,10 +1,11 @@
 import { runProcessorService } from '@auditflow/processor-runtime';
-import { TOPICS } from '@auditflow/schemas';
+import { enricherSettings, TOPICS } from '@auditflow/schemas';
 import { enrichEvent, enricherContextFromEnv } from './enrich.ts';
 
 await runProcessorService({
   name: 'enricher',
   healthPort: 8072,
+  settings: enricherSettings,
   declare: (env) => {
     const ctx = enricherContextFromEnv(env);
     return {

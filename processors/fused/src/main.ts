@@ -1,12 +1,13 @@
 import { enricherContextFromEnv } from '@auditflow/enricher';
 import { resendWindowFromEnv, runProcessorService } from '@auditflow/processor-runtime';
 import { sanitizerContextFromEnv } from '@auditflow/sanitizer';
-import { TOPICS } from '@auditflow/schemas';
+import { fusedSettings, TOPICS } from '@auditflow/schemas';
 import { fusedTransform } from './fused.ts';
 
 await runProcessorService({
   name: 'fused',
   healthPort: 8071,
+  settings: fusedSettings,
   declare: (env) => ({
     transform: fusedTransform(sanitizerContextFromEnv(env), enricherContextFromEnv(env)),
     config: {

@@ -23,6 +23,8 @@ export function runProcessorService(options: {
   name: string;
   /** AUDITFLOW_HEALTH_PORT when not set. */
   healthPort: number;
+  /** The stage's environment schema (@auditflow/schemas' service settings, which doctor checks). */
+  settings?: z.ZodType;
   declare: (env: NodeJS.ProcessEnv) => ProcessorDeclaration;
 }): Promise<void> {
   const portSettings = z.object({
@@ -31,6 +33,7 @@ export function runProcessorService(options: {
   return runService({
     name: `auditflow-${options.name}`,
     settings: () => {
+      if (options.settings) readSettings(options.settings);
       const base = { ...stageEnv(), ...readSettings(portSettings) };
       try {
         return { ...base, declared: options.declare(process.env) };

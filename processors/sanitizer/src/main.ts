@@ -1,10 +1,11 @@
 import { resendWindowFromEnv, runProcessorService } from '@auditflow/processor-runtime';
 import { sanitizeEvent, sanitizerContextFromEnv } from '@auditflow/redaction';
-import { TOPICS } from '@auditflow/schemas';
+import { sanitizerSettings, TOPICS } from '@auditflow/schemas';
 
 await runProcessorService({
   name: 'sanitizer',
   healthPort: 8071,
+  settings: sanitizerSettings,
   declare: (env) => {
     const ctx = sanitizerContextFromEnv(env);
     return {

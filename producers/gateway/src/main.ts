@@ -1,13 +1,16 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditProducer, kafkaSecurityFromEnv } from '@auditflow/producer';
-import { runService, stageEnv } from '@auditflow/service';
+import { gatewaySettings } from '@auditflow/schemas';
+import { readSettings, runService, stageEnv } from '@auditflow/service';
 import { gatewayConfigFromEnv, resolveGatewayConfig } from './config.ts';
 import { createGateway } from './server.ts';
 
 await runService({
   name: 'auditflow-gateway',
   settings: () => ({
+    // Every variable against the gateway's declared rules (the ones doctor checks), then read.
+    declared: readSettings(gatewaySettings),
     base: stageEnv(),
     gateway: resolveGatewayConfig(gatewayConfigFromEnv(process.env)),
     spoolDir: process.env.AUDITFLOW_SPOOL_DIR ?? join(homedir(), '.cache', 'auditflow', 'spool', 'gateway'),

@@ -202,17 +202,17 @@ async function elasticsearchChecks(url: string, prefix: string): Promise<CheckRe
 
 /** The endpoint and credentials (HeadBucket), then Object Lock on the archive bucket. */
 async function s3Checks(env: Env): Promise<CheckResult[]> {
-  const bucket = env.S3_BUCKET as string;
+  const bucket = env.S3_BUCKET || 'audit-archive';
   const client = new S3Client({
     endpoint: env.S3_ENDPOINT,
-    region: env.AWS_REGION,
+    region: env.AWS_REGION || 'us-east-1',
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    credentials: {
-      accessKeyId: env.AWS_ACCESS_KEY_ID as string,
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY as string,
-    },
+    // Without keys, the SDK's own chain (environment, profile, instance role), as the archiver.
+    ...(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } }
+      : {}),
     maxAttempts: 1,
   });
   const signal = () => ({ abortSignal: AbortSignal.timeout(TIMEOUT_MS) });
@@ -301,9 +301,12 @@ export async function runDoctor(processEnv: NodeJS.ProcessEnv = process.env): Pr
     usable(config, 'ELASTICSEARCH_URL', 'AUDITFLOW_INDEX_PREFIX')
       ? elasticsearchChecks(at('ELASTICSEARCH_URL'), at('AUDITFLOW_INDEX_PREFIX') || 'audit-events')
       : Promise.resolve([skip('elasticsearch', 'ELASTICSEARCH_URL invalid')]),
-    usable(config, 'S3_ENDPOINT', 'S3_BUCKET', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION')
-      ? s3Checks(merged)
-      : Promise.resolve([skip('s3', 'S3 settings invalid')]),
+    // S3_ENDPOINT unset is AWS's S3 (the archiver's default): not probed from here.
+    !at('S3_ENDPOINT')
+      ? Promise.resolve([skip('s3', 'S3_ENDPOINT not set (AWS S3 is not probed)')])
+      : usable(config, 'S3_ENDPOINT', 'S3_BUCKET', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION')
+        ? s3Checks(merged)
+        : Promise.resolve([skip('s3', 'S3 settings invalid')]),
     serviceChecks(),
   ];
   return [...config, ...(await Promise.all(probes)).flat()];
