@@ -42,7 +42,11 @@ describe('read_committed with interleaved aborted transactions (real broker)', (
   });
 
   it('hides every record of an aborted transaction, whatever order the aborts came in', async () => {
-    const [first, second, third] = [await transactional('a'), await transactional('b'), await transactional('c')];
+    const [first, second, third] = [
+      await transactional('a'),
+      await transactional('b'),
+      await transactional('c'),
+    ];
     const send = (tx: Awaited<ReturnType<Producer['transaction']>>, value: string) =>
       tx.send({ topic, messages: [{ key: value, value }] });
 
