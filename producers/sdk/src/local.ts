@@ -16,7 +16,7 @@ import {
   FlushTimeoutError,
   ProducerClosedError,
 } from './producer.ts';
-import { SequenceWaiters, within } from './progress.ts';
+import { SequenceWaiters, whenRoom, within } from './progress.ts';
 import { type LineSink, RotatingFileSink, StdoutSink } from './sinks.ts';
 import { SpoolFullError } from './spool.ts';
 import { type EmitOptions, EventStamper } from './stamp.ts';
@@ -111,14 +111,10 @@ export class LocalAuditProducer {
 
   /** emit(), waiting for the sink to take lines when its buffer is full. */
   async emitAsync(event: AuditEventInput, options: EmitOptions = {}): Promise<EmitReceipt> {
-    for (;;) {
-      try {
-        return this.emit(event, options);
-      } catch (err) {
-        if (!(err instanceof SpoolFullError)) throw err;
-        await this.sink.drained();
-      }
-    }
+    return whenRoom(
+      () => this.emit(event, options),
+      () => this.sink.drained(),
+    );
   }
 
   /** Resolves once the line is written and, for the file sink, fsynced. */
@@ -133,16 +129,10 @@ export class LocalAuditProducer {
     events: readonly AuditEventInput[],
     options: EmitOptions = {},
   ): Promise<EmitReceipt[]> {
-    let receipts: EmitReceipt[];
-    for (;;) {
-      try {
-        receipts = this.emitAll(events, options);
-        break;
-      } catch (err) {
-        if (!(err instanceof SpoolFullError)) throw err;
-        await this.sink.drained();
-      }
-    }
+    const receipts = await whenRoom(
+      () => this.emitAll(events, options),
+      () => this.sink.drained(),
+    );
     const [first, last] = [receipts[0], receipts.at(-1)];
     if (first && last) await this.durable(first.sequence, last.sequence);
     return receipts;

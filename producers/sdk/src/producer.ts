@@ -14,7 +14,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { type AuditProducerConfig, type ResolvedProducerConfig, resolveProducerConfig } from './config.ts';
 import { formatTraceparent } from './correlation.ts';
 import { ProducerMetrics } from './metrics.ts';
-import { SequenceWaiters, within } from './progress.ts';
+import { SequenceWaiters, whenRoom, within } from './progress.ts';
 import { brokerRefusal } from './refusal.ts';
 import { Spool, type SpooledRecord, SpoolFullError } from './spool.ts';
 import { type EmitOptions, EventStamper } from './stamp.ts';
@@ -191,14 +191,16 @@ export class AuditProducer {
 
   /** emit(), but with spool.onFull='block' it waits for room instead of throwing. */
   async emitAsync(event: AuditEventInput, options: EmitOptions = {}): Promise<EmitReceipt> {
-    for (;;) {
-      try {
-        return this.emit(event, options);
-      } catch (err) {
-        if (!(err instanceof SpoolFullError) || this.config.spool.onFull !== 'block') throw err;
-        await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
-      }
-    }
+    return whenRoom(
+      () => this.emit(event, options),
+      () => this.room(),
+    );
+  }
+
+  /** A wait for room in the spool when `spool.onFull` is 'block'; undefined otherwise. */
+  private room(): Promise<void> | undefined {
+    if (this.config.spool.onFull !== 'block') return undefined;
+    return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
   }
 
   /**
@@ -219,16 +221,10 @@ export class AuditProducer {
     events: readonly AuditEventInput[],
     options: EmitOptions = {},
   ): Promise<EmitReceipt[]> {
-    let receipts: EmitReceipt[];
-    for (;;) {
-      try {
-        receipts = this.emitAll(events, options);
-        break;
-      } catch (err) {
-        if (!(err instanceof SpoolFullError) || this.config.spool.onFull !== 'block') throw err;
-        await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
-      }
-    }
+    const receipts = await whenRoom(
+      () => this.emitAll(events, options),
+      () => this.room(),
+    );
     const last = receipts.at(-1);
     if (last) await Promise.race([this.delivered(last.sequence), this.spool.sync()]);
     return receipts;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SpoolFullError } from './spool.ts';
 
 /**
  * Callers waiting for a sequence number to be reached (acknowledged by Kafka, written by a local
@@ -34,4 +35,20 @@ export async function within(done: Promise<void>, timeoutMs: number): Promise<bo
   const result = await Promise.race([done.then(() => 'done' as const), timeout]);
   timer.abort();
   return result === 'done';
+}
+
+/**
+ * `attempt` again each time it throws SpoolFullError and `room` gives a wait for room (undefined:
+ * do not wait, the error stands); any other error stands.
+ */
+export async function whenRoom<T>(attempt: () => T, room: () => Promise<void> | undefined): Promise<T> {
+  for (;;) {
+    try {
+      return attempt();
+    } catch (err) {
+      const wait = err instanceof SpoolFullError ? room() : undefined;
+      if (!wait) throw err;
+      await wait;
+    }
+  }
 }
