@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -387,7 +387,7 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
     const period = `from=${new Date(from).toISOString()}&to=${new Date(to()).toISOString()}`;
     try {
       const res = await get(
-        `framework=gdpr&${period}&tenant_id=${tenant}&format=md`,
+        `framework=fedramp&${period}&tenant_id=${tenant}&format=md`,
         'tok_evidence_auditor_0123456789',
       );
       expect(res.status).toBe(200);
@@ -402,7 +402,9 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
           .digest('hex'),
       ).toBe(sha256);
       const text = body.toString();
-      expect(text).toContain('### Art. 30 Records of processing activities');
+      // The README's sample report is this one: AUDITFLOW_SAMPLE_REPORT=docs/sample-report.md writes it.
+      if (process.env.AUDITFLOW_SAMPLE_REPORT) writeFileSync(process.env.AUDITFLOW_SAMPLE_REPORT, body);
+      expect(text).toContain('### AU-3 Content of audit records');
       expect(text).toContain(`| Events logged | ${expected.events} |`);
       expect(text).toContain(`| Access to personal data | ${expected.personal_data_access} |`);
       for (const title of Object.values(SECTION_TITLES)) expect(text).toContain(`## ${title}`);
@@ -418,7 +420,11 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
         actor: { id: 'auditor' },
         tenant_id: tenant,
       });
-      expect(JSON.parse(event?.details ?? '{}')).toMatchObject({ framework: 'gdpr', format: 'md', sha256 });
+      expect(JSON.parse(event?.details ?? '{}')).toMatchObject({
+        framework: 'fedramp',
+        format: 'md',
+        sha256,
+      });
 
       // Another tenant's token may not ask for this tenant; parameters are checked.
       expect(
