@@ -77,7 +77,7 @@ export async function startServer(
   if (existing !== undefined) {
     await waitReady(server, existing, dirs.log);
     // Seeding is idempotent: a stack started by an older version gets what is new (S3 users).
-    await server.afterReady?.(paths);
+    await server.afterReady?.(paths, (line) => report(`${server.name}: ${line}`));
     report(`${server.name}: already running (pid ${existing})`);
     return { name: server.name, pid: existing, alreadyRunning: true, seconds: 0 };
   }
@@ -97,7 +97,7 @@ export async function startServer(
   const pid = launchDetached(server.launch(paths, dirs), dirs.log, dirs.pidFile);
   report(`${server.name}: started (pid ${pid}), waiting until it serves on 127.0.0.1:${server.ports[0]}`);
   await waitReady(server, pid, dirs.log);
-  await server.afterReady?.(paths);
+  await server.afterReady?.(paths, (line) => report(`${server.name}: ${line}`));
   const seconds = (Date.now() - started) / 1000;
   report(`${server.name}: ready on 127.0.0.1:${server.ports[0]} after ${seconds.toFixed(1)}s`);
   return { name: server.name, pid, alreadyRunning: false, seconds };

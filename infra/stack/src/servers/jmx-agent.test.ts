@@ -22,4 +22,16 @@ describe('JMX exporter agent', () => {
     expect(createKafkaServer(19092, 19093).ports).toEqual([19092, 19093]);
     expect(createKafkaServer(19092, 19093, undefined, 19404).ports).toEqual([19092, 19093, 19404]);
   });
+
+  it('tells how to restart a broker an older stack started without the agent', async () => {
+    const lines: string[] = [];
+    // Nothing listens on port 1: the broker serves no metrics.
+    await createKafkaServer(19092, 19093, undefined, 1).afterReady?.(paths, (line) => lines.push(line));
+    expect(lines).toEqual([
+      expect.stringContaining('pnpm auditflow stack down kafka && pnpm auditflow stack up'),
+    ]);
+    const quiet: string[] = [];
+    await createKafkaServer(19092, 19093).afterReady?.(paths, (line) => quiet.push(line));
+    expect(quiet).toEqual([]);
+  });
 });

@@ -6,7 +6,7 @@ import { installMavenClasspath } from '../install.ts';
 import { pickJdk } from '../jdk.ts';
 import type { StackPaths } from '../paths.ts';
 import { installJmxAgent, jmxAgentConfig, jmxAgentOption } from './jmx-agent.ts';
-import type { LocalServer, ServerDirs } from './server.ts';
+import { type LocalServer, probe, type ServerDirs } from './server.ts';
 
 export const KAFKA_VERSION = '4.3.1';
 /** log4j-core's version in Kafka's dependency tree; the slf4j binding must match it. */
@@ -154,6 +154,15 @@ export function createKafkaServer(
 
     // Readiness is a real Kafka ApiVersions round trip: a listening socket alone is not a broker.
     ready: () => apiVersionsAnswers(port),
+
+    // A broker an older `stack up` started has no metrics agent: Prometheus reads it as down
+    // (AuditflowKafkaBrokerDown) until it is restarted once.
+    async afterReady(_paths, report) {
+      if (!metricsPort || (await probe(`http://127.0.0.1:${metricsPort}/metrics`))?.status === 200) return;
+      report?.(
+        `serves no metrics on 127.0.0.1:${metricsPort} (started before its metrics agent was added); restart it once: pnpm auditflow stack down kafka && pnpm auditflow stack up`,
+      );
+    },
 
     async runningVersion() {
       return (await apiVersionsAnswers(port)) ? KAFKA_VERSION : undefined;

@@ -40,7 +40,8 @@ export interface LocalServer {
   prepare(paths: StackPaths, dirs: ServerDirs): Promise<void>;
   launch(paths: StackPaths, dirs: ServerDirs): LaunchSpec;
   ready(): Promise<boolean>;
-  afterReady?(paths: StackPaths): Promise<void>;
+  /** `report` takes lines worth telling the user (e.g. a restart an older stack needs). */
+  afterReady?(paths: StackPaths, report?: (line: string) => void): Promise<void>;
   /** The version the running server reports, or undefined when it does not answer. */
   runningVersion(): Promise<string | undefined>;
 }
