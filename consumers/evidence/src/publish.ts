@@ -72,7 +72,7 @@ export function reportAuditEvent(
         events: report.activity.total,
         incomplete: report.completeness.incompleteTotal,
         integrity_ok: report.integrity.ok,
-        gaps: report.loss.gaps.length,
+        gaps: report.loss.gapsTotal,
       },
     },
   };

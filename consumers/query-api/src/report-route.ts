@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import {
+  chromiumExecutable,
   type EvidenceSources,
   evidenceSourcesFromEnv,
   FORMATS,
@@ -71,6 +72,14 @@ export function reportRoute(deps: {
     const from = Date.parse(parseTime(p.from, now));
     const to = p.to ? Date.parse(parseTime(p.to, now)) : now;
     if (!(from <= to)) throw new QueryError(400, 'invalid_parameter', 'from: must not be after to');
+    if (p.format === 'pdf') {
+      // Before any work: a host without a browser cannot print, and says so.
+      try {
+        chromiumExecutable();
+      } catch (err) {
+        throw new QueryError(503, 'pdf_unavailable', (err as Error).message);
+      }
+    }
     const generated = await generateReport(
       sourcesOrThrow(),
       { framework: p.framework, from, to, ...(tenant === undefined ? {} : { tenant }) },
