@@ -39,7 +39,7 @@ td.n { text-align: right; white-space: nowrap; }
 pre { background: #f5f5f5; border: 1px solid #ddd; padding: .5rem; font-size: 8.5pt; white-space: pre-wrap; word-break: break-all; }
 nav ol { line-height: 1.8; }
 svg { display: block; margin: .8rem 0; max-width: 100%; height: auto; }
-section, nav { break-before: page; }
+section, nav { break-before: page; } #summary { break-before: auto; }
 @media print { body { max-width: none; padding: 0; } a { color: inherit; text-decoration: none; } }
 `;
 

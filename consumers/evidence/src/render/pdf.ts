@@ -32,6 +32,9 @@ export async function htmlToPdf(
   const browser = await puppeteer.launch({
     executablePath: chromiumExecutable(options.env),
     headless: true,
+    // A loaded machine starts a browser slowly; the defaults (30 s, 180 s) are for idle ones.
+    timeout: 120_000,
+    protocolTimeout: 600_000,
     // Root in CI containers has no user namespace for the sandbox; /dev/shm is small there.
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
   });
