@@ -61,6 +61,8 @@ const PLAN: {
 ];
 
 const catalog = loadCatalog();
+const AUDITOR = 'tok_evidence_auditor_0123456789';
+const OTHER_READER = 'tok_evidence_other_0123456789';
 const planned = PLAN.flatMap((p) => Array.from({ length: p.n }, () => p));
 const expected = {
   events: planned.length,
@@ -353,12 +355,13 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
     }
   }, 120_000);
 
-  it("GET /v1/reports answers the same report, archived and audited, within the token's tenants", async () => {
+  /** The query API on this test's index and sources, auditing to `topic`. */
+  async function queryApi(topic: string) {
     const producer = createAuditProducer(
       {
         brokers: endpoints().KAFKA_BROKERS.split(','),
         schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-        topic: auditTopic,
+        topic,
         spool: { dir: mkdtempSync(join(tmpdir(), 'evidence-api-spool-')) },
       },
       { logger: pino({ level: 'silent' }) },
@@ -371,8 +374,8 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
         exportCap: 100,
         selfTenant: 'auditflow',
         clients: [
-          { id: 'auditor', token: 'tok_evidence_auditor_0123456789', tenants: ['*'] },
-          { id: 'other-reader', token: 'tok_evidence_other_0123456789', tenants: [other] },
+          { id: 'auditor', token: AUDITOR, tenants: ['*'] },
+          { id: 'other-reader', token: OTHER_READER, tenants: [other] },
         ],
         reportSources: sources,
       },
@@ -381,15 +384,24 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
       logger: pino({ level: 'silent' }),
       registry: new Registry(),
     });
-    const base = `http://127.0.0.1:${(await api.listen()).port}/v1/reports`;
-    const get = (query: string, token: string) =>
-      fetch(`${base}?${query}`, { headers: { authorization: `Bearer ${token}` } });
+    const url = `http://127.0.0.1:${(await api.listen()).port}`;
+    return {
+      producer,
+      get: (path: string, token = AUDITOR) =>
+        fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } }),
+      close: async () => {
+        await api.close();
+        await producer.close();
+      },
+    };
+  }
+
+  it("GET /v1/reports answers the same report, archived and audited, within the token's tenants", async () => {
+    const { producer, get: getPath, close } = await queryApi(auditTopic);
+    const get = (query: string, token: string) => getPath(`/v1/reports?${query}`, token);
     const period = `from=${new Date(from).toISOString()}&to=${new Date(to()).toISOString()}`;
     try {
-      const res = await get(
-        `framework=fedramp&${period}&tenant_id=${tenant}&format=md`,
-        'tok_evidence_auditor_0123456789',
-      );
+      const res = await get(`framework=fedramp&${period}&tenant_id=${tenant}&format=md`, AUDITOR);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/markdown/);
       const body = Buffer.from(await res.arrayBuffer());
@@ -427,15 +439,12 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
       });
 
       // Another tenant's token may not ask for this tenant; parameters are checked.
-      expect(
-        (await get(`framework=soc2&${period}&tenant_id=${tenant}`, 'tok_evidence_other_0123456789')).status,
-      ).toBe(403);
-      const bad = await get(`framework=pci&${period}`, 'tok_evidence_auditor_0123456789');
+      expect((await get(`framework=soc2&${period}&tenant_id=${tenant}`, OTHER_READER)).status).toBe(403);
+      const bad = await get(`framework=pci&${period}`, AUDITOR);
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { message: string }).message).toMatch(/^framework: /);
     } finally {
-      await api.close();
-      await producer.close();
+      await close();
     }
   }, 120_000);
 
@@ -498,5 +507,32 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
     // The events without an outcome are still listed under AU-3, not elsewhere.
     expect(report.completeness.incompleteTotal).toBe(3);
     expect(report.completeness.incomplete.every((e) => e.missing.join() === 'outcome')).toBe(true);
+  }, 120_000);
+
+  it("the log's own reads count: an export and a report through the query API, back through the pipeline", async () => {
+    // The API audits into the pipeline's raw topic this time, as deployed: its records are indexed.
+    const { get, close } = await queryApi(topics.raw);
+    const period = `from=${new Date(from).toISOString()}&to=${new Date(to()).toISOString()}`;
+    try {
+      const exported = await get(`/v1/export?tenant_id=${tenant}&format=ndjson&limit=5`);
+      expect(exported.status).toBe(200);
+      await exported.text();
+      expect((await get(`/v1/reports?framework=soc2&${period}&tenant_id=${tenant}`)).status).toBe(200);
+    } finally {
+      await close();
+    }
+    // One document was deleted above; the export's two records and the report's one come in.
+    const total = planned.length + 7 - 1 + 3;
+    expect(await countWhen(es, indexPrefix, total)).toBe(total);
+    const report = await collect('soc2');
+    const reads = report.activity.figures.find((f) => f.id === 'log_reads');
+    expect(reads?.value).toBe(3);
+    expect(reads?.breakdown).toEqual(
+      expect.arrayContaining([
+        { key: 'audit.log.export_started', count: 1 },
+        { key: 'audit.log.exported', count: 1 },
+        { key: 'audit.report.generated', count: 1 },
+      ]),
+    );
   }, 120_000);
 });
