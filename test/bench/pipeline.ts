@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Indexer } from '@auditflow/indexer';
 import { createAuditProducer } from '@auditflow/producer';
 import { type AuditEventInput, auditEventType, toAuditEvent } from '@auditflow/schemas';
+import { resolvePaths, stackStatus } from '@auditflow/stack';
 import { Client } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
@@ -15,7 +16,7 @@ import type { Deployment } from '../../infra/cli/src/pipeline.ts';
 import { benchEvent, sampleEvent } from '../support/events.ts';
 import { createPipelineTopics, type PipelineTopics } from '../support/pipeline-topics.ts';
 import { secretEvents } from '../support/secret-corpus.ts';
-import { cpuSecondsOf, rssOf } from './rss.ts';
+import { cpuSecondsOf, groupCpuSecondsOf, rssOf } from './rss.ts';
 import { percentile, printTable } from './stats.ts';
 
 export interface PipelineBenchResult {
@@ -44,6 +45,33 @@ export interface PipelineBenchResult {
   searchable_all_stages_p50_ms: number;
   searchable_all_stages_p99_ms: number;
   pipeline_split_searchable_p99_ms: number;
+  /**
+   * CPU µs per event of everything the measured window ran: the stages, the bench process (the
+   * SDK emitting, the clean-topic counter) and the Kafka, Elasticsearch and registry servers.
+   */
+  pipeline_fused_all_cpu_us: number;
+  pipeline_split_all_cpu_us: number;
+  /** What this machine's cores could move at that CPU per event, were nothing else running. */
+  pipeline_fused_cpu_bound_events_per_s: number;
+}
+
+const SERVERS_MEASURED = ['kafka', 'elasticsearch', 'registry'] as const;
+
+/** The local stack's servers that run in the measured path, by name, with their pids. */
+async function measuredServers(): Promise<[string, number][]> {
+  const status = await stackStatus(resolvePaths());
+  return status
+    .filter((s) => (SERVERS_MEASURED as readonly string[]).includes(s.name) && s.pid !== undefined)
+    .map((s) => [s.name, s.pid as number]);
+}
+
+/** CPU seconds so far of the servers and of this process (the SDK and the counter). */
+function otherCpu(servers: readonly [string, number][]): Map<string, number> {
+  const { user, system } = process.cpuUsage();
+  return new Map([
+    ['bench (SDK)', (user + system) / 1e6],
+    ...servers.map(([name, pid]) => [name, groupCpuSecondsOf(pid)] as [string, number]),
+  ]);
 }
 
 /** CPU seconds used so far by each stage's process. */
@@ -86,6 +114,8 @@ interface DeploymentRun {
   searchableP99Ms: number;
   /** CPU time per event of each child at a steady 500 events/s (the latency phase), µs. */
   steadyCpuUsPerEvent: Record<string, number>;
+  /** The same window's CPU per event of the bench process and the servers, µs. */
+  otherCpuUsPerEvent: Record<string, number>;
 }
 
 /** Waits until the index holds `n` documents (at most 5 minutes). */
@@ -276,8 +306,15 @@ export async function benchPipeline(options: {
     searchable_all_stages_p50_ms: fused.searchableP50Ms,
     searchable_all_stages_p99_ms: fused.searchableP99Ms,
     pipeline_split_searchable_p99_ms: split.searchableP99Ms,
+    pipeline_fused_all_cpu_us: allCpuUs(fused),
+    pipeline_split_all_cpu_us: allCpuUs(split),
+    pipeline_fused_cpu_bound_events_per_s: Math.round((cpus().length * 1e6) / allCpuUs(fused)),
   };
 }
+
+/** Every measured process's CPU per event together: stages, bench process, servers. */
+const allCpuUs = (run: DeploymentRun): number =>
+  [...Object.values(run.cpuUsPerEvent), ...Object.values(run.otherCpuUsPerEvent)].reduce((a, b) => a + b, 0);
 
 /**
  * End-to-end throughput SDK -> raw -> processors -> clean, each processor stage in its own
@@ -352,6 +389,8 @@ async function runDeployment(
       await sleep(50);
     }
 
+    const servers = await measuredServers();
+    const otherAtStart = otherCpu(servers);
     const cpuAtStart = cpuOf(stages);
     const started = performance.now();
     for (let i = 0; i < count; i++) {
@@ -379,6 +418,12 @@ async function runDeployment(
     }
     const seconds = (performance.now() - started) / 1000;
     const cpuUsPerEvent = cpuUsPerEventSince(stages, cpuAtStart, count);
+    const otherCpuUsPerEvent = Object.fromEntries(
+      [...otherCpu(servers)].map(([name, cpu]) => [
+        name,
+        Math.round(((cpu - (otherAtStart.get(name) ?? cpu)) * 1e6) / count),
+      ]),
+    );
     const rss = Object.fromEntries(
       Object.entries(peak).map(([name, bytes]) => [name, Math.round(bytes / 2 ** 20)]),
     );
@@ -396,6 +441,7 @@ async function runDeployment(
       searchableP50Ms: percentile(searchable, 50),
       searchableP99Ms: percentile(searchable, 99),
       steadyCpuUsPerEvent,
+      otherCpuUsPerEvent,
     };
     const path = deployment === 'split' ? 'sanitizer -> enricher' : 'fused sanitizer+enricher';
     printTable(
@@ -409,6 +455,10 @@ async function runDeployment(
         [
           `CPU per event ${Object.keys(cpuUsPerEvent).join(' / ')}`,
           `${Object.values(cpuUsPerEvent).join(' / ')} µs`,
+        ],
+        [
+          `CPU per event ${Object.keys(otherCpuUsPerEvent).join(' / ')}`,
+          `${Object.values(otherCpuUsPerEvent).join(' / ')} µs`,
         ],
         [`peak RSS ${Object.keys(rss).join(' / ')}`, `${Object.values(rss).join(' / ')} MiB`],
         [
