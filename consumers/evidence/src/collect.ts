@@ -47,6 +47,7 @@ import {
   type Scope,
   scoped,
 } from './queries.ts';
+import { summarize } from './summary.ts';
 
 /** Everything a report reads: the index, the archive, the topics (for loss accounting), the policies. */
 export interface EvidenceSources {
@@ -457,7 +458,7 @@ export async function collectEvidence(
   const integritySection = await integrity(sources, scope, log);
   const retentionSection = await retention(sources, scope, log);
   const lossSection = await loss(sources, scope, listCap, log);
-  return {
+  const findings: Omit<EvidenceReport, 'summary'> = {
     format: REPORT_FORMAT,
     id: request.id ?? randomUUID(),
     framework: request.framework,
@@ -473,5 +474,17 @@ export async function collectEvidence(
     retention: retentionSection,
     loss: lossSection,
     queries: log.queries,
+  };
+  // Key order is the JSON's: the summary right after the controls it judges.
+  const { activity: a, completeness: co, integrity: i, retention: r, loss: l, queries, ...head } = findings;
+  return {
+    ...head,
+    summary: summarize(findings),
+    activity: a,
+    completeness: co,
+    integrity: i,
+    retention: r,
+    loss: l,
+    queries,
   };
 }

@@ -20,3 +20,4 @@ export { renderMarkdown } from './render/markdown.ts';
 export { chromiumExecutable } from './render/pdf.ts';
 export { SECTION_TITLES } from './render/view.ts';
 export { DEFAULT_INDEX, evidenceSourcesFromEnv, type SourceOverrides } from './sources.ts';
+export { summarize } from './summary.ts';

@@ -179,6 +179,20 @@ export interface ControlEvidence {
   }[];
 }
 
+export interface ReportSummary {
+  readonly sections: readonly {
+    readonly section: SectionId;
+    readonly ok: boolean;
+    readonly finding: string;
+  }[];
+  /** Per control: the sections evidencing it that found a problem (none: ok). */
+  readonly controls: readonly {
+    readonly id: string;
+    readonly ok: boolean;
+    readonly problems: readonly SectionId[];
+  }[];
+}
+
 export interface EvidenceReport {
   readonly format: typeof REPORT_FORMAT;
   readonly id: string;
@@ -189,6 +203,7 @@ export interface EvidenceReport {
   readonly tenant: string | null;
   readonly index: string;
   readonly controls: readonly ControlEvidence[];
+  readonly summary: ReportSummary;
   readonly activity: ActivitySection;
   readonly completeness: CompletenessSection;
   readonly integrity: IntegritySection;

@@ -268,6 +268,12 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
     const report = JSON.parse(body.toString()) as EvidenceReport;
 
     expect(report.controls.map((c) => c.id)).toEqual(['CC6.1', 'CC6.2', 'CC7.2']);
+    // The events without an outcome are CC6.1's only problem; nothing is lost or altered yet.
+    expect(report.summary.controls).toEqual([
+      { id: 'CC6.1', ok: false, problems: ['completeness'] },
+      { id: 'CC6.2', ok: true, problems: [] },
+      { id: 'CC7.2', ok: true, problems: [] },
+    ]);
     const figures = Object.fromEntries(report.activity.figures.map((f) => [f.id, f.value]));
     expect(figures).toEqual(expected);
     expect(report.activity.byOutcome).toEqual(
@@ -499,6 +505,10 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
     );
 
     const report = await collect('iso27001');
+    expect(report.summary.controls).toEqual([
+      { id: 'A.8.15', ok: false, problems: ['completeness', 'integrity'] },
+      { id: 'A.8.16', ok: false, problems: ['loss'] },
+    ]);
     expect(report.loss.ok).toBe(false);
     expect(report.loss.gaps).toEqual([expect.objectContaining({ stage: 'index', id: lost })]);
     expect(report.integrity.ok).toBe(false);

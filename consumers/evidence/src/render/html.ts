@@ -13,7 +13,6 @@ import {
   retentionTable,
   SECTION_TITLES,
   scopeText,
-  verdicts,
 } from './view.ts';
 
 /**
@@ -96,10 +95,10 @@ export function renderHtml(report: EvidenceReport): string {
     '<section id="summary"><h2>Summary</h2>',
     table(
       ['section', 'result', 'finding'],
-      verdicts(report).map((v) => [
+      report.summary.sections.map((v) => [
         `<a href="#${v.section}">${esc(SECTION_TITLES[v.section])}</a>`,
         v.ok ? '<span class="ok">ok</span>' : '<span class="problem">PROBLEM</span>',
-        esc(v.text),
+        esc(v.finding),
       ]),
     ),
     '</section>',
@@ -107,7 +106,13 @@ export function renderHtml(report: EvidenceReport): string {
 
   parts.push(`<section id="controls"><h2>${esc(CONTROLS_TITLE)}</h2>`);
   for (const control of report.controls) {
-    parts.push(`<h3>${esc(control.id)} ${esc(control.title)}</h3><p>${esc(control.requirement)}</p><ul>`);
+    const status = report.summary.controls.find((s) => s.id === control.id);
+    const verdict = status?.ok
+      ? '<span class="ok">ok</span>'
+      : `<span class="problem">PROBLEM in ${esc((status?.problems ?? []).map((s) => SECTION_TITLES[s]).join(', '))}</span>`;
+    parts.push(
+      `<h3>${esc(control.id)} ${esc(control.title)}</h3><p>${esc(control.requirement)} Result: ${verdict}</p><ul>`,
+    );
     for (const e of control.evidence) {
       const figures = (e.figures ?? [])
         .map((id) => figureById(report, id))

@@ -13,7 +13,6 @@ import {
   retentionTable,
   SECTION_TITLES,
   scopeText,
-  verdicts,
 } from './view.ts';
 
 /** Table cells: pipes and line breaks would end the cell (values come from events). */
@@ -52,14 +51,18 @@ export function renderMarkdown(report: EvidenceReport): string {
     '',
     ...table(
       ['section', 'result', 'finding'],
-      verdicts(report).map((v) => [SECTION_TITLES[v.section], v.ok ? 'ok' : 'PROBLEM', v.text]),
+      report.summary.sections.map((v) => [SECTION_TITLES[v.section], v.ok ? 'ok' : 'PROBLEM', v.finding]),
     ),
     '',
     `## ${CONTROLS_TITLE}`,
     '',
   );
   for (const control of report.controls) {
-    push(`### ${control.id} ${control.title}`, '', control.requirement, '');
+    const status = report.summary.controls.find((s) => s.id === control.id);
+    const verdict = status?.ok
+      ? 'every section evidencing it found no problem'
+      : `PROBLEM in ${(status?.problems ?? []).map((s) => SECTION_TITLES[s]).join(', ')}`;
+    push(`### ${control.id} ${control.title}`, '', `${control.requirement} Result: ${verdict}.`, '');
     for (const e of control.evidence) {
       const figures = (e.figures ?? [])
         .map((id) => figureById(report, id))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FRAMEWORK_DEFINITIONS } from '../frameworks.ts';
 import { type EvidenceReport, REPORT_FORMAT } from '../model.ts';
+import { summarize } from '../summary.ts';
 import { barChart, stackedColumns } from './charts.ts';
 import { renderHtml } from './html.ts';
 import { renderReport } from './index.ts';
@@ -10,7 +11,7 @@ import { SECTION_TITLES } from './view.ts';
 const HOSTILE = '<script>alert(1)</script>|pipe';
 
 function fixture(overrides: Partial<EvidenceReport> = {}): EvidenceReport {
-  return {
+  const base: Omit<EvidenceReport, 'summary'> = {
     format: REPORT_FORMAT,
     id: '0190c1d2-0000-7000-8000-000000000001',
     framework: 'soc2',
@@ -137,6 +138,7 @@ function fixture(overrides: Partial<EvidenceReport> = {}): EvidenceReport {
     ],
     ...overrides,
   };
+  return { ...base, summary: overrides.summary ?? summarize(base) };
 }
 
 describe('Markdown', () => {
@@ -167,6 +169,28 @@ describe('Markdown', () => {
     expect(renderMarkdown(fixture({ tenant: 'a\u0000b\nc' }))).toContain('Scope: tenant a\uFFFDb');
     expect(md).toContain('<script>alert(1)</script>\\|pipe');
     expect(md).not.toContain('</script>|pipe');
+  });
+});
+
+describe('summary', () => {
+  it('judges each section, and a control by the sections evidencing it', () => {
+    const { summary } = fixture();
+    expect(summary.sections.map((s) => [s.section, s.ok])).toEqual([
+      ['activity', true],
+      ['completeness', false],
+      ['integrity', false],
+      ['retention', true],
+      ['loss', false],
+    ]);
+    // CC6.1: activity and completeness; CC6.2: activity only; CC7.2: activity, loss, integrity, retention.
+    expect(summary.controls).toEqual([
+      { id: 'CC6.1', ok: false, problems: ['completeness'] },
+      { id: 'CC6.2', ok: true, problems: [] },
+      { id: 'CC7.2', ok: false, problems: ['loss', 'integrity'] },
+    ]);
+    const md = renderMarkdown(fixture());
+    expect(md).toContain('Result: PROBLEM in Loss accounting, Integrity.');
+    expect(md).toContain('Result: every section evidencing it found no problem.');
   });
 });
 

@@ -1,6 +1,7 @@
 import type { EvidenceQuery, EvidenceReport, RetentionSection, SectionId } from '../model.ts';
+import { formatNumber } from '../summary.ts';
 
-/** What every rendering shares: titles, number formats, the query text and the verdicts. */
+/** What every rendering shares: titles, number formats, the query text. */
 
 export const SECTION_TITLES: Readonly<Record<SectionId, string>> = {
   activity: 'Activity',
@@ -18,8 +19,7 @@ export const QUERIES_TITLE = 'Evidence queries';
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 export const printable = (text: string): string => text.replace(CONTROL, '\uFFFD');
 
-export const formatNumber = (n: number): string => n.toLocaleString('en-US');
-export const formatShare = (share: number): string => `${(Math.floor(share * 10_000) / 100).toFixed(2)} %`;
+export { formatNumber, formatShare } from '../summary.ts';
 
 export function reportTitle(report: EvidenceReport): string {
   return `${report.frameworkName}: audit log evidence`;
@@ -36,41 +36,6 @@ export const scopeText = (report: EvidenceReport): string =>
 export function queryText(query: EvidenceQuery): string {
   if (query.kind === 'cli') return query.command;
   return `${query.method} ${query.path}\n${JSON.stringify(query.body, null, 2)}`;
-}
-
-/** One line per section: whether it found a problem. */
-export function verdicts(report: EvidenceReport): { section: SectionId; ok: boolean; text: string }[] {
-  const c = report.completeness;
-  const i = report.integrity;
-  return [
-    { section: 'activity', ok: true, text: `${formatNumber(report.activity.total)} events logged` },
-    {
-      section: 'completeness',
-      ok: c.incompleteTotal === 0,
-      text: `${formatShare(c.share)} of events complete; ${formatNumber(c.incompleteTotal)} lack a field`,
-    },
-    {
-      section: 'integrity',
-      ok: i.ok,
-      text: i.ok
-        ? `archive verified: ${formatNumber(i.objects)} objects in ${formatNumber(i.digests)} signed digests; every hour with events digested`
-        : `${i.problems.length} archive problems; ${i.coverage.hoursWithoutDigest.length} hours with events and no digest`,
-    },
-    {
-      section: 'retention',
-      ok: true,
-      text: `${report.retention.classes.length} classes in force; ${report.retention.holds.length} legal holds; ${report.retention.sweeps.length} sweeps in the period`,
-    },
-    {
-      section: 'loss',
-      ok: report.loss.ok,
-      text: report.loss.error
-        ? `reconcile could not run: ${report.loss.error}`
-        : report.loss.ok
-          ? `no gaps: every emitted event accounted for (${formatNumber(report.loss.inFlight)} in flight)`
-          : `${formatNumber(report.loss.gapsTotal)} gaps`,
-    },
-  ];
 }
 
 /** The figure an id names in the report, with its control's label. */
