@@ -240,6 +240,8 @@ async function completeness(
   const incompleteTotal = await count(es, index, query);
   const body = {
     query,
+    // Re-run, the same request gives the whole count (hits.total) beside the listed events.
+    track_total_hits: true,
     size: Math.min(listCap, 10_000),
     sort: [{ [FIELDS.time]: { order: 'asc', unmapped_type: 'date' } }, { 'event.id': { order: 'asc' } }],
     _source: AU3_SOURCE,
