@@ -3,6 +3,7 @@ import {
   gatewaySettings,
   indexerSettings,
   presentSettings,
+  queryApiSettings,
   SERVICE_SETTINGS,
   sanitizerSettings,
   settingMetaOf,
@@ -84,5 +85,20 @@ describe('service settings', () => {
     expect(
       indexerSettings.parse(presentSettings({ ...local, AUDITFLOW_INDEX_PREFIX: '' })).AUDITFLOW_INDEX_PREFIX,
     ).toBe('audit-events');
+  });
+
+  it('the query API checks its report and erasure settings too (doctor reads the same schema)', () => {
+    const issues = (env: object) =>
+      queryApiSettings
+        .safeParse({ ...local, ...env })
+        .error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issues({ AUDITFLOW_ARCHIVE_PREFIX: 'prod', AUDITFLOW_PSEUDONYM_KEY: 'xyz' })).toEqual([
+      'AUDITFLOW_ARCHIVE_PREFIX: must be empty or folder names ending in /',
+      'AUDITFLOW_PSEUDONYM_KEY: must hold at least 32 bytes as hex',
+    ]);
+    expect(issues({ AUDITFLOW_S3_CLI_ACCESS_KEY_ID: 'cli' })).toEqual([
+      'AUDITFLOW_S3_CLI_SECRET_ACCESS_KEY: not set, while AUDITFLOW_S3_CLI_ACCESS_KEY_ID is: set both AUDITFLOW_S3_CLI_ACCESS_KEY_ID and AUDITFLOW_S3_CLI_SECRET_ACCESS_KEY, or neither',
+    ]);
+    expect(settingMetaOf(queryApiSettings.shape.AUDITFLOW_CHROMIUM)?.file).toBe(true);
   });
 });

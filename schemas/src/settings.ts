@@ -358,6 +358,53 @@ export const streamerSettings = z.object({
     .default(30_000),
 });
 
+/** The CLI's own S3 identity (reads the archive, may create reports under _control/reports/). */
+export const S3_CLI_ACCESS_KEY_ENV = 'AUDITFLOW_S3_CLI_ACCESS_KEY_ID';
+export const S3_CLI_SECRET_KEY_ENV = 'AUDITFLOW_S3_CLI_SECRET_ACCESS_KEY';
+/** The browser that prints PDF reports (else `chromium` on the PATH). */
+export const CHROMIUM_ENV = 'AUDITFLOW_CHROMIUM';
+
+/**
+ * What the query API's evidence reports (GET /v1/reports) read besides Elasticsearch and Kafka:
+ * the archive as the archive commands read it (the store with the CLI's S3 identity, the
+ * verifying key, the prefix and roll window), the retention policy, the occurred_at window,
+ * and the browser for PDF. All optional: without a verifying key reports are off, without a
+ * browser PDF is; the service says so at start.
+ */
+export const queryApiReportShape = {
+  ...s3SettingsShape,
+  [S3_CLI_ACCESS_KEY_ENV]: note(z.string().min(1).optional(), {
+    fix: `set the CLI's S3 access key, with ${S3_CLI_SECRET_KEY_ENV} (local stack: pnpm auditflow stack env)`,
+  }),
+  [S3_CLI_SECRET_KEY_ENV]: note(z.string().min(1).optional(), {
+    fix: `set the CLI's S3 secret key, with ${S3_CLI_ACCESS_KEY_ENV}`,
+    secret: true,
+  }),
+  AUDITFLOW_ARCHIVE_PUBLIC_KEY_FILE: archiveKeySettingsShape.AUDITFLOW_ARCHIVE_PUBLIC_KEY_FILE,
+  AUDITFLOW_ARCHIVE_PREFIX: archiverSettingsShape.AUDITFLOW_ARCHIVE_PREFIX,
+  AUDITFLOW_ARCHIVE_ROLL_SECONDS: archiverSettingsShape.AUDITFLOW_ARCHIVE_ROLL_SECONDS,
+  AUDITFLOW_ARCHIVE_MULTIPART_MB: archiverSettingsShape.AUDITFLOW_ARCHIVE_MULTIPART_MB,
+  AUDITFLOW_RETENTION_FILE: archiverSettingsShape.AUDITFLOW_RETENTION_FILE,
+  ...occurredAtWindow,
+  [CHROMIUM_ENV]: r
+    .file(
+      'point it at the Chromium executable (Debian: /usr/bin/chromium), or unset it to use chromium on the PATH',
+    )
+    .optional(),
+};
+
+/** Both or neither of the CLI's S3 keys (a lone one is a mistake, not the default identity). */
+function bothOrNeither(a: string, b: string) {
+  return (env: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if ((env[a] === undefined) !== (env[b] === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [env[a] === undefined ? a : b],
+        message: `not set, while ${env[a] === undefined ? b : a} is: set both ${a} and ${b}, or neither`,
+      });
+  };
+}
+
 export const queryApiSettings = z
   .object({
     // Kafka and the registry for the exports it audits (not a consumer: no stage settings beyond).
@@ -377,6 +424,10 @@ export const queryApiSettings = z
       .httpUrl('the streamer URL, e.g. http://127.0.0.1:8090')
       .default('http://127.0.0.1:8090'),
     ...systemTenant,
+    ...queryApiReportShape,
+    // Erasure (POST /v1/erasures) pseudonymises with the sanitizer's key; without one it is off.
+    AUDITFLOW_PSEUDONYM_KEY: sanitizerShape.AUDITFLOW_PSEUDONYM_KEY,
+    AUDITFLOW_PSEUDONYM_KEY_FILE: sanitizerShape.AUDITFLOW_PSEUDONYM_KEY_FILE,
   })
   .superRefine(
     oneOf(
@@ -384,7 +435,8 @@ export const queryApiSettings = z
       'AUDITFLOW_QUERY_CLIENTS_FILE',
       'set a token of 16+ characters (openssl rand -base64 24) or AUDITFLOW_QUERY_CLIENTS_FILE',
     ),
-  );
+  )
+  .superRefine(bothOrNeither(S3_CLI_ACCESS_KEY_ENV, S3_CLI_SECRET_KEY_ENV));
 
 /**
  * The environment as every service reads its settings: a variable set to the empty string is

@@ -21,6 +21,16 @@ export interface SourceOverrides {
   readonly lagAllowanceMs?: number;
 }
 
+/** `read()`, its failure named after the setting it reads (a file's error says only the path). */
+function named<T>(setting: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if ((err as Error).message.includes(setting)) throw err;
+    throw new Error(`${setting}: ${(err as Error).message}`);
+  }
+}
+
 /**
  * The report's sources from the settings every archive command reads (S3_*, the archive key,
  * KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ELASTICSEARCH_URL, AUDITFLOW_RETENTION_FILE), checked here
@@ -53,7 +63,12 @@ export function evidenceSourcesFromEnv(
       archive.AUDITFLOW_ARCHIVE_MULTIPART_MB * 1_048_576,
       archive.AUDITFLOW_ARCHIVE_PREFIX,
     ),
-    publicKey: verifyingKey(env),
+    publicKey: named(
+      env.AUDITFLOW_ARCHIVE_PUBLIC_KEY_FILE
+        ? 'AUDITFLOW_ARCHIVE_PUBLIC_KEY_FILE'
+        : 'AUDITFLOW_ARCHIVE_SIGNING_KEY',
+      () => verifyingKey(env),
+    ),
     kafka,
     codec: new WireCodec(env.SCHEMA_REGISTRY_URL),
     topics: {
@@ -67,7 +82,7 @@ export function evidenceSourcesFromEnv(
     rollWindowMs: archive.AUDITFLOW_ARCHIVE_ROLL_SECONDS * 1000,
     ...(overrides.lagAllowanceMs === undefined ? {} : { lagAllowanceMs: overrides.lagAllowanceMs }),
     window: occurredAtWindowFromEnv(env),
-    policy: loadRetentionPolicy(archive.AUDITFLOW_RETENTION_FILE),
+    policy: named('AUDITFLOW_RETENTION_FILE', () => loadRetentionPolicy(archive.AUDITFLOW_RETENTION_FILE)),
     catalog: loadCatalog(),
     close: () => es.close(),
   };

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ErasureError, eraseAndAudit } from './erasure.ts';
 import { invalidParameter, QueryError } from './query.ts';
 import type { Principal } from './server.ts';
+import { ERASURE_OFF } from './settings.ts';
 
 /** `POST /v1/erasures` body: the same as `auditflow erase`. */
 export const erasureBodySchema = z.strictObject({
@@ -35,11 +36,7 @@ export function erasureRoute(deps: {
     if (who.viewer || !who.tenants.includes('*'))
       throw new QueryError(403, 'forbidden', "erasure needs a query client token for every tenant ('*')");
     if (!deps.pseudonymKey)
-      throw new QueryError(
-        503,
-        'erasure_disabled',
-        'set AUDITFLOW_PSEUDONYM_KEY (the sanitizer key) to enable erasure',
-      );
+      throw new QueryError(503, 'erasure_disabled', `${ERASURE_OFF.setting}: ${ERASURE_OFF.message}`);
     let body: unknown;
     try {
       body = JSON.parse(await deps.readBody(req));

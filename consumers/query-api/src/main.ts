@@ -1,26 +1,26 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditProducer } from '@auditflow/producer';
-import { queryApiSettings, systemTenantFromEnv } from '@auditflow/schemas';
+import { systemTenantFromEnv } from '@auditflow/schemas';
 import { readSettings, runService, secretSetting } from '@auditflow/service';
 import { Client } from '@elastic/elasticsearch';
 import { z } from 'zod';
 import { queryClientsFromEnv } from './clients.ts';
-import { pseudonymKeyFromEnv } from './erasure.ts';
 import { OperatorPolicy } from './masking.ts';
 import { createQueryApi } from './server.ts';
+import { capabilityWarnings, isUnavailable, readQueryApiCapabilities } from './settings.ts';
 import { VIEWER_KEY_ENV, viewerKeyFromEnv } from './viewer.ts';
-
-/** Declared with every service's settings in @auditflow/schemas (doctor checks the same rules). */
-const querySettings = queryApiSettings;
 
 const streamToken = z.string().min(16, 'at least 16 characters');
 
 await runService({
   name: 'auditflow-query-api',
   // Validated once at start (issue 19): a bad clients file, viewer key or stream token stops it here.
+  // The report and erasure settings too (issue 18): a malformed one stops the start; one left
+  // unset turns its endpoint off (a warning now, 503 naming it on each request).
   settings: () => {
-    const env = readSettings(querySettings);
+    const capabilities = readQueryApiCapabilities();
+    const { env } = capabilities;
     const token = secretSetting('AUDITFLOW_STREAM_TOKEN');
     const viewerKey = secretSetting(VIEWER_KEY_ENV);
     return {
@@ -34,16 +34,13 @@ await runService({
               .AUDITFLOW_STREAM_TOKEN,
       operators: OperatorPolicy.fromEnv(),
       selfTenant: systemTenantFromEnv(),
-      // Erasure (POST /v1/erasures) needs the sanitizer's key; without one it is off.
-      pseudonymKey:
-        process.env.AUDITFLOW_PSEUDONYM_KEY || process.env.AUDITFLOW_PSEUDONYM_KEY_FILE
-          ? pseudonymKeyFromEnv(process.env)
-          : undefined,
+      capabilities,
     };
   },
+  warnings: ({ capabilities }) => capabilityWarnings(capabilities),
   // No health port of the shell's: /healthz, /readyz and /metrics are on the API's own port.
   create: ({
-    settings: { env, clients, viewerKey, streamToken, operators, selfTenant, pseudonymKey },
+    settings: { env, clients, viewerKey, streamToken, operators, selfTenant, capabilities },
     logger,
     registry,
   }) => {
@@ -60,6 +57,9 @@ await runService({
       { logger: logger.child({ component: 'producer' }), metricsRegistry: registry },
     );
     const es = new Client({ node: env.ELASTICSEARCH_URL });
+    const { reports, chromium, pseudonymKey } = capabilities;
+    // The API's own Elasticsearch client for reports too (the sources' one never connected).
+    if (!isUnavailable(reports)) void reports.es.close();
     const api = createQueryApi({
       config: {
         host: env.AUDITFLOW_QUERY_HOST,
@@ -71,7 +71,9 @@ await runService({
         pagingAuditRows: env.AUDITFLOW_PAGING_AUDIT_ROWS,
         ...(viewerKey ? { viewerKey } : {}),
         operators,
-        ...(pseudonymKey ? { pseudonymKey } : {}),
+        ...(isUnavailable(pseudonymKey) ? {} : { pseudonymKey }),
+        reportSources: isUnavailable(reports) ? reports : { ...reports, es },
+        chromium,
         ...(streamToken
           ? { live: { url: env.AUDITFLOW_STREAM_URL.replace(/\/+$/, ''), token: streamToken } }
           : {}),

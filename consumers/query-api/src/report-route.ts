@@ -1,17 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import {
-  chromiumExecutable,
-  type EvidenceSources,
-  evidenceSourcesFromEnv,
-  FORMATS,
-  FRAMEWORKS,
-  generateReport,
-} from '@auditflow/evidence';
+import { type EvidenceSources, FORMATS, FRAMEWORKS, generateReport } from '@auditflow/evidence';
 import type { AuditProducer } from '@auditflow/producer';
+import { CHROMIUM_ENV } from '@auditflow/schemas';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { invalidParameter, parseTime, QueryError, tenantScope } from './query.ts';
 import type { Principal } from './server.ts';
+import { chromiumOrOff, isUnavailable, REPORTS_OFF, type Unavailable } from './settings.ts';
 
 export const REPORTS_PATH = '/v1/reports';
 
@@ -32,32 +27,22 @@ export const reportParamsSchema = z.strictObject({
  * report, as `auditflow report` makes it, archived with its SHA-256 and audited
  * (`audit.report.generated`, emitted like the API's exports) before it is sent; the id, hash
  * and archive key come back as headers. A token limited to tenants must name one of them; a
- * viewer token may not (a report covers a whole tenant, more than a viewer's scope). The archive
- * and topics are read with the settings of the archive commands (S3_*, the archive key,
- * AUDITFLOW_ARCHIVE_PREFIX...), checked at the first report: a missing one answers 503 naming it.
+ * viewer token may not (a report covers a whole tenant, more than a viewer's scope). The sources
+ * and the browser are read and checked at start (readQueryApiCapabilities); a part left off
+ * answers 503 naming the setting that turns it on, before any work.
  */
 export function reportRoute(deps: {
-  readonly es: EvidenceSources['es'];
   readonly producer: AuditProducer;
-  readonly index: string;
   readonly selfTenant: string;
   readonly logger: Logger;
-  /** The report's sources; from the process environment when not given. */
-  readonly sources?: EvidenceSources;
+  /** The report's sources, or why reports are off (off when not given). */
+  readonly sources?: EvidenceSources | Unavailable;
+  /** The browser printing PDFs, or why PDF is off; looked up once here (PATH) when not given. */
+  readonly chromium?: string | Unavailable;
 }) {
-  let sources: EvidenceSources | undefined = deps.sources;
-  const sourcesOrThrow = (): EvidenceSources => {
-    if (sources) return sources;
-    try {
-      const fromEnv = evidenceSourcesFromEnv(process.env, { index: deps.index });
-      // The API's own Elasticsearch client, not a second one.
-      void fromEnv.close();
-      sources = { ...fromEnv, es: deps.es };
-      return sources;
-    } catch (err) {
-      throw new QueryError(503, 'reports_unavailable', (err as Error).message);
-    }
-  };
+  const sources = deps.sources ?? REPORTS_OFF;
+  const chromium = isUnavailable(sources) ? undefined : (deps.chromium ?? chromiumOrOff(process.env));
+  const off = (code: string, why: Unavailable) => new QueryError(503, code, `${why.setting}: ${why.message}`);
 
   return async (who: Principal, url: URL, res: ServerResponse): Promise<number> => {
     if (who.viewer) throw new QueryError(403, 'forbidden', 'reports need a query client token');
@@ -72,16 +57,11 @@ export function reportRoute(deps: {
     const from = Date.parse(parseTime(p.from, now));
     const to = p.to ? Date.parse(parseTime(p.to, now)) : now;
     if (!(from <= to)) throw new QueryError(400, 'invalid_parameter', 'from: must not be after to');
-    if (p.format === 'pdf') {
-      // Before any work: a host without a browser cannot print, and says so.
-      try {
-        chromiumExecutable();
-      } catch (err) {
-        throw new QueryError(503, 'pdf_unavailable', (err as Error).message);
-      }
-    }
+    if (isUnavailable(sources)) throw off('reports_unavailable', sources);
+    // Before any work: a host without a browser cannot print, and says so.
+    if (p.format === 'pdf' && isUnavailable(chromium)) throw off('pdf_unavailable', chromium);
     const generated = await generateReport(
-      sourcesOrThrow(),
+      sources,
       { framework: p.framework, from, to, ...(tenant === undefined ? {} : { tenant }) },
       p.format,
       {
@@ -90,6 +70,7 @@ export function reportRoute(deps: {
         },
         systemTenant: deps.selfTenant,
         requester: { type: 'service', id: who.id, via: 'auditflow-query-api' },
+        ...(typeof chromium === 'string' ? { env: { [CHROMIUM_ENV]: chromium } } : {}),
       },
     );
     deps.logger.info(

@@ -30,6 +30,7 @@ import {
   type SessionSummary,
   summarizeSessions,
 } from './sessions.ts';
+import type { Unavailable } from './settings.ts';
 import { CONSOLE_PATH, DEFAULT_CONSOLE_DIR, loadConsole } from './static.ts';
 import { ADMINISTRATOR, looksLikeViewerToken, type ViewerScope, ViewerTokens } from './viewer.ts';
 import { PageWalks } from './walks.ts';
@@ -63,8 +64,10 @@ export interface QueryApiConfig {
   readonly live?: LiveSource;
   /** The sanitizer's pseudonym key; without it `POST /v1/erasures` answers 503. */
   readonly pseudonymKey?: Buffer;
-  /** What `GET /v1/reports` reads; from the archive commands' settings in the environment when unset. */
-  readonly reportSources?: ReportSources;
+  /** What `GET /v1/reports` reads, or why reports are off (503 naming the setting); off when unset. */
+  readonly reportSources?: ReportSources | Unavailable;
+  /** The browser printing PDF reports, or why PDF is off; `chromium` on the PATH when unset. */
+  readonly chromium?: string | Unavailable;
 }
 
 /** A caller: a query client, or someone holding a viewer token (one tenant, maybe one actor). */
@@ -146,12 +149,11 @@ export function createQueryApi(options: {
   });
 
   const reports = reportRoute({
-    es,
     producer,
     logger,
-    index: config.index,
     selfTenant: config.selfTenant,
-    sources: config.reportSources,
+    ...(config.reportSources ? { sources: config.reportSources } : {}),
+    ...(config.chromium ? { chromium: config.chromium } : {}),
   });
 
   const authenticate = async (req: IncomingMessage): Promise<Principal> => {

@@ -6,4 +6,5 @@ export {
   type Service,
   type ServiceContext,
   type ServiceOptions,
+  type SettingWarning,
 } from './run.ts';

@@ -37,8 +37,21 @@ export interface ServiceOptions<S> {
   readonly healthPort?: (settings: S) => number;
   /** Longest a stop may take before the process exits 1 anyway (default 60 s). */
   readonly drainTimeoutMs?: (settings: S) => number;
+  /**
+   * Optional parts the settings leave off (e.g. no key for one endpoint): logged once at start as
+   * warnings naming the setting and what is off; the service starts without them.
+   */
+  readonly warnings?: (settings: S) => readonly SettingWarning[];
   /** Builds the service; a ConfigError here too ends the start with its message. */
   create(context: ServiceContext<S>): Service | Promise<Service>;
+}
+
+/** A setting left unset that turns a part of the service off. */
+export interface SettingWarning {
+  /** The variable that turns it on. */
+  readonly setting: string;
+  /** What is off, and how to turn it on. */
+  readonly message: string;
 }
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 60_000;
@@ -70,6 +83,8 @@ export async function runService<S>(options: ServiceOptions<S>): Promise<void> {
     // Whatever reading the settings throws is a settings problem (files, keys, values).
     return refuse(err);
   }
+  for (const warning of options.warnings?.(settings) ?? [])
+    logger.warn({ setting: warning.setting }, `${warning.setting}: ${warning.message}`);
   let health: Awaited<ReturnType<typeof serveHealth>> | undefined;
   try {
     if (options.healthPort) {
