@@ -15,7 +15,7 @@ COPY . .
 RUN find . -type f ! -name package.json ! -name pnpm-lock.yaml ! -name pnpm-workspace.yaml -delete \
  && find . -depth -type d -empty -delete
 
-FROM node:24-bookworm-slim
+FROM node:24-bookworm-slim AS service
 # Corepack cannot verify pnpm's signature offline in some build environments, so pnpm comes
 # from npm at the version package.json pins.
 RUN npm install -g --no-fund --no-audit pnpm@10.34.8
@@ -61,3 +61,17 @@ SH
 USER node
 ENTRYPOINT ["auditflow-service"]
 CMD []
+
+# The query API's image: the same, plus Debian's chromium (and fonts for the text and charts),
+# which prints PDF evidence reports (AUDITFLOW_CHROMIUM; puppeteer-core downloads no browser).
+# The other services do not carry a browser.
+FROM service AS query-api
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium fonts-liberation fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+ENV AUDITFLOW_CHROMIUM=/usr/bin/chromium
+USER node
+
+# The default target (`docker build .`): every other service.
+FROM service
