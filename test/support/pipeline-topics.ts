@@ -28,3 +28,29 @@ export async function createPipelineTopics(prefix: string, partitions = 3): Prom
   await admin.disconnect();
   return topics;
 }
+
+/**
+ * The CLI flags naming a test's private pipeline topics and consumer groups, for `reconcile`
+ * and `report` (which read the topics and the groups' committed offsets).
+ */
+export function pipelineFlags(
+  topics: Omit<PipelineTopics, 'sanitized'>,
+  groups: { readonly sanitizer: string; readonly indexer: string; readonly archiver: string },
+): string[] {
+  return [
+    '--raw-topic',
+    topics.raw,
+    '--clean-topic',
+    topics.clean,
+    '--dlq-topic',
+    topics.dlq,
+    '--quarantine-topic',
+    topics.quarantine,
+    '--sanitizer-group',
+    groups.sanitizer,
+    '--indexer-group',
+    groups.indexer,
+    '--archiver-group',
+    groups.archiver,
+  ];
+}

@@ -19,7 +19,7 @@ import { emitEvents } from '../../support/emit.ts';
 import { elasticsearchClient, kafkaClient, s3Client, unique } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
 import { countWhen, testIndexer, writeRecords } from '../../support/indexer.ts';
-import { createPipelineTopics, type PipelineTopics } from '../../support/pipeline-topics.ts';
+import { createPipelineTopics, type PipelineTopics, pipelineFlags } from '../../support/pipeline-topics.ts';
 import { stageProcessor } from '../../support/processors.ts';
 import { avroRecord } from '../../support/records.ts';
 
@@ -98,20 +98,7 @@ describe('archive integrity: reconcile, verify, replay (real Kafka, Elasticsearc
     new Date(Date.now() + 60_000).toISOString(),
     '--index',
     `${indexPrefix}-*`,
-    '--raw-topic',
-    topics.raw,
-    '--clean-topic',
-    topics.clean,
-    '--dlq-topic',
-    topics.dlq,
-    '--quarantine-topic',
-    topics.quarantine,
-    '--sanitizer-group',
-    `${topics.raw}.sanitizer`,
-    '--indexer-group',
-    groups.indexer,
-    '--archiver-group',
-    groups.archiver,
+    ...pipelineFlags(topics, { sanitizer: `${topics.raw}.sanitizer`, ...groups }),
     '--json',
   ];
   const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1) as string);

@@ -1,16 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { indexFor, templateBody, toEcsDocument } from '@auditflow/indexer';
-import { createTopicsReady } from '@auditflow/kafka';
-import { createAuditProducer } from '@auditflow/producer';
-import { createQueryApi, OperatorPolicy } from '@auditflow/query-api';
+import { OperatorPolicy } from '@auditflow/query-api';
 import { type AuditEvent, type AuditEventInput, auditEventType, toAuditEvent } from '@auditflow/schemas';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { demoEvent } from '../../../infra/cli/src/demo.ts';
 import { consumeAll } from '../../support/consume.ts';
-import { elasticsearchClient, endpoints, kafkaClient, unique } from '../../support/endpoints.ts';
+import { elasticsearchClient } from '../../support/endpoints.ts';
+import { auditTopicFor, indexOfOwn, startQueryApi } from '../../support/query-api.ts';
 import { enrichmentOf } from '../../support/records.ts';
 import { ALL_TOKEN, type RunningStreamer, startStreamer, streamTopic } from '../streamer/fixtures.ts';
 
@@ -134,41 +127,17 @@ export interface ConsoleStack {
  */
 export async function startConsoleStack(name: string, now = Date.now()): Promise<ConsoleStack> {
   const es = elasticsearchClient();
-  const prefix = `audit-events-${unique(name).toLowerCase()}`;
-  await es.indices.putIndexTemplate({
-    name: prefix,
-    ...(templateBody({ mode: 'daily_indices', prefix }, { replicas: 0 }) as object),
-  });
-  await es.bulk({
-    refresh: true,
-    operations: consoleEvents(now).flatMap((e) => [
-      { create: { _index: indexFor({ mode: 'daily_indices', prefix }, e.occurred_at), _id: e.id } },
-      toEcsDocument(e, now),
-    ]),
-  });
-  const auditTopic = unique(`it.${name}-audit`);
-  const admin = kafkaClient(`${name}-test`).admin();
-  await admin.connect();
-  await createTopicsReady(admin, [{ topic: auditTopic }]);
-  await admin.disconnect();
+  const index = await indexOfOwn(es, name, consoleEvents(now), now);
+  const auditTopic = await auditTopicFor(name);
   const live = await streamTopic(`it.${name}`);
   const streamer = await startStreamer(live);
-  const producer = createAuditProducer(
-    {
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      topic: auditTopic,
-      spool: { dir: mkdtempSync(join(tmpdir(), `${name}-spool-`)) },
-    },
-    { logger: pino({ level: 'silent' }) },
-  );
-  const api = createQueryApi({
+  const api = await startQueryApi({
+    name,
+    es,
+    topic: auditTopic,
     config: {
-      host: '127.0.0.1',
-      port: 0,
-      index: `${prefix}*`,
+      index: `${index.prefix}*`,
       exportCap: 10_000,
-      selfTenant: 'auditflow',
       clients: [
         { id: 'local', token: LOCAL, tenants: ['*'] },
         { id: 'acme-host', token: ACME_HOST, tenants: ['acme'] },
@@ -177,23 +146,16 @@ export async function startConsoleStack(name: string, now = Date.now()): Promise
       operators: new OperatorPolicy([OPERATOR_ID]),
       live: { url: streamer.url, token: ALL_TOKEN },
     },
-    es,
-    producer,
-    logger: pino({ level: 'silent' }),
-    registry: new Registry(),
   });
-  const url = `http://127.0.0.1:${(await api.listen()).port}`;
   return {
-    url,
+    url: api.url,
     auditTopic,
     streamTopic: live,
     streamer,
     stop: async () => {
       await api.close();
-      await producer.close();
       await streamer.stop();
-      await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true });
-      await es.indices.deleteIndexTemplate({ name: prefix }).catch(() => {});
+      await index.drop();
       await es.close();
     },
   };

@@ -1,16 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Archiver } from '@auditflow/archiver';
 import type { Indexer } from '@auditflow/indexer';
 import type { Processor } from '@auditflow/processor-runtime';
-import { createAuditProducer } from '@auditflow/producer';
-import { createQueryApi } from '@auditflow/query-api';
 import { pseudonymise } from '@auditflow/redaction';
 import type { AuditEventInput } from '@auditflow/schemas';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archivedWhen, testArchiver, testArchiveStore } from '../../support/archive.ts';
 import { runCli } from '../../support/cli.ts';
@@ -19,6 +12,7 @@ import { elasticsearchClient, endpoints, unique } from '../../support/endpoints.
 import { countWhen, testIndexer } from '../../support/indexer.ts';
 import { createPipelineTopics, type PipelineTopics } from '../../support/pipeline-topics.ts';
 import { PSEUDONYM_KEY, stageProcessor } from '../../support/processors.ts';
+import { startQueryApi } from '../../support/query-api.ts';
 
 /**
  * Subject erasure (SPEC G1) through the real pipeline: events with PII go through the real
@@ -292,34 +286,25 @@ describe('subject erasure (real Kafka, sanitizer, Elasticsearch, S3 store)', () 
   }, 120_000);
 
   it('erases through POST /v1/erasures for a client of every tenant only, audited like the CLI', async () => {
-    const producer = createAuditProducer(
-      {
-        brokers: endpoints().KAFKA_BROKERS.split(','),
-        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-        topic: topics.raw,
-        spool: { dir: mkdtempSync(join(tmpdir(), 'erasure-api-spool-')) },
-      },
-      { logger: pino({ level: 'silent' }) },
-    );
-    const api = createQueryApi({
+    const {
+      url: base,
+      producer,
+      close,
+    } = await startQueryApi({
+      name: 'erasure-api',
+      es,
+      topic: topics.raw,
       config: {
-        host: '127.0.0.1',
-        port: 0,
         index,
         exportCap: 100,
-        selfTenant: 'auditflow',
         pseudonymKey: PSEUDONYM_KEY,
         clients: [
           { id: 'acme-analyst', token: 'tok_acme_reader_0123456789', tenants: ['acme'] },
           { id: 'operator', token: 'tok_operator_0123456789ab', tenants: ['*'] },
         ],
       },
-      es,
-      producer,
-      logger: pino({ level: 'silent' }),
-      registry: new Registry(),
     });
-    const url = `http://127.0.0.1:${(await api.listen()).port}/v1/erasures`;
+    const url = `${base}/v1/erasures`;
     const post = (token: string, body: unknown) =>
       fetch(url, {
         method: 'POST',
@@ -343,8 +328,7 @@ describe('subject erasure (real Kafka, sanitizer, Elasticsearch, S3 store)', () 
         audit: { details: { events_changed: 3, requested_via: 'api' } },
       });
     } finally {
-      await api.close();
-      await producer.close();
+      await close();
     }
   }, 120_000);
 });

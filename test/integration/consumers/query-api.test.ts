@@ -1,20 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { indexFor, templateBody, toEcsDocument } from '@auditflow/indexer';
-import { createTopicsReady } from '@auditflow/kafka';
-import { createAuditProducer } from '@auditflow/producer';
-import { createQueryApi, type QueryApiConfig } from '@auditflow/query-api';
+import type { createAuditProducer } from '@auditflow/producer';
+import type { QueryApiConfig } from '@auditflow/query-api';
 import { type AuditEvent, auditEventType, toAuditEvent } from '@auditflow/schemas';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeAll } from '../../support/consume.ts';
-import { elasticsearchClient, endpoints, kafkaClient, unique } from '../../support/endpoints.ts';
+import { elasticsearchClient } from '../../support/endpoints.ts';
+import { auditTopicFor, indexOfOwn, startQueryApi } from '../../support/query-api.ts';
 
 const ACME = 'tok_acme_reader_0123456789';
 const ALL = 'tok_all_reader_0123456789ab';
@@ -51,54 +46,22 @@ async function queryApiOver(
   config: Pick<QueryApiConfig, 'exportCap' | 'clients' | 'pagingAuditRows'>,
   registry = new Registry(),
 ) {
-  const prefix = `audit-events-${unique(name).toLowerCase()}`;
-  const auditTopic = unique(`it.${name}-audit`);
-  // The mappings the indexer installs (keywords to sort and filter on), on a fresh cluster too.
-  await es.indices.putIndexTemplate({
-    name: prefix,
-    ...(templateBody({ mode: 'daily_indices', prefix }, { replicas: 0 }) as object),
-  });
-  for (let from = 0; from < events.length; from += 1000) {
-    await es.bulk({
-      refresh: from + 1000 >= events.length,
-      operations: events
-        .slice(from, from + 1000)
-        .flatMap((e) => [
-          { create: { _index: indexFor({ mode: 'daily_indices', prefix }, e.occurred_at), _id: e.id } },
-          toEcsDocument(e, Date.now()),
-        ]),
-    });
-  }
-  const admin = kafkaClient(`${name}-test`).admin();
-  await admin.connect();
-  await createTopicsReady(admin, [{ topic: auditTopic }]);
-  await admin.disconnect();
-  const producer = createAuditProducer(
-    {
-      brokers: endpoints().KAFKA_BROKERS.split(','),
-      schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-      topic: auditTopic,
-      spool: { dir: mkdtempSync(join(tmpdir(), `${name}-spool-`)) },
-    },
-    { logger: pino({ level: 'silent' }) },
-  );
-  const api = createQueryApi({
-    config: { host: '127.0.0.1', port: 0, index: `${prefix}*`, selfTenant: 'auditflow', ...config },
+  const index = await indexOfOwn(es, name, events);
+  const auditTopic = await auditTopicFor(name);
+  const api = await startQueryApi({
+    name,
     es,
-    producer,
-    logger: pino({ level: 'silent' }),
+    topic: auditTopic,
+    config: { index: `${index.prefix}*`, ...config },
     registry,
   });
-  const url = `http://127.0.0.1:${(await api.listen()).port}`;
   return {
-    url,
-    producer,
+    url: api.url,
+    producer: api.producer,
     auditTopic,
     stop: async () => {
       await api.close();
-      await producer.close();
-      await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true });
-      await es.indices.deleteIndexTemplate({ name: prefix }).catch(() => {});
+      await index.drop();
       await es.close();
     },
   };

@@ -15,12 +15,8 @@ import {
 } from '@auditflow/evidence';
 import { createTopicsReady, WireCodec } from '@auditflow/kafka';
 import type { Processor } from '@auditflow/processor-runtime';
-import { createAuditProducer } from '@auditflow/producer';
-import { createQueryApi } from '@auditflow/query-api';
 import { type AuditEventInput, loadCatalog, loadRetentionPolicy } from '@auditflow/schemas';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARCHIVE_KEYS,
@@ -35,8 +31,9 @@ import { emitEvents } from '../../support/emit.ts';
 import { elasticsearchClient, endpoints, kafkaClient, s3Client, unique } from '../../support/endpoints.ts';
 import { sampleEvent } from '../../support/events.ts';
 import { countWhen, testIndexer } from '../../support/indexer.ts';
-import { createPipelineTopics, type PipelineTopics } from '../../support/pipeline-topics.ts';
+import { createPipelineTopics, type PipelineTopics, pipelineFlags } from '../../support/pipeline-topics.ts';
 import { stageProcessor } from '../../support/processors.ts';
+import { startQueryApi } from '../../support/query-api.ts';
 
 /**
  * The period's events, by design: the figures each framework reports are counted here from this
@@ -165,20 +162,7 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
     out,
     '--index',
     `${indexPrefix}-*`,
-    '--raw-topic',
-    topics.raw,
-    '--clean-topic',
-    topics.clean,
-    '--dlq-topic',
-    topics.dlq,
-    '--quarantine-topic',
-    topics.quarantine,
-    '--sanitizer-group',
-    `${topics.raw}.fused`,
-    '--indexer-group',
-    groups.indexer,
-    '--archiver-group',
-    groups.archiver,
+    ...pipelineFlags(topics, { sanitizer: `${topics.raw}.fused`, ...groups }),
   ];
 
   const collect = (framework: Framework): Promise<EvidenceReport> =>
@@ -363,42 +347,24 @@ describe('compliance evidence reports (real Kafka, Elasticsearch, S3 store)', ()
 
   /** The query API on this test's index and sources, auditing to `topic`. */
   async function queryApi(topic: string) {
-    const producer = createAuditProducer(
-      {
-        brokers: endpoints().KAFKA_BROKERS.split(','),
-        schemaRegistryUrl: endpoints().SCHEMA_REGISTRY_URL,
-        topic,
-        spool: { dir: mkdtempSync(join(tmpdir(), 'evidence-api-spool-')) },
-      },
-      { logger: pino({ level: 'silent' }) },
-    );
-    const api = createQueryApi({
+    const api = await startQueryApi({
+      name: 'evidence-api',
+      es,
+      topic,
       config: {
-        host: '127.0.0.1',
-        port: 0,
         index: `${indexPrefix}-*`,
         exportCap: 100,
-        selfTenant: 'auditflow',
         clients: [
           { id: 'auditor', token: AUDITOR, tenants: ['*'] },
           { id: 'other-reader', token: OTHER_READER, tenants: [other] },
         ],
         reportSources: sources,
       },
-      es,
-      producer,
-      logger: pino({ level: 'silent' }),
-      registry: new Registry(),
     });
-    const url = `http://127.0.0.1:${(await api.listen()).port}`;
     return {
-      producer,
+      ...api,
       get: (path: string, token = AUDITOR) =>
-        fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } }),
-      close: async () => {
-        await api.close();
-        await producer.close();
-      },
+        fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}` } }),
     };
   }
 
