@@ -20,8 +20,8 @@ import { countLines } from './verify.ts';
  * `auditflow retention report` (issue 18, part 3): what the archive holds per retention class and
  * how it is protected, as evidence for an auditor (AU-11, A.8.15) and as the data the compliance
  * report's retention section prints. It reads object headers, tags and the sweeper's signed
- * deletion records, never the objects' contents, except the oldest object of each class (to name
- * the oldest event held exactly).
+ * deletion records, never the objects' contents, except the objects of each class's oldest hour
+ * (to name the oldest event held exactly).
  *
  * Objects, not events, carry a class: the archiver gives an object the class of its event that
  * must be kept longest (roll.ts), and lifecycle rules and the sweeper act on whole objects. So
@@ -264,6 +264,26 @@ async function oldestEventOf(store: ArchiveStore, key: string): Promise<ClassRep
 }
 
 /**
+ * The class's oldest event: it is in one of the objects of the oldest hour, but keys do not say
+ * which (an hour holds an object per tenant and partition, each with its own first event), so
+ * every object of that hour is read; usually a handful.
+ */
+async function oldestEventIn(
+  store: ArchiveStore,
+  objects: readonly { readonly hour: number; readonly key: string }[],
+): Promise<ClassReport['oldestEvent']> {
+  const hour = Math.min(...objects.map((o) => o.hour));
+  let oldest: ClassReport['oldestEvent'];
+  for (const o of objects) {
+    if (o.hour !== hour) continue;
+    const candidate = await oldestEventOf(store, o.key);
+    if (candidate && (!oldest || Date.parse(candidate.occurredAt) < Date.parse(oldest.occurredAt)))
+      oldest = candidate;
+  }
+  return oldest;
+}
+
+/**
  * Sums object states into one class's report. Pure (the oldest event is added by the caller).
  */
 export function summariseClass(
@@ -401,9 +421,9 @@ export async function retentionReport(
       rule: ruleId,
       state: rule ? lifecycleStateOf(rule, current) : 'missing',
     });
-    // The oldest object (by hour, then key) holds the class's oldest event.
-    const first = [...objects].sort((a, b) => a.hour - b.hour || (a.key < b.key ? -1 : 1))[0];
-    classes.push(first ? { ...report, oldestEvent: await oldestEventOf(store, first.key) } : report);
+    classes.push(
+      objects.length > 0 ? { ...report, oldestEvent: await oldestEventIn(store, objects) } : report,
+    );
   }
   const holds = (await loadHolds(store, policyHoldsOf(policy.legalHolds))).filter((h) =>
     holdInPeriod(h, opts.tenant, from, to),
