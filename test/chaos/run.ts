@@ -143,9 +143,10 @@ function attribute(faults: readonly (FaultResult & { start: number; until: numbe
   return faults.findIndex((f) => at >= f.start - 30_000 && at <= f.until);
 }
 
-/** A whole chaos (or soak) run: start, inject, drain, account, stop. */
+/** Doubled event ids logged per fault, to look up in the services' logs (kept with --keep). */
 const DOUBLED_IDS_LOGGED = 5;
 
+/** A whole chaos (or soak) run: start, inject, drain, account, stop. */
 export async function runChaos(options: RunOptions): Promise<ChaosResult> {
   const h = new Harness(options);
   // Ctrl-C or a kill stops the services and dedicated servers too: they run detached (their own
@@ -208,7 +209,6 @@ export async function runChaos(options: RunOptions): Promise<ChaosResult> {
         f.duplicated++;
         const from = order.find(([, c]) => (c.get(id) ?? 0) > 1)?.[0] ?? '?';
         f.doubled_from[from] = (f.doubled_from[from] ?? 0) + 1;
-        // A few ids to look up in the services' logs (kept with --keep).
         if (f.duplicated <= DOUBLED_IDS_LOGGED) options.log(`fault ${f.name}: ${id} doubled at ${from}`);
       }
     }
