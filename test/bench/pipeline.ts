@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Indexer } from '@auditflow/indexer';
 import { createAuditProducer } from '@auditflow/producer';
 import { type AuditEventInput, auditEventType, toAuditEvent } from '@auditflow/schemas';
-import { resolvePaths, stackStatus } from '@auditflow/stack';
+import { groupCpuSeconds, resolvePaths, stackStatus } from '@auditflow/stack';
 import { Client } from '@elastic/elasticsearch';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
@@ -16,7 +16,7 @@ import type { Deployment } from '../../infra/cli/src/pipeline.ts';
 import { benchEvent, sampleEvent } from '../support/events.ts';
 import { createPipelineTopics, type PipelineTopics } from '../support/pipeline-topics.ts';
 import { secretEvents } from '../support/secret-corpus.ts';
-import { cpuSecondsOf, groupCpuSecondsOf, rssOf } from './rss.ts';
+import { cpuSecondsOf, rssOf } from './rss.ts';
 import { percentile, printTable } from './stats.ts';
 
 export interface PipelineBenchResult {
@@ -70,7 +70,7 @@ function otherCpu(servers: readonly [string, number][]): Map<string, number> {
   const { user, system } = process.cpuUsage();
   return new Map([
     ['bench (SDK)', (user + system) / 1e6],
-    ...servers.map(([name, pid]) => [name, groupCpuSecondsOf(pid)] as [string, number]),
+    ...servers.map(([name, pgid]) => [name, groupCpuSeconds(pgid) ?? 0] as [string, number]),
   ]);
 }
 

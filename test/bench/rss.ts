@@ -10,31 +10,6 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/**
- * CPU seconds used so far by every process in `pid`'s process group: a server with the children
- * its launcher started (Elasticsearch runs in a child of its CLI). Processes that already exited
- * are not counted, so take both readings while the server runs.
- */
-export function groupCpuSecondsOf(pid: number): number {
-  const statOf = (p: string): string[] | undefined => {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    } catch {
-      return undefined; // gone meanwhile
-    }
-  };
-  const group = statOf(String(pid))?.[2];
-  if (group === undefined) return 0;
-  let seconds = 0;
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    const fields = statOf(p);
-    if (fields?.[2] === group) seconds += (Number(fields[11]) + Number(fields[12])) / 100;
-  }
-  return seconds;
-}
-
 /** Resident set size of a process in bytes (Linux /proc), or undefined when it is gone. */
 export function rssOf(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

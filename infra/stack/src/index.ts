@@ -10,7 +10,7 @@ export { formatEnv, STACK_ENV_KEYS, type StackEnv, stackEnv } from './env.ts';
 export { StackError } from './errors.ts';
 export { pickJdk } from './jdk.ts';
 export { resolvePaths, type StackPaths } from './paths.ts';
-export { launchDetached, portIsFree, runningPid, stopProcess, tail } from './process.ts';
+export { groupCpuSeconds, launchDetached, portIsFree, runningPid, stopProcess, tail } from './process.ts';
 export {
   ensureS3Identities,
   MC_VERSION,

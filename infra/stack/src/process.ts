@@ -127,12 +127,14 @@ export function tail(file: string, lines = 30): string {
 }
 
 const PAGE_BYTES = 4096;
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
 
 /**
- * Resident memory of a whole process group (a server and the children it forks, such as
- * Elasticsearch's launcher and JVM), in bytes; undefined without /proc.
+ * Sums `pick` over the /proc stat fields of every process in a process group (a server and the
+ * children it forks, such as Elasticsearch's launcher and JVM); undefined without /proc.
  */
-export function groupRssBytes(pgid: number): number | undefined {
+function sumOverGroup(pgid: number, pick: (fields: readonly string[]) => number): number | undefined {
   if (!existsSync('/proc')) return undefined;
   let total = 0;
   for (const entry of readdirSync('/proc')) {
@@ -140,11 +142,22 @@ export function groupRssBytes(pgid: number): number | undefined {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // After the command name: state(0) ppid(1) pgrp(2) ... rss(21), in pages.
-      if (Number(fields[2]) === pgid) total += Number(fields[21]) * PAGE_BYTES;
+      // After the command name: state(0) ppid(1) pgrp(2) ... utime(11) stime(12) ... rss(21).
+      if (Number(fields[2]) === pgid) total += pick(fields);
     } catch {
       // the process ended while we looked
     }
   }
   return total;
 }
+
+/** Resident memory of a whole process group, in bytes; undefined without /proc. */
+export const groupRssBytes = (pgid: number): number | undefined =>
+  sumOverGroup(pgid, (fields) => Number(fields[21]) * PAGE_BYTES);
+
+/**
+ * CPU seconds (user + system) used so far by the processes of a group that are still running;
+ * undefined without /proc. Take both readings of a difference while the server runs.
+ */
+export const groupCpuSeconds = (pgid: number): number | undefined =>
+  sumOverGroup(pgid, (fields) => (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS);
